@@ -1,0 +1,42 @@
+/**
+ * The admin CLI, `autobackup`. Machine-readable output goes to stdout; logs and progress to stderr.
+ * Commands appear here as the features behind them are built (see CONTRACTS.md for the full set).
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { EmbeddedPostgresError } from '../store/postgres/embedded-server.js';
+import { registerDbCommands } from './db-commands.js';
+import { CliUsageError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('autobackup')
+    .description('Auto Backup for Salesforce: the backup service and its admin commands')
+    .version('0.1.0')
+    .showHelpAfterError('(run "autobackup --help" for the commands)')
+    .exitOverride();
+  registerDbCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit through here with code 0; usage mistakes were already printed by commander.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError || err instanceof CliUsageError) {
+      process.stderr.write(`autobackup: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof EmbeddedPostgresError) {
+      process.stderr.write(`autobackup: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`autobackup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

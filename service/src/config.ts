@@ -1,0 +1,121 @@
+/**
+ * Configuration from the environment, validated in one place. Every other module receives the frozen
+ * `Config` object; nothing else reads `process.env`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected ${what} as a whole number between 1 and 65535`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, `expected ${what} as a whole number between 1 and 65535`);
+
+const envSchema = z.object({
+  AUTOBACKUP_HOME: z.string().trim().min(1, 'expected a directory path').default('./.autobackup'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL such as postgres://user:pass@host:5432/db')
+    .optional(),
+  STORAGE_URL: z
+    .string()
+    .trim()
+    .regex(
+      /^(gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/\S*)?|file:\/\/\/\S*)$/,
+      'expected gs://bucket/prefix or file:///absolute/path',
+    )
+    .optional(),
+  STORAGE_EMULATOR_HOST: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'expected an http(s) URL such as http://127.0.0.1:4443')
+    .optional(),
+  PORT: port('PORT').default(3000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  AUTOBACKUP_MASTER_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
+      'expected 32 bytes as 64 hex characters or base64',
+    )
+    .optional(),
+  AUTOBACKUP_PG_PORT: port('AUTOBACKUP_PG_PORT').optional(),
+  AUTOBACKUP_LAG_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number of seconds')
+    .transform(Number)
+    .default(120),
+  AUTOBACKUP_API_BUDGET_SHARE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a fraction greater than 0 and at most 1, such as 0.5')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= 1, 'expected a fraction greater than 0 and at most 1, such as 0.5')
+    .default(0.5),
+});
+
+export interface Config {
+  /** Absolute path of the home directory (embedded PostgreSQL, default bucket, master key). */
+  readonly home: string;
+  /** Explicit database; undefined means embedded PostgreSQL under `home`. */
+  readonly databaseUrl: string | undefined;
+  /** Where backups go; defaults to a filesystem bucket under `home`. */
+  readonly storageUrl: string;
+  readonly storageEmulatorHost: string | undefined;
+  readonly port: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly masterKey: Buffer | undefined;
+  /** Preferred port for the embedded PostgreSQL server; undefined picks a free one. */
+  readonly embeddedPgPort: number | undefined;
+  readonly lagSeconds: number;
+  readonly apiBudgetShare: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the configuration from an environment (process.env by default); throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  // An empty variable counts as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = present[name];
+      const shown = name === 'AUTOBACKUP_MASTER_KEY' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(given);
+      return `${name}: ${issue.message}${given === undefined ? '' : `, got ${shown}`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const home = path.resolve(cwd, e.AUTOBACKUP_HOME);
+  const masterKey = e.AUTOBACKUP_MASTER_KEY
+    ? /^[0-9a-fA-F]{64}$/.test(e.AUTOBACKUP_MASTER_KEY)
+      ? Buffer.from(e.AUTOBACKUP_MASTER_KEY, 'hex')
+      : Buffer.from(e.AUTOBACKUP_MASTER_KEY, 'base64')
+    : undefined;
+  return Object.freeze({
+    home,
+    databaseUrl: e.DATABASE_URL,
+    storageUrl: e.STORAGE_URL ?? `file://${path.join(home, 'bucket')}`,
+    storageEmulatorHost: e.STORAGE_EMULATOR_HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    masterKey,
+    embeddedPgPort: e.AUTOBACKUP_PG_PORT,
+    lagSeconds: e.AUTOBACKUP_LAG_SECONDS,
+    apiBudgetShare: e.AUTOBACKUP_API_BUDGET_SHARE,
+  });
+}

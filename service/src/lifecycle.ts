@@ -1,0 +1,52 @@
+/**
+ * Graceful shutdown: cleanup steps registered by whoever starts a resource, run once in reverse order
+ * on SIGINT/SIGTERM (or an explicit call), bounded in time so a stuck step cannot keep the process alive.
+ */
+import type { Logger } from './logger.js';
+
+type Step = { name: string; run: () => Promise<void> | void };
+
+export class Lifecycle {
+  private readonly steps: Step[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  /** Registers a cleanup step; steps run last-registered first. */
+  onShutdown(name: string, run: Step['run']): void {
+    this.steps.push({ name, run });
+  }
+
+  /** Installs SIGINT/SIGTERM handlers that shut down and exit with the conventional code. */
+  handleSignals(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.logger.info({ type: 'shutdown', signal }, 'shutting down');
+      void this.shutdown().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= this.runSteps();
+    return this.stopping;
+  }
+
+  private async runSteps(): Promise<void> {
+    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.timeoutMs).unref());
+    for (const step of [...this.steps].reverse()) {
+      try {
+        const result = await Promise.race([Promise.resolve(step.run()).then(() => 'done' as const), deadline]);
+        if (result === 'timeout') {
+          this.logger.error({ type: 'shutdown', step: step.name }, 'shutdown step timed out');
+          return;
+        }
+      } catch (err) {
+        this.logger.error({ type: 'shutdown', step: step.name, err }, 'shutdown step failed');
+      }
+    }
+  }
+}
