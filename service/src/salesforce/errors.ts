@@ -1,0 +1,60 @@
+/** A failed Salesforce call, with what the backup needs to decide: retry, back off, re-authenticate, or give up. */
+export class SalesforceError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    /** Salesforce's errorCode (INVALID_FIELD, REQUEST_LIMIT_EXCEEDED, …) or a transport code (ECONNRESET, TIMEOUT). */
+    readonly errorCode: string,
+    /** The request path, without the host. */
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'SalesforceError';
+  }
+
+  /** Worth retrying after a pause: 5xx, connection resets, timeouts, 429, and transient lock errors. */
+  get retryable(): boolean {
+    if (this.status >= 500 || this.status === 429 || this.status === 0) return true;
+    return ['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'QUERY_TIMEOUT'].includes(this.errorCode);
+  }
+
+  /** The org's daily API allowance is used up: wait, do not retry now. */
+  get limitExceeded(): boolean {
+    return this.errorCode === 'REQUEST_LIMIT_EXCEEDED';
+  }
+}
+
+/** Turns whatever jsforce or the transport threw into a SalesforceError. */
+export function toSalesforceError(err: unknown, path: string): SalesforceError {
+  if (err instanceof SalesforceError) return err;
+  const e = err as { message?: string; errorCode?: string; name?: string; code?: string; statusCode?: number; data?: unknown };
+  const message = e?.message ?? String(err);
+  const body = Array.isArray(e?.data) ? (e.data[0] as { errorCode?: string } | undefined) : (e?.data as { errorCode?: string } | undefined);
+  const code = e?.errorCode ?? body?.errorCode ?? e?.code ?? (e?.name && e.name !== 'Error' ? e.name : undefined);
+  if (e?.code && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/.test(e.code)) {
+    return new SalesforceError(message, 0, e.code, path);
+  }
+  if (/socket hang up|other side closed|fetch failed|terminated/i.test(message)) return new SalesforceError(message, 0, 'ECONNRESET', path);
+  const status = e?.statusCode ?? statusForCode(code);
+  return new SalesforceError(message, status, code ?? 'UNKNOWN', path);
+}
+
+function statusForCode(code: string | undefined): number {
+  switch (code) {
+    case 'INVALID_SESSION_ID':
+      return 401;
+    case 'REQUEST_LIMIT_EXCEEDED':
+    case 'INSUFFICIENT_ACCESS':
+    case 'API_DISABLED_FOR_ORG':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'SERVER_UNAVAILABLE':
+      return 503;
+    case 'ERROR_HTTP_500':
+    case 'UNKNOWN_EXCEPTION':
+      return 500;
+    default:
+      return code && /^ERROR_HTTP_(\d{3})$/.test(code) ? Number(code.slice(11)) : 400;
+  }
+}

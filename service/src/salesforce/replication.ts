@@ -1,0 +1,27 @@
+/**
+ * getDeleted / getUpdated (REST API developer guide, "Get a List of Deleted Records Within a Given Timeframe"):
+ * windows of at most 30 days back; Salesforce refuses a window with more than 600,000 ids (EXCEEDED_ID_LIMIT),
+ * so callers split windows.
+ */
+import type { SalesforceSession } from './session.js';
+
+export interface DeletedRecords {
+  deletedRecords: Array<{ id: string; deletedDate: string }>;
+  earliestDateAvailable: string;
+  latestDateCovered: string;
+}
+
+/** Salesforce's format for these parameters: seconds precision with an explicit +00:00 offset. */
+export function replicationDate(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}+00:00`;
+}
+
+export async function getDeleted(session: SalesforceSession, object: string, start: Date, end: Date): Promise<DeletedRecords> {
+  const q = `start=${encodeURIComponent(replicationDate(start))}&end=${encodeURIComponent(replicationDate(end))}`;
+  return (await session.request<DeletedRecords>({ path: `/sobjects/${encodeURIComponent(object)}/deleted/?${q}` })).body;
+}
+
+export async function getUpdated(session: SalesforceSession, object: string, start: Date, end: Date): Promise<{ ids: string[]; latestDateCovered: string }> {
+  const q = `start=${encodeURIComponent(replicationDate(start))}&end=${encodeURIComponent(replicationDate(end))}`;
+  return (await session.request<{ ids: string[]; latestDateCovered: string }>({ path: `/sobjects/${encodeURIComponent(object)}/updated/?${q}` })).body;
+}

@@ -1,0 +1,38 @@
+/**
+ * REST query and queryAll, page by page through nextRecordsUrl (REST API developer guide, "Query" /
+ * "QueryAll"). Used for small deltas and for objects Bulk API 2.0 does not support.
+ */
+import type { SalesforceSession } from './session.js';
+
+export interface QueryPage<R> {
+  records: R[];
+  totalSize: number;
+  done: boolean;
+}
+
+/** Salesforce accepts batch sizes from 200 to 2,000 (Sforce-Query-Options header). */
+export function clampBatchSize(n: number): number {
+  return Math.min(2000, Math.max(200, Math.floor(n)));
+}
+
+export async function* queryPages<R extends Record<string, unknown>>(
+  session: SalesforceSession,
+  soql: string,
+  options: { scanAll?: boolean; batchSize?: number } = {},
+): AsyncGenerator<QueryPage<R>> {
+  const headers: Record<string, string> = options.batchSize ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` } : {};
+  let path: string | undefined = `/${options.scanAll ? 'queryAll' : 'query'}/?q=${encodeURIComponent(soql)}`;
+  while (path) {
+    const res: { body: { records: R[]; totalSize: number; done: boolean; nextRecordsUrl?: string } } = await session.request({ path, headers });
+    const page = res.body;
+    yield { records: page.records.map(stripAttributes), totalSize: page.totalSize, done: page.done };
+    path = page.done ? undefined : page.nextRecordsUrl;
+  }
+}
+
+/** Drops the `attributes` member Salesforce adds to every record. */
+function stripAttributes<R extends Record<string, unknown>>(record: R): R {
+  if (!('attributes' in record)) return record;
+  const { attributes: _attributes, ...rest } = record;
+  return rest as R;
+}

@@ -1,0 +1,216 @@
+/**
+ * One authenticated session with one org: OAuth (JWT bearer or client credentials) through jsforce, refresh on
+ * 401 without losing the request, retries with backoff on transient failures, and — from every response — the
+ * org's clock (Date header) and API usage (Sforce-Limit-Info). Every Salesforce call of the service goes
+ * through `request`.
+ */
+import jsforce, { type Connection } from 'jsforce';
+import { HttpApi } from 'jsforce/lib/http-api.js';
+import pRetry, { AbortError } from 'p-retry';
+import type { Logger } from '../logger.js';
+import { parseLimitInfo, type ApiUsage } from './api-usage.js';
+import { SalesforceError, toSalesforceError } from './errors.js';
+import { buildJwtAssertion } from './jwt-assertion.js';
+import { OrgClock } from './org-clock.js';
+
+export const DEFAULT_API_VERSION = '62.0';
+
+export type OrgAuth =
+  | { kind: 'jwt'; username: string; privateKey: () => Promise<string> }
+  | { kind: 'client-credentials'; clientSecret: () => Promise<string> };
+
+export interface OrgConnectionSettings {
+  /** The org's My Domain / instance URL. */
+  instanceUrl: string;
+  /** Where the JWT bearer flow authenticates (login.salesforce.com, test.salesforce.com or My Domain). */
+  loginUrl: string;
+  clientId: string;
+  auth: OrgAuth;
+  apiVersion?: string;
+}
+
+export interface SalesforceRequest {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path from the host (`/services/data/v62.0/...`) or from the version root (`/sobjects/...`). */
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** 'text' keeps the body as a string (Bulk CSV); default parses JSON. */
+  responseType?: 'json' | 'text';
+  /** Retries for transient failures (default 4); 0 for calls that must not repeat. */
+  retries?: number;
+}
+
+export interface SalesforceResponse<T> {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: T;
+}
+
+export interface OrgIdentity {
+  orgId: string;
+  userId: string;
+  username: string;
+}
+
+export class SalesforceSession {
+  readonly clock = new OrgClock();
+  private usage: ApiUsage | undefined;
+  private readonly usageListeners: Array<(usage: ApiUsage) => void> = [];
+
+  private constructor(
+    private readonly conn: Connection,
+    readonly apiVersion: string,
+    readonly identity: OrgIdentity,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Authenticates and returns a session; the identity says which org and user the credentials reach. */
+  static async connect(settings: OrgConnectionSettings, logger: Logger): Promise<SalesforceSession> {
+    const apiVersion = settings.apiVersion ?? DEFAULT_API_VERSION;
+    const grant = async (): Promise<{ access_token: string; instance_url: string; id: string }> => {
+      const tokenUrl =
+        settings.auth.kind === 'jwt' ? `${trimSlash(settings.loginUrl)}/services/oauth2/token` : `${trimSlash(settings.instanceUrl)}/services/oauth2/token`;
+      const form = new URLSearchParams();
+      if (settings.auth.kind === 'jwt') {
+        form.set('grant_type', 'urn:ietf:params:oauth:grant-type:jwt-bearer');
+        form.set(
+          'assertion',
+          buildJwtAssertion({
+            clientId: settings.clientId,
+            username: settings.auth.username,
+            audience: trimSlash(settings.loginUrl),
+            privateKeyPem: await settings.auth.privateKey(),
+          }),
+        );
+      } else {
+        form.set('grant_type', 'client_credentials');
+        form.set('client_id', settings.clientId);
+        form.set('client_secret', await settings.auth.clientSecret());
+      }
+      const res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' } }).catch((err: unknown) => {
+        throw toSalesforceError(err, '/services/oauth2/token');
+      });
+      const text = await res.text();
+      let json: Record<string, string>;
+      try {
+        json = JSON.parse(text) as Record<string, string>;
+      } catch {
+        throw new SalesforceError(`the token endpoint answered ${res.status} without JSON: ${text.slice(0, 200)}`, res.status, 'INVALID_RESPONSE', '/services/oauth2/token');
+      }
+      if (!res.ok || !json.access_token) {
+        throw new SalesforceError(
+          `authentication failed: ${json.error ?? res.status}${json.error_description ? ` (${json.error_description})` : ''}`,
+          res.status,
+          json.error ?? 'AUTH_FAILED',
+          '/services/oauth2/token',
+        );
+      }
+      return { access_token: json.access_token, instance_url: json.instance_url ?? settings.instanceUrl, id: json.id ?? '' };
+    };
+
+    const first = await grant();
+    const conn = new jsforce.Connection({
+      instanceUrl: first.instance_url,
+      accessToken: first.access_token,
+      version: apiVersion,
+      // Neither grant returns a refresh token: a 401 re-runs the grant, and jsforce replays the request.
+      refreshFn: (_conn, callback) => {
+        grant().then(
+          (token) => {
+            logger.info({ type: 'salesforce-auth' }, 'access token renewed');
+            callback(null, token.access_token);
+          },
+          (err: Error) => callback(err),
+        );
+      },
+    });
+    // The identity URL ends in /{orgId}/{userId}.
+    const [orgId = '', userId = ''] = first.id.split('/').slice(-2);
+    const session = new SalesforceSession(conn, apiVersion, { orgId, userId, username: settings.auth.kind === 'jwt' ? settings.auth.username : '' }, logger);
+    const user = await session.request<{ organization_id?: string; user_id?: string; preferred_username?: string }>({
+      path: '/services/oauth2/userinfo',
+    });
+    session.identity.orgId = user.body.organization_id ?? orgId;
+    session.identity.userId = user.body.user_id ?? userId;
+    session.identity.username = user.body.preferred_username ?? session.identity.username;
+    return session;
+  }
+
+  /** The org's last reported API usage, if any response carried it. */
+  get apiUsage(): ApiUsage | undefined {
+    return this.usage;
+  }
+
+  onApiUsage(listener: (usage: ApiUsage) => void): void {
+    this.usageListeners.push(listener);
+  }
+
+  get instanceUrl(): string {
+    return this.conn.instanceUrl;
+  }
+
+  get accessToken(): string {
+    return this.conn.accessToken ?? '';
+  }
+
+  /** `/services/data/vNN.0` + suffix. */
+  dataPath(suffix: string): string {
+    return `/services/data/v${this.apiVersion}${suffix.startsWith('/') ? suffix : `/${suffix}`}`;
+  }
+
+  async request<T>(req: SalesforceRequest): Promise<SalesforceResponse<T>> {
+    const path = req.path.startsWith('/services/') ? req.path : this.dataPath(req.path);
+    const attempt = async (): Promise<SalesforceResponse<T>> => {
+      let status = 0;
+      let headers: Record<string, string | undefined> = {};
+      const api = new HttpApi(this.conn, req.responseType === 'text' ? { responseType: 'text/plain' } : {});
+      api.on('response', (response: { statusCode: number; headers: Record<string, string | undefined> }) => {
+        status = response.statusCode;
+        headers = response.headers;
+        this.clock.observe(headers.date);
+        const usage = parseLimitInfo(headers['sforce-limit-info']);
+        if (usage) {
+          this.usage = usage;
+          for (const listener of this.usageListeners) listener(usage);
+        }
+      });
+      try {
+        const body = (await api.request({
+          method: req.method ?? 'GET',
+          url: `${this.conn.instanceUrl}${path}`,
+          headers: { ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
+          ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) } : {}),
+        })) as T;
+        return { status, headers, body };
+      } catch (err) {
+        const sfErr = toSalesforceError(err, path);
+        const withStatus = status >= 400 ? new SalesforceError(sfErr.message, status, sfErr.errorCode, path) : sfErr;
+        if (!withStatus.retryable || withStatus.limitExceeded) throw new AbortError(withStatus);
+        throw withStatus;
+      }
+    };
+    try {
+      return await pRetry(attempt, {
+        retries: req.retries ?? 4,
+        minTimeout: 250,
+        maxTimeout: 8000,
+        factor: 2,
+        randomize: true,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          this.logger.warn(
+            { type: 'salesforce-retry', path, errorCode: (error as SalesforceError).errorCode, status: (error as SalesforceError).status, attemptNumber, retriesLeft },
+            'transient Salesforce failure; retrying',
+          );
+        },
+      });
+    } catch (err) {
+      const original = (err as { originalError?: unknown }).originalError;
+      throw toSalesforceError(original ?? err, path);
+    }
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
