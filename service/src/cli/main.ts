@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { EmbeddedPostgresError } from '../store/postgres/embedded-server.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { registerDbCommands } from './db-commands.js';
 import { CliUsageError } from './errors.js';
+import { registerOrgsCommands } from './orgs-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('autobackup')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run "autobackup --help" for the commands)')
     .exitOverride();
+  registerOrgsCommands(program);
+  registerBackupCommands(program);
   registerDbCommands(program);
   return program;
 }

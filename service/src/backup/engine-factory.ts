@@ -1,0 +1,50 @@
+/** Opens everything one org's backup work needs, from a registered org id. */
+import type { Knex } from 'knex';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { loadMasterKey } from '../secrets/master-key.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import { openBlobStore } from '../store/blob/open-blob-store.js';
+import { findOrg } from '../store/orgs/org-repository.js';
+import type { StoreContext } from '../store/store-context.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from './engine-context.js';
+import { connectOrg } from './org-connection.js';
+
+export class OrgNotRegisteredError extends Error {
+  constructor(readonly orgId: string) {
+    super(`org ${orgId} is not registered; add it with "autobackup orgs add"`);
+    this.name = 'OrgNotRegisteredError';
+  }
+}
+
+export function openStore(config: Config, knex: Knex, logger: Logger): StoreContext {
+  const blobs: BlobStore = openBlobStore(config.storageUrl, { logger: logger.child({ type: 'blob-store' }) });
+  return { knex, blobs };
+}
+
+/** Resolves a 15- or 18-character org id to the registered org's 18-character id. */
+export async function resolveOrgId(knex: Knex, orgId: string): Promise<string> {
+  if (orgId.length === 18) return orgId;
+  const row = await knex('orgs').whereRaw('left(org_id, 15) = ?', [orgId]).first<{ org_id: string } | undefined>('org_id');
+  if (!row) throw new OrgNotRegisteredError(orgId);
+  return row.org_id;
+}
+
+export async function openEngine(
+  deps: { config: Config; knex: Knex; logger: Logger },
+  orgId: string,
+  options: Partial<EngineOptions> = {},
+): Promise<EngineContext> {
+  const org = await findOrg(deps.knex, await resolveOrgId(deps.knex, orgId));
+  if (!org) throw new OrgNotRegisteredError(orgId);
+  const masterKey = await loadMasterKey(deps.config);
+  const logger = deps.logger.child({ orgId: org.orgId });
+  const session = await connectOrg(org, masterKey, logger);
+  return {
+    org,
+    session,
+    store: openStore(deps.config, deps.knex, logger),
+    logger,
+    options: { ...DEFAULT_ENGINE_OPTIONS, lagMs: deps.config.lagSeconds * 1000, ...options },
+  };
+}

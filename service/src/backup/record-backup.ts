@@ -1,0 +1,213 @@
+/**
+ * Backs up one object's record versions: oldest first by the cursor (SystemModstamp — or CreatedDate for
+ * immutable objects — then Id), up to the org's now − lag. Large backlogs go through Bulk API 2.0 over closed
+ * windows without ORDER BY (the cursor jumps to the window's end once the whole window is stored); small
+ * deltas through REST query slices, each page committed with the cursor after its last row. queryAll is
+ * used throughout, so soft deletes arrive as versions with IsDeleted = true. Once caught up, each pass also
+ * re-reads a short overlap before the cursor, catching transactions that committed late.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { bulkQueryCsvPages } from '../salesforce/bulk-query.js';
+import { queryPages } from '../salesforce/rest-query.js';
+import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
+import type { PackCursor } from '../store/packs/pack-format.js';
+import { getRegistryObject, markBackfillComplete, markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
+import type { VersionInput } from '../store/versions/version-entry.js';
+import { writeVersions } from '../store/versions/version-writer.js';
+import type { EngineContext } from './engine-context.js';
+import type { ObjectSupport } from './object-support.js';
+import { countWindow, selectWindow, soqlString } from './soql.js';
+
+/**
+ * The largest valid 18-character Id in byte order (15 × 'z'; no capitals, so checksum 'AAA'): a cursor at
+ * (t, MAX_ID) means "everything at or before t is stored".
+ */
+export const MAX_ID = 'zzzzzzzzzzzzzzzAAA';
+
+export interface RecordBackupResult {
+  object: string;
+  written: number;
+  read: number;
+  via: 'rest' | 'bulk' | 'rest+bulk';
+  caughtUpTo: Date;
+}
+
+type Supported = Extract<ObjectSupport, { supported: true }>;
+
+export async function backupRecords(ctx: EngineContext, object: RegistryObject, onProgress?: (read: number) => void): Promise<RecordBackupResult> {
+  const support = object.supportDetail as Supported;
+  if (!support?.supported || !object.fields) throw new Error(`${object.name} is not ready for backup (scan it first)`);
+  const fieldTypes: FieldTypes = Object.fromEntries(object.fields.map((f) => [f.name, f.type]));
+  const fields = object.fields.map((f) => f.name);
+  const upTo = new Date(Math.floor((ctx.session.clock.now().getTime() - ctx.options.lagMs) / 1000) * 1000);
+  const state = { read: 0, written: 0, usedBulk: false, usedRest: false };
+  const report = (n: number) => {
+    state.read += n;
+    onProgress?.(state.read);
+  };
+
+  if (support.access.kind === 'parent-id-batches') {
+    await backupThroughParents(ctx, object, support, support.access, fields, fieldTypes, upTo, report, state);
+    await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
+    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
+    return { object: object.name, written: state.written, read: state.read, via: 'rest', caughtUpTo: upTo };
+  }
+
+  let cursor = object.cursor;
+  if (!object.backfillCompletedAt && support.bulk) {
+    const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
+    if (backlog > ctx.options.bulkThreshold) {
+      cursor = await bulkBackfill(ctx, object, support, fields, fieldTypes, cursor, upTo, report, state);
+      state.usedBulk = true;
+    }
+  }
+
+  // REST slices until a slice comes back short: then everything up to `upTo` is stored.
+  const overlapFrom = object.backfillCompletedAt && cursor ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs) : undefined;
+  let first = true;
+  for (;;) {
+    const soql = selectWindow({
+      object: object.name,
+      fields,
+      cursorField: support.cursorField,
+      after: cursor,
+      upTo,
+      ...(first && overlapFrom ? { from: overlapFrom } : {}),
+      limit: ctx.options.restSliceSize,
+    });
+    first = false;
+    let rows = 0;
+    state.usedRest = true;
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { scanAll: true, batchSize: 2000 })) {
+      if (page.records.length === 0) continue;
+      rows += page.records.length;
+      const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
+      const last = versions[versions.length - 1]!;
+      const stored = (await getRegistryObject(ctx.store.knex, ctx.org.orgId, object.name))?.cursor ?? null;
+      const next = laterCursor(stored, { systemModstamp: last.systemModstamp, id: last.id });
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
+        cursor: next,
+        expectedCursor: stored,
+        schemaHash: object.describeHash,
+      });
+      state.written += result.written;
+      cursor = next;
+      report(page.records.length);
+    }
+    if (rows < ctx.options.restSliceSize) break;
+  }
+
+  const now = ctx.session.clock.now();
+  await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
+  await markBackfillComplete(ctx.store.knex, object.objectKey, now);
+  return { object: object.name, written: state.written, read: state.read, via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest', caughtUpTo: upTo };
+}
+
+/**
+ * Objects Salesforce only lists with an Id filter (ContentDocumentLink) are read through batches of their
+ * parents' Ids. Rows arrive grouped by parent, not in cursor order, so the cursor moves once, after every batch
+ * is stored; an interrupted pass reads again and deduplication absorbs the repeat.
+ */
+async function backupThroughParents(
+  ctx: EngineContext,
+  object: RegistryObject,
+  support: Supported,
+  access: { parentObject: string; parentField: string },
+  fields: string[],
+  fieldTypes: FieldTypes,
+  upTo: Date,
+  report: (n: number) => void,
+  state: { written: number; usedRest: boolean },
+): Promise<void> {
+  const parentIds: string[] = [];
+  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${access.parentObject}`, { batchSize: 2000 })) {
+    parentIds.push(...page.records.map((r) => r.Id));
+  }
+  const start = object.cursor;
+  let newest: PackCursor | null = start;
+  state.usedRest = true;
+  for (let i = 0; i < parentIds.length; i += PARENT_IDS_PER_QUERY) {
+    const ids = parentIds.slice(i, i + PARENT_IDS_PER_QUERY).map(soqlString).join(',');
+    const window = selectWindow({ object: object.name, fields, cursorField: support.cursorField, after: start, upTo, orderBy: false });
+    const soql = window.replace(' WHERE ', ` WHERE ${access.parentField} IN (${ids}) AND `);
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { batchSize: 2000 })) {
+      if (page.records.length === 0) continue;
+      const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, { schemaHash: object.describeHash });
+      state.written += result.written;
+      for (const v of versions) newest = laterCursor(newest, { systemModstamp: v.systemModstamp, id: v.id });
+      report(page.records.length);
+    }
+  }
+  if (newest && newest !== start) await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: newest, expectedCursor: start });
+}
+
+/** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
+const PARENT_IDS_PER_QUERY = 300;
+
+function laterCursor(a: PackCursor | null, b: PackCursor): PackCursor {
+  if (!a) return b;
+  if (a.systemModstamp !== b.systemModstamp) return a.systemModstamp > b.systemModstamp ? a : b;
+  return a.id > b.id ? a : b;
+}
+
+/** A record as read (REST JSON or Bulk CSV row) → its canonical version, keyed by the object's cursor field. */
+export function toVersion(record: Record<string, unknown>, fieldTypes: FieldTypes, source: 'rest' | 'bulk', cursorField: string): VersionInput {
+  const fields = canonicalizeRecord(record, fieldTypes, source);
+  const id = fields.Id;
+  const stamp = fields[cursorField];
+  if (typeof id !== 'string' || id.length !== 18) throw new Error(`a ${source} row has no 18-character Id`);
+  if (typeof stamp !== 'string') throw new Error(`record ${id} has no ${cursorField}`);
+  return { id, systemModstamp: canonicalDatetime(cursorField, stamp), deleted: fields.IsDeleted === true, fields };
+}
+
+async function countRows(ctx: EngineContext, object: string, cursorField: string, after: PackCursor | null, upTo: Date): Promise<number> {
+  const page = await queryPages(ctx.session, countWindow(object, cursorField, after, upTo), { scanAll: true }).next();
+  return page.value?.totalSize ?? 0;
+}
+
+/** The latest whole second `end` in (start, upTo] whose window holds at most `max` rows (binary search on COUNT()). */
+async function windowEnd(ctx: EngineContext, object: string, cursorField: string, after: PackCursor | null, upTo: Date, max: number): Promise<Date> {
+  if ((await countRows(ctx, object, cursorField, after, upTo)) <= max) return upTo;
+  let low = after ? new Date(after.systemModstamp).getTime() : upTo.getTime() - 30 * 365 * 24 * 3600_000;
+  let high = upTo.getTime();
+  for (let i = 0; i < 40 && high - low > 1000; i++) {
+    const mid = Math.floor((low + high) / 2000) * 1000;
+    if ((await countRows(ctx, object, cursorField, after, new Date(mid))) <= max) low = mid;
+    else high = mid;
+  }
+  // One second can hold more rows than `max` (a mass update): then that second is the window.
+  return new Date(Math.max(low, after ? Math.floor(new Date(after.systemModstamp).getTime() / 1000) * 1000 + 1000 : low));
+}
+
+async function bulkBackfill(
+  ctx: EngineContext,
+  object: RegistryObject,
+  support: Supported,
+  fields: string[],
+  fieldTypes: FieldTypes,
+  start: PackCursor | null,
+  upTo: Date,
+  report: (n: number) => void,
+  state: { written: number },
+): Promise<PackCursor | null> {
+  let cursor = start;
+  while (!cursor || new Date(cursor.systemModstamp).getTime() < upTo.getTime()) {
+    const end = await windowEnd(ctx, object.name, support.cursorField, cursor, upTo, ctx.options.bulkWindowMaxRows);
+    const soql = selectWindow({ object: object.name, fields, cursorField: support.cursorField, after: cursor, upTo: end, orderBy: false });
+    for await (const csv of bulkQueryCsvPages(ctx.session, soql, { scanAll: true, pageSize: ctx.options.bulkPageSize, pollIntervalMs: ctx.options.bulkPollIntervalMs })) {
+      const rows = parseCsv(csv, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Array<Record<string, string>>;
+      if (rows.length === 0) continue;
+      const versions = rows.map((r) => toVersion(r, fieldTypes, 'bulk', support.cursorField));
+      // Stored without moving the cursor: the window counts as done only when all of it is stored.
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, { schemaHash: object.describeHash });
+      state.written += result.written;
+      report(rows.length);
+    }
+    const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
+    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: done, expectedCursor: cursor });
+    cursor = done;
+    if (end.getTime() >= upTo.getTime()) break;
+  }
+  return cursor;
+}

@@ -1,0 +1,119 @@
+/**
+ * The schema scan: describeGlobal plus a describe of every object the integration user can read (with
+ * If-Modified-Since, so unchanged objects cost a 304). New objects and fields join on their own; an object that
+ * disappears from describeGlobal becomes Unavailable; a field that loses access stops being queried; every such
+ * change is recorded, and changed describes are snapshotted by hash.
+ */
+import pLimit from 'p-limit';
+import { describeGlobal, describeObject, type DescribeField, type GlobalObject } from '../salesforce/describe.js';
+import { EXCLUDED_FIELD_TYPES } from '../store/packs/canonical-record.js';
+import { updateOrgSettings } from '../store/orgs/org-repository.js';
+import {
+  applyExclusions,
+  listRegistry,
+  recordSchemaChanges,
+  setObjectAccess,
+  setObjectFields,
+  upsertScannedObject,
+  type ObjectField,
+  type RegistryObject,
+} from '../store/registry/object-registry.js';
+import { saveSchemaSnapshot } from '../store/schemas/schema-snapshots.js';
+import type { EngineContext } from './engine-context.js';
+import { decideObjectSupport } from './object-support.js';
+
+export interface ScanResult {
+  objects: number;
+  supported: number;
+  unsupported: number;
+  unavailable: string[];
+  changes: Array<{ object: string; field?: string; change: string }>;
+}
+
+/** The fields a backup reads: every readable field except blobs and compound address/location values. */
+export function versionedFields(fields: readonly DescribeField[]): ObjectField[] {
+  return fields.filter((f) => !EXCLUDED_FIELD_TYPES.has(f.type)).map((f) => ({ name: f.name, type: f.type }));
+}
+
+export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
+  const { org, session, store, logger } = ctx;
+  const knex = store.knex;
+  const globalList = await describeGlobal(session);
+  if (globalList === 'not-modified') throw new Error('describeGlobal answered 304 to a request without If-Modified-Since');
+  const scanTime = session.clock.now();
+  const registry = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name, o]));
+  const visible = new Map(globalList.map((g) => [g.name, g]));
+  const changes: ScanResult['changes'] = [];
+
+  // Objects the user no longer sees.
+  const lost = [...registry.values()].filter((o) => o.access === 'available' && o.support !== 'unknown' && !visible.has(o.name)).map((o) => o.name);
+  await setObjectAccess(knex, org.orgId, lost, 'unavailable');
+  for (const name of lost) changes.push({ object: name, change: 'object_unavailable' });
+
+  const limit = pLimit(ctx.options.describeConcurrency);
+  let supported = 0;
+  let unsupported = 0;
+  await Promise.all(
+    [...visible.values()].map((entry) =>
+      limit(async () => {
+        const previous = registry.get(entry.name);
+        const verdict = decideObjectSupport(entry);
+        if (!verdict.supported) {
+          unsupported += 1;
+          await upsertScannedObject(knex, org.orgId, { name: entry.name, label: entry.label, support: 'unsupported', supportReason: verdict.reason, supportDetail: verdict });
+          return;
+        }
+        const outcome = await describeAndRecord(ctx, entry, previous, scanTime, changes);
+        if (outcome === 'supported') supported += 1;
+        else unsupported += 1;
+      }),
+    ),
+  );
+  await applyExclusions(knex, org.orgId, org.exclusions);
+  await recordSchemaChanges(knex, org.orgId, changes, scanTime);
+  await updateOrgSettings(knex, org.orgId, { lastScanAt: scanTime });
+  logger.info({ type: 'schema-scan', orgId: org.orgId, objects: visible.size, supported, unsupported, changes: changes.length }, 'schema scanned');
+  return { objects: visible.size, supported, unsupported, unavailable: lost, changes };
+}
+
+async function describeAndRecord(
+  ctx: EngineContext,
+  entry: GlobalObject,
+  previous: RegistryObject | undefined,
+  scanTime: Date,
+  changes: ScanResult['changes'],
+): Promise<'supported' | 'unsupported'> {
+  const { org, session, store } = ctx;
+  const knex = store.knex;
+  const since = previous?.fields && previous.describeSeenAt ? previous.describeSeenAt : undefined;
+  const described = await describeObject(session, entry.name, since);
+  let fields: ObjectField[];
+  if (described === 'not-modified' && previous?.fields) {
+    fields = previous.fields;
+  } else {
+    const describe = described === 'not-modified' ? await describeObject(session, entry.name) : described;
+    if (describe === 'not-modified') throw new Error(`describe of ${entry.name} answered 304 without If-Modified-Since`);
+    fields = versionedFields(describe.fields);
+    const { hash } = await saveSchemaSnapshot(store, org.orgId, entry.name, describe);
+    if (previous?.fields) {
+      const before = new Set(previous.fields.map((f) => f.name));
+      const after = new Set(fields.map((f) => f.name));
+      for (const f of after) if (!before.has(f)) changes.push({ object: entry.name, field: f, change: 'field_added' });
+      for (const f of before) if (!after.has(f)) changes.push({ object: entry.name, field: f, change: 'field_unavailable' });
+    } else if (!previous || previous.support === 'unknown') {
+      changes.push({ object: entry.name, change: 'object_added' });
+    }
+    await upsertScannedObject(knex, org.orgId, { name: entry.name, label: entry.label, support: 'supported', supportReason: null, supportDetail: null });
+    await setObjectFields(knex, org.orgId, entry.name, fields, hash, scanTime);
+  }
+  if (previous?.access === 'unavailable') changes.push({ object: entry.name, change: 'object_available' });
+  const verdict = decideObjectSupport(entry, { fieldNames: new Set(fields.map((f) => f.name)) });
+  await upsertScannedObject(knex, org.orgId, {
+    name: entry.name,
+    label: entry.label,
+    support: verdict.supported ? 'supported' : 'unsupported',
+    supportReason: verdict.supported ? null : verdict.reason,
+    supportDetail: verdict,
+  });
+  return verdict.supported ? 'supported' : 'unsupported';
+}

@@ -1,0 +1,224 @@
+/**
+ * `autobackup backup | status | verify | export`: run backups in the foreground, show where they stand,
+ * check them against the org, and read them out.
+ */
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { stringify as csvStringify } from 'csv-stringify/sync';
+import { runBackupPass, UnknownObjectsError, type PassProgress } from '../backup/backup-pass.js';
+import { openEngine, openStore, OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
+import { buildDashboard, listedObjects, objectStatus, toListItem } from '../backup/status.js';
+import { verifyOrg } from '../backup/verify.js';
+import { openDatabase, openRuntime, type DatabaseRuntime } from '../runtime.js';
+import { SalesforceError } from '../salesforce/errors.js';
+import { findOrg } from '../store/orgs/org-repository.js';
+import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
+import { listRegistry } from '../store/registry/object-registry.js';
+import { exportVersions, objectVersions } from '../store/versions/version-reader.js';
+import { CliUsageError } from './errors.js';
+
+const ORG_ID = /^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$/;
+
+function checkOrgId(value: string): string {
+  if (!ORG_ID.test(value)) throw new CliUsageError(`--org: "${value}" is not an org id (00D followed by 12 or 15 letters and digits)`);
+  return value;
+}
+
+function objectList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim());
+  const bad = names.filter((n) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(n));
+  if (bad.length > 0 || names.length === 0) throw new CliUsageError(`--objects: not object API names: ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`);
+  return names;
+}
+
+/** Runs `fn` with a database runtime, turning known failures into clear messages, and always shuts down. */
+async function withDatabase(fn: (runtime: DatabaseRuntime) => Promise<void>): Promise<void> {
+  const runtime = await openDatabase(openRuntime());
+  try {
+    await fn(runtime);
+  } catch (err) {
+    if (err instanceof OrgNotRegisteredError || err instanceof UnknownObjectsError) throw new CliUsageError(err.message);
+    if (err instanceof SalesforceError && err.path === '/services/oauth2/token') throw new CliUsageError(`could not connect to the org: ${err.message}`);
+    throw err;
+  } finally {
+    await runtime.lifecycle.shutdown();
+  }
+}
+
+function progressReporter(): PassProgress & { stop(): void } {
+  if (!process.stderr.isTTY) {
+    return {
+      objectFinished(name, o) {
+        process.stderr.write(`${name}: ${o.ok ? `${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}${o.via ? ` (${o.via})` : ''}` : `FAILED ${o.error?.code}: ${o.error?.message}`}\n`);
+      },
+      stop() {},
+    };
+  }
+  const bars = new cliProgress.MultiBar(
+    { stream: process.stderr, format: ' {name} | {value} rows read {status}', hideCursor: true, clearOnComplete: false, noTTYOutput: false },
+    cliProgress.Presets.shades_grey,
+  );
+  const byName = new Map<string, cliProgress.SingleBar>();
+  return {
+    objectStarted(name) {
+      byName.set(name, bars.create(0, 0, { name: name.padEnd(28), status: '' }));
+    },
+    objectProgress(name, read) {
+      byName.get(name)?.update(read);
+    },
+    objectFinished(name, o) {
+      byName.get(name)?.update({ status: o.ok ? `✓ ${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}` : `✗ ${o.error?.code}` });
+    },
+    stop() {
+      bars.stop();
+    },
+  };
+}
+
+export function registerBackupCommands(program: Command): void {
+  program
+    .command('backup')
+    .description('runs backup work in the foreground with progress; with --until-caught-up, exits 0 once caught up')
+    .requiredOption('--org <id>', 'org id')
+    .option('--until-caught-up', 'stop after the pass that catches every object up (otherwise keep backing up until Ctrl-C)')
+    .option('--objects <names>', 'comma-separated object API names to back up (default: all)')
+    .action(async (opts: { org: string; untilCaughtUp?: boolean; objects?: string }) => {
+      const orgId = checkOrgId(opts.org);
+      const objects = objectList(opts.objects);
+      await withDatabase(async (runtime) => {
+        const ctx = await openEngine(runtime, orgId);
+        if (!ctx.org.enabled || ctx.org.mode === 'paused') {
+          throw new CliUsageError(`Auto Backup is ${ctx.org.enabled ? 'paused' : 'not enabled'} for org ${ctx.org.orgId}; enable it first (settings --mode objects_and_files)`);
+        }
+        let failed = false;
+        let stopping = false;
+        let wake: (() => void) | undefined;
+        runtime.lifecycle.onShutdown('backup-loop', () => {
+          stopping = true;
+          wake?.();
+        });
+        do {
+          const reporter = progressReporter();
+          try {
+            const pass = await runBackupPass(ctx, { ...(objects ? { objects } : {}), progress: reporter });
+            failed = pass.outcomes.some((o) => !o.ok);
+            const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
+            runtime.logger.info({ type: 'backup-pass', objects: pass.outcomes.length, written, failed }, 'backup pass finished');
+          } finally {
+            reporter.stop();
+          }
+          if (opts.untilCaughtUp || stopping) break;
+          // Between passes: continuous mode keeps the org at most a minute behind its lag.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 30_000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        } while (!stopping);
+        if (failed) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('status')
+    .description('overall and per-object status, counts and coverage')
+    .requiredOption('--org <id>', 'org id')
+    .option('--json', 'the dashboard object of the HTTP API plus "objects", as one JSON line')
+    .action(async (opts: { org: string; json?: boolean }) => {
+      const orgId = checkOrgId(opts.org);
+      await withDatabase(async (runtime) => {
+        const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
+        if (!org) throw new OrgNotRegisteredError(orgId);
+        const registry = await listRegistry(runtime.knex, org.orgId);
+        const withErrors = await objectErrorNames(runtime.knex, org.orgId);
+        const dashboard = buildDashboard({
+          org,
+          objects: registry,
+          figures: await dashboardFigures(runtime.knex, org.orgId),
+          storage: runtime.config.storageUrl,
+          objectsWithErrors: withErrors,
+          now: new Date(),
+        });
+        const items = listedObjects(registry).map((o) => toListItem(o, objectStatus(o, org, withErrors)));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ ...dashboard, objects: items })}\n`);
+          return;
+        }
+        const lines = [
+          `org ${org.orgId}: ${dashboard.status}${dashboard.pausedScope !== 'none' ? ` (${dashboard.pausedScope === 'all' ? 'records and files' : 'files'})` : ''}`,
+          `  ${dashboard.totals.records.toLocaleString('en-US')} records, ${dashboard.totals.versions.toLocaleString('en-US')} versions, ${dashboard.totals.bytes.toLocaleString('en-US')} bytes`,
+          `  covered ${dashboard.coverage.from ?? '—'} → ${dashboard.coverage.to ?? '—'}; ${dashboard.errors.open} open errors`,
+          '',
+          ...items.map((i) => `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    });
+
+  program
+    .command('verify')
+    .description('compares the backup with the org (each object up to the point it is caught up to); exits 1 on gaps')
+    .requiredOption('--org <id>', 'org id')
+    .option('--objects <names>', 'comma-separated object API names (default: all)')
+    .option('--json', 'one JSON line on stdout')
+    .action(async (opts: { org: string; objects?: string; json?: boolean }) => {
+      const orgId = checkOrgId(opts.org);
+      const objects = objectList(opts.objects);
+      await withDatabase(async (runtime) => {
+        const ctx = await openEngine(runtime, orgId);
+        const result = await verifyOrg(ctx, objects);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          for (const o of result.objects) {
+            process.stdout.write(`${o.object.padEnd(32)} org ${o.orgRecords} / backup ${o.backupRecords} records, ${o.pending} pending, ${o.gaps.length} gaps\n`);
+            for (const g of o.gaps) process.stdout.write(`  GAP ${g.kind}${g.id ? ` ${g.id}` : ''}: ${g.detail}\n`);
+          }
+          process.stdout.write(`${result.gaps} gaps\n`);
+        }
+        if (result.gaps > 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('export')
+    .description('every captured version of an object (or the state as of a time), oldest first, deterministic')
+    .requiredOption('--org <id>', 'org id')
+    .requiredOption('--object <name>', 'object API name')
+    .option('--format <format>', 'ndjson or csv', 'ndjson')
+    .option('--as-of <time>', 'the state as of this ISO-8601 time instead of every version')
+    .action(async (opts: { org: string; object: string; format: string; asOf?: string }) => {
+      const orgId = checkOrgId(opts.org);
+      if (opts.format !== 'ndjson' && opts.format !== 'csv') throw new CliUsageError(`--format: expected ndjson or csv, got "${opts.format}"`);
+      if (opts.asOf !== undefined && Number.isNaN(Date.parse(opts.asOf))) throw new CliUsageError(`--as-of: "${opts.asOf}" is not an ISO-8601 time`);
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(opts.object)) throw new CliUsageError(`--object: "${opts.object}" is not an object API name`);
+      await withDatabase(async (runtime) => {
+        const org = await resolveOrgId(runtime.knex, orgId);
+        const store = openStore(runtime.config, runtime.knex, runtime.logger);
+        const registry = await listRegistry(runtime.knex, org);
+        const known = registry.find((o) => o.name.toLowerCase() === opts.object.toLowerCase());
+        if (!known) throw new CliUsageError(`--object: org ${org} has no object "${opts.object}"`);
+        const asOf = opts.asOf ? new Date(opts.asOf).toISOString() : undefined;
+        const write = async (text: string) => {
+          if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+        };
+        if (opts.format === 'ndjson') {
+          for await (const line of exportVersions(store, org, known.name, asOf ? { asOf } : {})) await write(line);
+          return;
+        }
+        const fieldNames = (known.fields ?? []).map((f) => f.name).filter((n) => n !== 'Id').sort();
+        await write(csvStringify([['object', 'id', 'systemModstamp', 'deleted', ...fieldNames]]));
+        for await (const v of objectVersions(store, org, known.name, asOf ? { asOf } : {})) {
+          await write(csvStringify([[known.name, v.id, v.systemModstamp, v.deleted, ...fieldNames.map((f) => formatCell(v.fields[f]))]]));
+        }
+      });
+    });
+}
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : String(value);
+}

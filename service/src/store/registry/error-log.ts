@@ -1,0 +1,79 @@
+/**
+ * The error list users see: what failed, where (object, record), with a remediation hint. An error closes
+ * when the same object later backs up successfully, or when an admin dismisses it.
+ */
+import type { Knex } from 'knex';
+
+export interface ErrorInput {
+  orgId: string;
+  code: string;
+  message: string;
+  stack?: string | null;
+  hint?: string | null;
+  object?: string | null;
+  recordId?: string | null;
+  runId?: number | null;
+  at: Date;
+}
+
+export interface ErrorEntry {
+  id: string;
+  at: Date;
+  object: string | null;
+  recordId: string | null;
+  code: string;
+  message: string;
+  hint: string | null;
+  stack: string | null;
+}
+
+/** Records an error unless the same one (org, object, record, code) is already open. */
+export async function recordError(knex: Knex, e: ErrorInput): Promise<void> {
+  const open = await knex('errors')
+    .where({ org_id: e.orgId, code: e.code })
+    .where((q) => (e.object ? q.where('object', e.object) : q.whereNull('object')))
+    .where((q) => (e.recordId ? q.where('record_id', e.recordId) : q.whereNull('record_id')))
+    .whereNull('closed_at')
+    .whereNull('dismissed_at')
+    .first('error_id');
+  if (open) {
+    await knex('errors').where({ error_id: open.error_id }).update({ message: e.message, stack: e.stack ?? null, at: e.at });
+    return;
+  }
+  await knex('errors').insert({
+    org_id: e.orgId,
+    at: e.at,
+    code: e.code,
+    message: e.message,
+    stack: e.stack ?? null,
+    hint: e.hint ?? null,
+    object: e.object ?? null,
+    record_id: e.recordId ?? null,
+    run_id: e.runId ?? null,
+  });
+}
+
+/** Closes the open object-level errors of an object after it backed up successfully. */
+export async function closeObjectErrors(knex: Knex, orgId: string, object: string, at: Date): Promise<number> {
+  return knex('errors').where({ org_id: orgId, object }).whereNull('record_id').whereNull('closed_at').whereNull('dismissed_at').update({ closed_at: at });
+}
+
+export async function dismissError(knex: Knex, orgId: string, id: string, at: Date): Promise<boolean> {
+  if (!/^\d+$/.test(id)) return false;
+  const n = await knex('errors').where({ org_id: orgId, error_id: id }).whereNull('dismissed_at').update({ dismissed_at: at });
+  return n > 0;
+}
+
+export async function openErrors(knex: Knex, orgId: string): Promise<ErrorEntry[]> {
+  const rows = await knex('errors').where({ org_id: orgId }).whereNull('closed_at').whereNull('dismissed_at').orderBy('at', 'desc').orderBy('error_id', 'desc');
+  return rows.map((r: { error_id: number; at: Date; object: string | null; record_id: string | null; code: string; message: string; hint: string | null; stack: string | null }) => ({
+    id: String(r.error_id),
+    at: r.at,
+    object: r.object,
+    recordId: r.record_id,
+    code: r.code,
+    message: r.message,
+    hint: r.hint,
+    stack: r.stack,
+  }));
+}

@@ -1,0 +1,193 @@
+/**
+ * The engine's view of the `objects` rows: what the schema scan found (support, access, readable fields) and
+ * where each object's backup stands (cursor, backfill, caught-up time, deletes checked, running).
+ */
+import type { Knex } from 'knex';
+import type { PackCursor } from '../packs/pack-format.js';
+
+export interface ObjectField {
+  name: string;
+  type: string;
+}
+
+export interface RegistryObject {
+  objectKey: number;
+  name: string;
+  label: string | null;
+  support: 'supported' | 'unsupported' | 'unknown';
+  supportReason: string | null;
+  /** The engine's support decision (JSON), opaque to the store. */
+  supportDetail: unknown;
+  excludedByUser: boolean;
+  access: 'available' | 'unavailable';
+  cursor: PackCursor | null;
+  backfillCompletedAt: Date | null;
+  caughtUpAt: Date | null;
+  records: number;
+  versions: number;
+  bytes: number;
+  lastBackupAt: Date | null;
+  oldestVersionAt: Date | null;
+  newestVersionAt: Date | null;
+  describeHash: string | null;
+  fields: ObjectField[] | null;
+  describeSeenAt: Date | null;
+  deletesCheckedUntil: Date | null;
+  reconciledAt: Date | null;
+  runningSince: Date | null;
+}
+
+interface Row {
+  org_id: string;
+  object_key: number;
+  name: string;
+  label: string | null;
+  support: RegistryObject['support'];
+  support_reason: string | null;
+  support_detail: unknown;
+  excluded_by_user: boolean;
+  access: RegistryObject['access'];
+  cursor_system_modstamp: Date | null;
+  cursor_id: string | null;
+  backfill_completed_at: Date | null;
+  caught_up_at: Date | null;
+  records: number;
+  versions: number;
+  bytes: number;
+  last_backup_at: Date | null;
+  oldest_version_at: Date | null;
+  newest_version_at: Date | null;
+  describe_hash: string | null;
+  fields: ObjectField[] | null;
+  describe_seen_at: Date | null;
+  deletes_checked_until: Date | null;
+  reconciled_at: Date | null;
+  running_since: Date | null;
+}
+
+function fromRow(r: Row): RegistryObject {
+  return {
+    objectKey: r.object_key,
+    name: r.name,
+    label: r.label,
+    support: r.support,
+    supportReason: r.support_reason,
+    supportDetail: r.support_detail,
+    excludedByUser: r.excluded_by_user,
+    access: r.access,
+    cursor: r.cursor_system_modstamp && r.cursor_id ? { systemModstamp: r.cursor_system_modstamp.toISOString(), id: r.cursor_id } : null,
+    backfillCompletedAt: r.backfill_completed_at,
+    caughtUpAt: r.caught_up_at,
+    records: r.records,
+    versions: r.versions,
+    bytes: r.bytes,
+    lastBackupAt: r.last_backup_at,
+    oldestVersionAt: r.oldest_version_at,
+    newestVersionAt: r.newest_version_at,
+    describeHash: r.describe_hash,
+    fields: r.fields,
+    describeSeenAt: r.describe_seen_at,
+    deletesCheckedUntil: r.deletes_checked_until,
+    reconciledAt: r.reconciled_at,
+    runningSince: r.running_since,
+  };
+}
+
+export async function listRegistry(knex: Knex, orgId: string): Promise<RegistryObject[]> {
+  return (await knex<Row>('objects').where({ org_id: orgId }).orderBy('name')).map(fromRow);
+}
+
+export async function getRegistryObject(knex: Knex, orgId: string, name: string): Promise<RegistryObject | undefined> {
+  const row = await knex<Row>('objects').where({ org_id: orgId, name }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+/** Records what a scan decided about one object the integration user can see. */
+export async function upsertScannedObject(
+  knex: Knex,
+  orgId: string,
+  o: { name: string; label: string; support: 'supported' | 'unsupported'; supportReason: string | null; supportDetail: unknown },
+): Promise<void> {
+  await knex('objects')
+    .insert({
+      org_id: orgId,
+      name: o.name,
+      label: o.label,
+      support: o.support,
+      support_reason: o.supportReason,
+      support_detail: JSON.stringify(o.supportDetail),
+      access: 'available',
+    })
+    .onConflict(['org_id', 'name'])
+    .merge(['label', 'support', 'support_reason', 'support_detail', 'access']);
+}
+
+export async function setObjectFields(
+  knex: Knex,
+  orgId: string,
+  name: string,
+  fields: ObjectField[],
+  describeHash: string,
+  seenAt: Date,
+): Promise<void> {
+  await knex('objects')
+    .where({ org_id: orgId, name })
+    .update({ fields: JSON.stringify(fields), describe_hash: describeHash, describe_seen_at: seenAt });
+}
+
+export async function setObjectAccess(knex: Knex, orgId: string, names: string[], access: 'available' | 'unavailable'): Promise<void> {
+  if (names.length === 0) return;
+  await knex('objects').where({ org_id: orgId }).whereIn('name', names).update({ access });
+}
+
+/** Applies the user's exclusion list (case-insensitive names) to every object of the org. */
+export async function applyExclusions(knex: Knex, orgId: string, exclusions: string[]): Promise<void> {
+  const lower = exclusions.map((e) => e.toLowerCase());
+  await knex('objects')
+    .where({ org_id: orgId })
+    .update({ excluded_by_user: lower.length === 0 ? false : knex.raw('lower(name) = ANY(?)', [lower]) });
+}
+
+export async function recordSchemaChanges(
+  knex: Knex,
+  orgId: string,
+  changes: Array<{ object: string; field?: string; change: string }>,
+  at: Date,
+): Promise<void> {
+  if (changes.length === 0) return;
+  await knex('schema_changes').insert(changes.map((c) => ({ org_id: orgId, object: c.object, field: c.field ?? null, change: c.change, at })));
+}
+
+export async function listSchemaChanges(knex: Knex, orgId: string): Promise<Array<{ object: string; field: string | null; change: string; at: Date }>> {
+  return knex('schema_changes').where({ org_id: orgId }).orderBy('change_id').select('object', 'field', 'change', 'at');
+}
+
+export async function markBackfillComplete(knex: Knex, objectKey: number, at: Date): Promise<void> {
+  await knex('objects').where({ object_key: objectKey }).whereNull('backfill_completed_at').update({ backfill_completed_at: at });
+}
+
+export async function markCaughtUp(knex: Knex, objectKey: number, at: Date): Promise<void> {
+  await knex('objects').where({ object_key: objectKey }).update({ caught_up_at: at });
+}
+
+export async function setDeletesCheckedUntil(knex: Knex, objectKey: number, until: Date): Promise<void> {
+  await knex('objects').where({ object_key: objectKey }).update({ deletes_checked_until: until });
+}
+
+export async function setReconciledAt(knex: Knex, objectKey: number, at: Date): Promise<void> {
+  await knex('objects').where({ object_key: objectKey }).update({ reconciled_at: at });
+}
+
+/** Takes the object's run lease: false when another live run holds it (a lease older than `staleMs` is taken over). */
+export async function claimObjectRun(knex: Knex, objectKey: number, lease: string, now: Date, staleMs = 15 * 60_000): Promise<boolean> {
+  const stale = new Date(now.getTime() - staleMs);
+  const updated = await knex('objects')
+    .where({ object_key: objectKey })
+    .where((q) => q.whereNull('running_since').orWhere('running_since', '<', stale))
+    .update({ running_since: now, running_lease: lease });
+  return updated > 0;
+}
+
+export async function releaseObjectRun(knex: Knex, objectKey: number, lease: string): Promise<void> {
+  await knex('objects').where({ object_key: objectKey, running_lease: lease }).update({ running_since: null, running_lease: null });
+}
