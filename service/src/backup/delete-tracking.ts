@@ -36,7 +36,9 @@ export async function trackDeletes(ctx: EngineContext, object: RegistryObject): 
   const gap = checkedUntil !== null && checkedUntil < reachStart;
   const reconcileDue = !object.reconciledAt || now.getTime() - object.reconciledAt.getTime() > ctx.options.reconcileEveryMs;
 
-  if (support.deletes === 'get-deleted' && support.access.kind === 'query' && !gap && !(reconcileDue && object.reconciledAt)) {
+  // Immutable objects (CreatedDate cursor, e.g. field history) lose rows only with their parent: reconciliation covers them.
+  const useGetDeleted = support.deletes === 'get-deleted' && support.cursorField === 'SystemModstamp' && support.access.kind === 'query';
+  if (useGetDeleted && !gap && !(reconcileDue && object.reconciledAt)) {
     const start = checkedUntil ?? reachStart;
     if (upTo <= start) return { tombstones: 0, method: 'none' };
     const { deleted, coveredUntil } = await deletedInWindow(ctx, object.name, start, upTo);
@@ -49,6 +51,7 @@ export async function trackDeletes(ctx: EngineContext, object: RegistryObject): 
     return { tombstones: result.written, method: 'get-deleted' };
   }
   if (support.access.kind !== 'query') return { tombstones: 0, method: 'none' };
+  if (!useGetDeleted && object.reconciledAt && !reconcileDue) return { tombstones: 0, method: 'none' };
   return reconcileIds(ctx, object, now, upTo);
 }
 

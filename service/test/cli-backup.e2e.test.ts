@@ -1,0 +1,121 @@
+/**
+ * The admin CLI as an admin runs it: `orgs add` against the org simulator, `backup --until-caught-up`,
+ * `status --json`, `verify` and `export`, each a real `autobackup` process on a real database and bucket.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { startSimulator, type Simulator } from '../../test/sf-sim/src/index.js';
+import { REPO_ROOT } from './support/shared-test-postgres.js';
+import { createEmptyDatabase, type TestDatabase } from './support/test-db.js';
+
+const BIN = path.join(REPO_ROOT, 'bin/autobackup.js');
+let sim: Simulator;
+let db: TestDatabase;
+let home: string;
+
+function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, {
+      env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: db.url, AUTOBACKUP_HOME: home, AUTOBACKUP_LAG_SECONDS: '120' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
+  });
+}
+
+before(async () => {
+  sim = await startSimulator({ seed: 'small' });
+  db = await createEmptyDatabase();
+  home = mkdtempSync(path.join(tmpdir(), 'ab-cli-'));
+  // Let the seeded history fall outside the lag window.
+  sim.org.clock.advance(5 * 60_000);
+});
+
+after(async () => {
+  await sim?.close();
+  await db?.destroy();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('autobackup CLI end to end', () => {
+  let orgId = '';
+
+  test('orgs add verifies the connection and prints exactly one JSON line with the org id and a service key', async () => {
+    const bad = await cli(['orgs', 'add', '--instance-url', sim.url, '--client-id', sim.clientId, '--client-secret', 'wrong-secret']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /could not connect to .*authentication failed/);
+    assert.doesNotMatch(bad.stderr, /wrong-secret/, 'the secret is never echoed');
+
+    const added = await cli(['orgs', 'add', '--instance-url', sim.url, '--login-url', sim.url, '--client-id', sim.clientId, '--private-key', `file:${sim.privateKeyPath}`, '--username', sim.username]);
+    assert.equal(added.status, 0, added.stderr);
+    const lines = added.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const result = JSON.parse(lines[0]!) as { orgId: string; serviceKey: string };
+    assert.equal(result.orgId, sim.orgId);
+    assert.match(result.serviceKey, /^abk_/);
+    orgId = result.orgId;
+
+    const again = await cli(['orgs', 'add', '--instance-url', sim.url, '--login-url', sim.url, '--client-id', sim.clientId, '--private-key', `file:${sim.privateKeyPath}`, '--username', sim.username]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /already registered/);
+
+    const list = await cli(['orgs', 'list', '--json']);
+    const items = (JSON.parse(list.stdout) as { items: Array<{ orgId: string; secret: string }> }).items;
+    assert.deepEqual(items.map((i) => i.orgId), [orgId]);
+    assert.equal(items[0]?.secret, `file:${sim.privateKeyPath}`, 'a file reference stays a reference');
+  });
+
+  test('backup --until-caught-up exits 0, then status and verify agree with the org', async () => {
+    const run = await cli(['backup', '--org', orgId, '--until-caught-up']);
+    assert.equal(run.status, 0, run.stderr);
+    const status = await cli(['status', '--org', orgId, '--json']);
+    assert.equal(status.status, 0, status.stderr);
+    const dashboard = JSON.parse(status.stdout) as { status: string; totals: { records: number }; objects: Array<{ name: string; status: string; records: number }> };
+    assert.equal(dashboard.status, 'Running Continuously');
+    const account = dashboard.objects.find((o) => o.name === 'Account');
+    assert.equal(account?.status, 'Waiting');
+    assert.equal(account?.records, sim.org.recordCount('Account'));
+
+    const verify = await cli(['verify', '--org', orgId]);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /^0 gaps$/m);
+  });
+
+  test('export is deterministic NDJSON, and CSV and as-of views read the same backup', async () => {
+    const first = await cli(['export', '--org', orgId, '--object', 'Account']);
+    const second = await cli(['export', '--org', orgId, '--object', 'account']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout, second.stdout, 'same bytes from the same backup');
+    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as { object: string; id: string; systemModstamp: string; deleted: boolean });
+    assert.ok(lines.length >= sim.org.recordCount('Account')!);
+    assert.ok(lines.every((l, i) => i === 0 || lines[i - 1]!.systemModstamp <= l.systemModstamp), 'oldest first');
+
+    const csv = await cli(['export', '--org', orgId, '--object', 'Account', '--format', 'csv']);
+    const rows = parseCsv(csv.stdout) as string[][];
+    assert.deepEqual(rows[0]?.slice(0, 4), ['object', 'id', 'systemModstamp', 'deleted']);
+    assert.equal(rows.length, lines.length + 1, 'one CSV row per version (multi-line values quoted)');
+    assert.deepEqual(rows.slice(1).map((r) => r[1]), lines.map((l) => l.id));
+    const asOf = await cli(['export', '--org', orgId, '--object', 'Account', '--as-of', lines[0]!.systemModstamp]);
+    assert.ok(asOf.stdout.trim().split('\n').length >= 1);
+  });
+
+  test('bad flags are named and nothing runs', async () => {
+    const badOrg = await cli(['status', '--org', 'not-an-org']);
+    assert.equal(badOrg.status, 2);
+    assert.match(badOrg.stderr, /--org: "not-an-org" is not an org id/);
+    const badFormat = await cli(['export', '--org', orgId, '--object', 'Account', '--format', 'xml']);
+    assert.equal(badFormat.status, 2);
+    assert.match(badFormat.stderr, /--format: expected ndjson or csv/);
+    const unknown = await cli(['backup', '--org', orgId, '--until-caught-up', '--objects', 'Account,NoSuchThing__c']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /NoSuchThing__c/);
+  });
+});
