@@ -4,11 +4,13 @@
  * an object that succeeds closes its earlier errors. Only one run works on an object at a time (a lease).
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pLimit from 'p-limit';
 import { SalesforceError } from '../salesforce/errors.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
-import { claimObjectRun, getRegistryObject, listRegistry, releaseObjectRun, type RegistryObject } from '../store/registry/object-registry.js';
+import { claimObjectRun, getRegistryObject, listRegistry, releaseObjectRun, renewObjectRun, type RegistryObject } from '../store/registry/object-registry.js';
+import { isProcessAlive, processStartTime } from '../process-identity.js';
 import { trackDeletes } from './delete-tracking.js';
 import type { EngineContext } from './engine-context.js';
 import { hintFor } from './error-hints.js';
@@ -63,12 +65,25 @@ export async function runBackupPass(ctx: EngineContext, options: { objects?: str
   return { scan, outcomes };
 }
 
+/** A lease names its holder (host, pid, process start time), so a holder that died on this host is recognised at once. */
+function newLease(): string {
+  return `${hostname()}|${process.pid}|${processStartTime(process.pid) ?? ''}|${randomUUID()}`;
+}
+
+function holderGone(lease: string): boolean {
+  const [host, pid, start] = lease.split('|');
+  return host === hostname() && !isProcessAlive(Number(pid), start || undefined);
+}
+
+const LEASE_RENEW_MS = 60_000;
+
 async function backupObject(ctx: EngineContext, object: RegistryObject, progress?: PassProgress): Promise<ObjectOutcome> {
-  const lease = randomUUID();
+  const lease = newLease();
   const knex = ctx.store.knex;
-  if (!(await claimObjectRun(knex, object.objectKey, lease, new Date()))) {
+  if (!(await claimObjectRun(knex, object.objectKey, lease, new Date(), { isHolderGone: holderGone }))) {
     return { object: object.name, ok: true, written: 0, tombstones: 0, skipped: 'running-elsewhere' };
   }
+  const renew = setInterval(() => void renewObjectRun(knex, object.objectKey, lease, new Date()).catch(() => undefined), LEASE_RENEW_MS);
   progress?.objectStarted?.(object.name);
   let outcome: ObjectOutcome;
   try {
@@ -91,6 +106,7 @@ async function backupObject(ctx: EngineContext, object: RegistryObject, progress
     });
     outcome = { object: object.name, ok: false, written: 0, tombstones: 0, error: { code, message } };
   } finally {
+    clearInterval(renew);
     await releaseObjectRun(knex, object.objectKey, lease);
   }
   progress?.objectFinished?.(object.name, outcome);

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { createLogger } from '../../src/logger.js';
 import { acquireEmbeddedPostgres } from '../../src/store/postgres/embedded-server.js';
-import { isProcessAlive } from '../../src/store/postgres/process-identity.js';
+import { isProcessAlive } from '../../src/process-identity.js';
 import { REPO_ROOT } from '../support/shared-test-postgres.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'service/test/fixtures/hold-embedded-postgres.ts');

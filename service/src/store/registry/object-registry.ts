@@ -178,14 +178,31 @@ export async function setReconciledAt(knex: Knex, objectKey: number, at: Date): 
   await knex('objects').where({ object_key: objectKey }).update({ reconciled_at: at });
 }
 
-/** Takes the object's run lease: false when another live run holds it (a lease older than `staleMs` is taken over). */
-export async function claimObjectRun(knex: Knex, objectKey: number, lease: string, now: Date, staleMs = 15 * 60_000): Promise<boolean> {
-  const stale = new Date(now.getTime() - staleMs);
-  const updated = await knex('objects')
-    .where({ object_key: objectKey })
-    .where((q) => q.whereNull('running_since').orWhere('running_since', '<', stale))
-    .update({ running_since: now, running_lease: lease });
-  return updated > 0;
+/**
+ * Takes the object's run lease: false when another run holds it. A lease not renewed for `staleMs`, or one
+ * whose holder `isHolderGone` says is dead, is taken over.
+ */
+export async function claimObjectRun(
+  knex: Knex,
+  objectKey: number,
+  lease: string,
+  now: Date,
+  options: { staleMs?: number; isHolderGone?: (lease: string) => boolean } = {},
+): Promise<boolean> {
+  const stale = new Date(now.getTime() - (options.staleMs ?? 5 * 60_000));
+  return knex.transaction(async (trx) => {
+    const row = await trx('objects').where({ object_key: objectKey }).forUpdate().first<{ running_since: Date | null; running_lease: string | null }>('running_since', 'running_lease');
+    if (!row) return false;
+    const free = !row.running_since || row.running_since < stale || (row.running_lease !== null && options.isHolderGone?.(row.running_lease) === true);
+    if (!free) return false;
+    await trx('objects').where({ object_key: objectKey }).update({ running_since: now, running_lease: lease });
+    return true;
+  });
+}
+
+/** Renews a held lease; false when it was taken over meanwhile. */
+export async function renewObjectRun(knex: Knex, objectKey: number, lease: string, now: Date): Promise<boolean> {
+  return (await knex('objects').where({ object_key: objectKey, running_lease: lease }).update({ running_since: now })) > 0;
 }
 
 export async function releaseObjectRun(knex: Knex, objectKey: number, lease: string): Promise<void> {

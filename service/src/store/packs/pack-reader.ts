@@ -1,0 +1,103 @@
+/** Reading packs back: one entry with one ranged read, or a whole pack (rebuild-index, verification). */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { BlobStore } from '../blob/blob-store.js';
+import {
+  blockLines,
+  blockRange,
+  decodeHeader,
+  decodePreamble,
+  parsePack,
+  PackFormatError,
+  PREAMBLE_BYTES,
+  type PackHeader,
+} from './pack-format.js';
+
+export interface EntryAddress {
+  key: string;
+  /** Absolute byte offset and compressed length of the entry's block. */
+  blockOffset: number;
+  blockLength: number;
+  /** Position of the entry's line inside the uncompressed block. */
+  offset: number;
+  length: number;
+  /** SHA-256 of the line. */
+  hash: Buffer;
+}
+
+/** The uncompressed bytes of one block, fetched with one ranged read. */
+export async function readBlock(
+  blobs: BlobStore,
+  key: string,
+  blockOffset: number,
+  blockLength: number,
+): Promise<Buffer> {
+  const compressed = await blobs.get(key, { start: blockOffset, end: blockOffset + blockLength - 1 });
+  if (compressed.length !== blockLength)
+    throw new PackFormatError(
+      `${key}: block at ${blockOffset} read ${compressed.length} of ${blockLength} bytes`,
+    );
+  return gunzipSync(compressed);
+}
+
+/** Cuts one entry out of an uncompressed block and checks its hash. */
+export function entryFromBlock(block: Buffer, address: EntryAddress): Buffer {
+  const line = block.subarray(address.offset, address.offset + address.length);
+  if (line.length !== address.length || !createHash('sha256').update(line).digest().equals(address.hash)) {
+    throw new PackFormatError(
+      `${address.key}: entry at block ${address.blockOffset}+${address.offset} does not match its hash`,
+    );
+  }
+  return line;
+}
+
+/** One entry, with a single ranged read of its block. */
+export async function readEntry(blobs: BlobStore, address: EntryAddress): Promise<Buffer> {
+  return entryFromBlock(
+    await readBlock(blobs, address.key, address.blockOffset, address.blockLength),
+    address,
+  );
+}
+
+export interface ReadPack {
+  header: PackHeader;
+  headerLength: number;
+  bytes: number;
+  /** Absolute offsets of the blocks. */
+  blockOffsets: number[];
+  /** Entry lines per block. */
+  blocks: Buffer[][];
+}
+
+/** A whole pack, verified against its content-hash id. */
+export async function readWholePack(blobs: BlobStore, key: string, packId: string): Promise<ReadPack> {
+  const bytes = await blobs.get(key);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== packId) throw new PackFormatError(`${key}: content hash is ${actual}, not its name`);
+  const { header, headerLength, blocks } = parsePack(bytes);
+  const lines = blocks.map((b) => blockLines(b));
+  lines.forEach((entries, i) => {
+    if (entries.length !== header.blocks[i]!.count)
+      throw new PackFormatError(
+        `${key}: block ${i} holds ${entries.length} entries, header says ${header.blocks[i]!.count}`,
+      );
+  });
+  return {
+    header,
+    headerLength,
+    bytes: bytes.length,
+    blockOffsets: header.blocks.map((b) => blockRange(headerLength, b).start),
+    blocks: lines,
+  };
+}
+
+/** Just the header of a pack: two small ranged reads (preamble, then header member). */
+export async function readPackHeader(
+  blobs: BlobStore,
+  key: string,
+): Promise<{ header: PackHeader; headerLength: number }> {
+  const headerLength = decodePreamble(await blobs.get(key, { start: 0, end: PREAMBLE_BYTES - 1 }));
+  const member = await blobs.get(key, { start: PREAMBLE_BYTES, end: PREAMBLE_BYTES + headerLength - 1 });
+  if (member.length !== headerLength) throw new PackFormatError(`${key}: truncated inside its header`);
+  return { header: decodeHeader(member), headerLength };
+}

@@ -1,0 +1,505 @@
+/**
+ * Writes record versions: packs go to the bucket first (putIfAbsent, content-addressed), then the
+ * index rows, the counters and the cursor advance commit in ONE Postgres transaction. A crash
+ * between the two leaves an orphan pack and an unmoved cursor: the records are read again and the
+ * primary key (object, record id, SystemModstamp) deduplicates them. Versions already indexed are
+ * filtered out before packing, so a re-read stores nothing twice and counts nothing twice.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Knex } from 'knex';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { buildPacksFrom, type PackLine } from '../packs/pack-builder.js';
+import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
+import { packKey } from '../packs/pack-keys.js';
+import { storeNow, type StoreContext } from '../store-context.js';
+import { ensureObjectKey } from './objects-repository.js';
+import { assertVersion, compareVersions, encodeVersionLine, type VersionInput } from './version-entry.js';
+
+export interface WriteVersionsOptions {
+  /** Where the object's cursor moves once these versions are indexed (never backwards). */
+  cursor?: PackCursor;
+  /** Compare-and-set: the cursor the caller last saw; a different stored cursor rejects the write. */
+  expectedCursor?: PackCursor | null;
+  /** Hash of the describe snapshot the versions were read with. */
+  schemaHash?: string | null;
+}
+
+export interface WriteVersionsResult {
+  /** Versions newly indexed. */
+  written: number;
+  /** Versions that were already in the index (or repeated in the input). */
+  duplicates: number;
+  /** Records seen for the first time. */
+  newRecords: number;
+  /** Ids of the packs this write produced. */
+  packs: string[];
+}
+
+export class CursorConflictError extends Error {
+  constructor(
+    readonly object: string,
+    readonly expected: PackCursor | null,
+    readonly actual: PackCursor | null,
+  ) {
+    super(`cursor of ${object} moved: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`);
+    this.name = 'CursorConflictError';
+  }
+}
+
+interface ObjectState {
+  cursor_system_modstamp: Date | null;
+  cursor_id: string | null;
+  newest_version_at: Date | null;
+}
+
+/** Sorted by (SystemModstamp, Id), without repeats of the same key. */
+function sortedUnique(versions: readonly VersionInput[]): VersionInput[] {
+  const sorted = [...versions].sort(compareVersions);
+  return sorted.filter((v, i) => i === 0 || compareVersions(sorted[i - 1]!, v) !== 0);
+}
+
+async function alreadyIndexed(
+  knex: Knex,
+  objectKey: number,
+  versions: readonly VersionInput[],
+  newest: Date | null,
+): Promise<Set<string>> {
+  const known = new Set<string>();
+  if (newest === null) return known;
+  const newestIso = newest.toISOString();
+  // Only versions at or before the newest indexed SystemModstamp can be duplicates (the steady state skips this).
+  const candidates = versions.filter((v) => v.systemModstamp <= newestIso);
+  if (candidates.length === 0) return known;
+  const result = await knex.raw<{ rows: Array<{ record_id: string; system_modstamp: Date }> }>(
+    `SELECT v.record_id, v.system_modstamp
+       FROM unnest(?::text[], ?::timestamptz[]) AS k(record_id, system_modstamp)
+       JOIN versions v ON v.object_key = ? AND v.record_id = k.record_id AND v.system_modstamp = k.system_modstamp`,
+    [candidates.map((v) => v.id), candidates.map((v) => v.systemModstamp), objectKey],
+  );
+  for (const row of result.rows) known.add(`${row.record_id}|${row.system_modstamp.toISOString()}`);
+  return known;
+}
+
+function cursorOf(state: ObjectState): PackCursor | null {
+  return state.cursor_system_modstamp && state.cursor_id
+    ? { systemModstamp: state.cursor_system_modstamp.toISOString(), id: state.cursor_id }
+    : null;
+}
+
+function sameCursor(a: PackCursor | null, b: PackCursor | null): boolean {
+  return a === null || b === null ? a === b : a.systemModstamp === b.systemModstamp && a.id === b.id;
+}
+
+export async function writeVersions(
+  store: StoreContext,
+  orgId: string,
+  object: string,
+  versions: readonly VersionInput[],
+  options: WriteVersionsOptions = {},
+): Promise<WriteVersionsResult> {
+  for (const v of versions) assertVersion(v);
+  if (options.cursor)
+    assertVersion({
+      id: options.cursor.id,
+      systemModstamp: options.cursor.systemModstamp,
+      deleted: false,
+      fields: {},
+    });
+  const { knex, blobs } = store;
+  const objectKey = await ensureObjectKey(knex, orgId, object);
+  const unique = sortedUnique(versions);
+
+  const state = await knex('objects')
+    .where({ object_key: objectKey })
+    .first<ObjectState>('cursor_system_modstamp', 'cursor_id', 'newest_version_at');
+  const known = await alreadyIndexed(knex, objectKey, unique, state.newest_version_at);
+  const fresh = known.size === 0 ? unique : unique.filter((v) => !known.has(`${v.id}|${v.systemModstamp}`));
+
+  const writtenAt = storeNow(store).toISOString();
+  const packs = await buildPacksFrom(
+    {
+      kind: 'versions',
+      orgId,
+      object,
+      schemaHash: options.schemaHash ?? null,
+      writtenAt,
+      cursor: options.cursor ?? null,
+    },
+    fresh,
+    (v): PackLine => ({ json: encodeVersionLine(v), systemModstamp: v.systemModstamp }),
+    store.packOptions,
+  );
+  // Durable in the bucket before anything points at them.
+  const uploads = await Promise.all(
+    packs.map((p) =>
+      blobs.putIfAbsent(packKey(orgId, object, p.id), p.bytes, { contentType: PACK_CONTENT_TYPE }),
+    ),
+  );
+  const reused = packs.filter((_, i) => !uploads[i]!.created);
+  const items: PackToIndex[] = packs.map((p) => ({
+    pack: {
+      id: p.id,
+      header: p.header,
+      headerLength: p.headerLength,
+      blockOffsets: p.blockOffsets,
+      size: p.bytes.length,
+    },
+    rows: fresh.slice(p.firstLine, p.firstLine + p.header.count).map((v, i) => {
+      const loc = p.locations[i]!;
+      return {
+        id: v.id,
+        systemModstamp: v.systemModstamp,
+        deleted: v.deleted,
+        block: loc.block,
+        offset: loc.offset,
+        length: loc.length,
+        hash: loc.hash,
+      };
+    }),
+  }));
+
+  const target = { orgId, objectKey, object };
+  const committed = await knex.transaction(async (trx) => {
+    const current = await trx('objects')
+      .where({ object_key: objectKey })
+      .forUpdate()
+      .first<ObjectState & { versions: number }>(
+        'cursor_system_modstamp',
+        'cursor_id',
+        'newest_version_at',
+        'versions',
+      );
+    if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
+      throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
+    }
+    if (reused.length > 0) await reclaimFromCollection(trx, store, orgId, object, reused);
+    const totals = await indexPacksPreferCopy(trx, target, items, current.versions === 0);
+    await applyCounters(trx, orgId, objectKey, totals, writtenAt);
+    if (options.cursor) await advanceCursor(trx, objectKey, options.cursor);
+    return totals;
+  });
+
+  return {
+    written: committed.versions,
+    duplicates: versions.length - committed.versions,
+    newRecords: committed.newRecords,
+    packs: packs.map((p) => p.id),
+  };
+}
+
+/**
+ * A pack that was already in the bucket (an identical earlier upload) may be marked for
+ * collection as an orphan. Removing the mark waits for a sweep that holds it; the sweep deletes the
+ * blob before releasing the mark, so a blob missing now was swept and is uploaded again.
+ */
+async function reclaimFromCollection(
+  trx: Knex.Transaction,
+  store: StoreContext,
+  orgId: string,
+  object: string,
+  packs: ReadonlyArray<{ id: string; bytes: Buffer }>,
+): Promise<void> {
+  const keys = packs.map((p) => packKey(orgId, object, p.id));
+  await trx('orphan_packs').where({ org_id: orgId }).whereIn('bucket_key', keys).delete();
+  for (const [i, pack] of packs.entries()) {
+    if (!(await store.blobs.stat(keys[i]!)))
+      await store.blobs.putIfAbsent(keys[i]!, pack.bytes, { contentType: PACK_CONTENT_TYPE });
+  }
+}
+
+/** What indexing some packs added, for the counters. */
+export interface IndexTotals {
+  versions: number;
+  deletedVersions: number;
+  newRecords: number;
+  rawBytes: number;
+  /** Bucket bytes of packs that were not indexed before. */
+  packBytes: number;
+  oldest: Date | null;
+  newest: Date | null;
+}
+
+/** One versions row to be: a record version and where its entry sits in the pack. */
+export interface IndexRow {
+  id: string;
+  systemModstamp: string;
+  deleted: boolean;
+  block: number;
+  offset: number;
+  length: number;
+  hash: Buffer;
+}
+
+/** A pack to index: what the packs row needs, and its versions (empty for a files pack). */
+export interface PackToIndex {
+  pack: { id: string; header: PackHeader; headerLength: number; blockOffsets: number[]; size: number };
+  rows: readonly IndexRow[];
+}
+
+type Target = { orgId: string; objectKey: number; object: string };
+
+function emptyTotals(): IndexTotals {
+  return {
+    versions: 0,
+    deletedVersions: 0,
+    newRecords: 0,
+    rawBytes: 0,
+    packBytes: 0,
+    oldest: null,
+    newest: null,
+  };
+}
+
+/** Inserts the packs row (once); returns its key and whether it is new. */
+async function insertPackRow(
+  trx: Knex.Transaction,
+  target: Target,
+  item: PackToIndex,
+): Promise<{ packKey: number; isNew: boolean }> {
+  const { pack } = item;
+  const header = pack.header;
+  const inserted = await trx('packs')
+    .insert({
+      org_id: target.orgId,
+      object_key: target.objectKey,
+      pack_id: pack.id,
+      kind: header.kind,
+      bucket_key: packKey(target.orgId, target.object, pack.id),
+      entry_count: header.count,
+      bytes: pack.size,
+      raw_bytes: header.blocks.reduce((n, b) => n + b.rawLength, 0),
+      min_system_modstamp: header.minSystemModstamp,
+      max_system_modstamp: header.maxSystemModstamp,
+      header_length: pack.headerLength,
+      block_offsets: pack.blockOffsets,
+      block_lengths: header.blocks.map((b) => b.length),
+      schema_hash: header.schemaHash,
+      cursor_system_modstamp: header.cursor?.systemModstamp ?? null,
+      cursor_id: header.cursor?.id ?? null,
+      requires: header.requires,
+      written_at: header.writtenAt,
+    })
+    .onConflict(['org_id', 'pack_id'])
+    .ignore()
+    .returning<Array<{ pack_key: number }>>('pack_key');
+  if (inserted[0]) return { packKey: inserted[0].pack_key, isNew: true };
+  const existing = await trx('packs')
+    .where({ org_id: target.orgId, pack_id: pack.id })
+    .first<{ pack_key: number }>('pack_key');
+  return { packKey: existing.pack_key, isNew: false };
+}
+
+function addRowTotals(totals: IndexTotals, rows: readonly IndexRow[]): void {
+  for (const row of rows) {
+    totals.versions += 1;
+    if (row.deleted) totals.deletedVersions += 1;
+    totals.rawBytes += row.length;
+  }
+  if (rows.length === 0) return;
+  let min = rows[0]!.systemModstamp;
+  let max = min;
+  for (const row of rows) {
+    if (row.systemModstamp < min) min = row.systemModstamp;
+    if (row.systemModstamp > max) max = row.systemModstamp;
+  }
+  if (!totals.oldest || new Date(min) < totals.oldest) totals.oldest = new Date(min);
+  if (!totals.newest || new Date(max) > totals.newest) totals.newest = new Date(max);
+}
+
+const COPY_COLUMNS =
+  'object_key, record_id, system_modstamp, deleted, pack_key, block, entry_offset, entry_length, hash';
+
+/** COPY text rows, a slice at a time (ids and times are validated ASCII, nothing needs escaping). */
+function* copyText(objectKey: number, packKeys: number[], items: readonly PackToIndex[]): Generator<string> {
+  const SLICE = 5000;
+  for (const [i, item] of items.entries()) {
+    const prefix = `${objectKey}\t`;
+    const packKeyText = String(packKeys[i]);
+    for (let start = 0; start < item.rows.length; start += SLICE) {
+      let text = '';
+      for (const row of item.rows.slice(start, start + SLICE)) {
+        text += `${prefix}${row.id}\t${row.systemModstamp}\t${row.deleted ? 't' : 'f'}\t${packKeyText}\t${row.block}\t${row.offset}\t${row.length}\t\\\\x${row.hash.toString('hex')}\n`;
+      }
+      yield text;
+    }
+  }
+}
+
+/**
+ * The fast path: packs rows, then every version row with COPY. Fails with a unique violation
+ * (23505) if any version is already indexed; the caller then uses indexPacks.
+ */
+async function copyIndex(
+  trx: Knex.Transaction,
+  target: Target,
+  items: readonly PackToIndex[],
+  objectIsEmpty: boolean,
+): Promise<IndexTotals> {
+  const totals = emptyTotals();
+  const packKeys: number[] = [];
+  for (const item of items) {
+    const { packKey: key, isNew } = await insertPackRow(trx, target, item);
+    packKeys.push(key);
+    if (isNew) totals.packBytes += item.pack.size;
+    addRowTotals(totals, item.rows);
+  }
+  if (totals.versions === 0) return totals;
+  const ids = [...new Set(items.flatMap((item) => item.rows.map((r) => r.id)))];
+  if (objectIsEmpty) {
+    totals.newRecords = ids.length;
+  } else {
+    const result = await trx.raw<{ rows: Array<{ n: number }> }>(
+      `SELECT count(*)::int AS n FROM unnest(?::text[]) AS b(id)
+        WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.object_key = ? AND v.record_id = b.id)`,
+      [ids, target.objectKey],
+    );
+    totals.newRecords = result.rows[0]!.n;
+  }
+  const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+  await pipeline(
+    Readable.from(copyText(target.objectKey, packKeys, items)),
+    connection.query(copyFrom(`COPY versions (${COPY_COLUMNS}) FROM STDIN`)),
+  );
+  return totals;
+}
+
+/**
+ * Indexes packs with COPY inside a savepoint (fast: the caller expects none of the versions to be
+ * indexed yet); when some are (another writer, an adopted orphan), falls back to indexPacks, which
+ * skips them. `objectIsEmpty` (the object had no versions, read under the object's row lock) spares
+ * the new-records probe. The caller holds the object's row lock.
+ */
+export async function indexPacksPreferCopy(
+  trx: Knex.Transaction,
+  target: Target,
+  items: readonly PackToIndex[],
+  objectIsEmpty: boolean,
+): Promise<IndexTotals> {
+  try {
+    return await trx.transaction((sp) => copyIndex(sp, target, items, objectIsEmpty));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    return indexPacks(trx, target, items);
+  }
+}
+
+/**
+ * Inserts packs rows and their version rows, skipping what is already indexed (ON CONFLICT DO
+ * NOTHING), inside the caller's transaction; returns what was new. Used by rebuild-index and
+ * orphan adoption, and by the writer when its fast path meets an existing row.
+ */
+export async function indexPacks(
+  trx: Knex.Transaction,
+  target: Target,
+  items: readonly PackToIndex[],
+): Promise<IndexTotals> {
+  const totals = emptyTotals();
+  for (const item of items) {
+    const { packKey: packKeyValue, isNew } = await insertPackRow(trx, target, item);
+    if (isNew) totals.packBytes += item.pack.size;
+    if (item.rows.length === 0) continue;
+    const rows = item.rows;
+    const result = await trx.raw<{
+      rows: Array<{
+        versions: number;
+        deleted_versions: number;
+        raw_bytes: number;
+        oldest: Date | null;
+        newest: Date | null;
+        new_records: number;
+      }>;
+    }>(
+      `WITH incoming AS (
+         SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::boolean[], ?::int[], ?::int[], ?::int[], ?::text[])
+           AS t(record_id, system_modstamp, deleted, block, entry_offset, entry_length, hash_hex)
+       ), inserted AS (
+         INSERT INTO versions (${COPY_COLUMNS})
+         SELECT ?, record_id, system_modstamp, deleted, ?, block, entry_offset, entry_length, decode(hash_hex, 'hex') FROM incoming
+         ON CONFLICT DO NOTHING
+         RETURNING record_id, system_modstamp, deleted, entry_length
+       )
+       SELECT count(*)::int AS versions,
+              (count(*) FILTER (WHERE deleted))::int AS deleted_versions,
+              coalesce(sum(entry_length), 0)::bigint AS raw_bytes,
+              min(system_modstamp) AS oldest,
+              max(system_modstamp) AS newest,
+              -- the main query sees the table as it was before this statement: records with no earlier version are new
+              (SELECT count(DISTINCT i.record_id) FROM inserted i
+                WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.object_key = ? AND v.record_id = i.record_id))::int AS new_records
+         FROM inserted`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.systemModstamp),
+        rows.map((r) => r.deleted),
+        rows.map((r) => r.block),
+        rows.map((r) => r.offset),
+        rows.map((r) => r.length),
+        rows.map((r) => r.hash.toString('hex')),
+        target.objectKey,
+        packKeyValue,
+        target.objectKey,
+      ],
+    );
+    const row = result.rows[0]!;
+    totals.versions += row.versions;
+    totals.deletedVersions += row.deleted_versions;
+    totals.newRecords += row.new_records;
+    totals.rawBytes += row.raw_bytes;
+    if (row.oldest && (!totals.oldest || row.oldest < totals.oldest)) totals.oldest = row.oldest;
+    if (row.newest && (!totals.newest || row.newest > totals.newest)) totals.newest = row.newest;
+  }
+  return totals;
+}
+
+/** Counters of the object and the org's per-day progress, in the caller's transaction. */
+export async function applyCounters(
+  trx: Knex.Transaction,
+  orgId: string,
+  objectKey: number,
+  totals: IndexTotals,
+  writtenAt: string,
+): Promise<void> {
+  if (totals.versions === 0 && totals.packBytes === 0) return;
+  await trx.raw(
+    `UPDATE objects SET
+       records = records + ?, versions = versions + ?, deleted_versions = deleted_versions + ?,
+       raw_bytes = raw_bytes + ?, bytes = bytes + ?,
+       oldest_version_at = LEAST(oldest_version_at, ?::timestamptz),
+       newest_version_at = GREATEST(newest_version_at, ?::timestamptz),
+       last_backup_at = CASE WHEN ? > 0 THEN GREATEST(last_backup_at, ?::timestamptz) ELSE last_backup_at END
+     WHERE object_key = ?`,
+    [
+      totals.newRecords,
+      totals.versions,
+      totals.deletedVersions,
+      totals.rawBytes,
+      totals.packBytes,
+      totals.oldest,
+      totals.newest,
+      totals.versions,
+      writtenAt,
+      objectKey,
+    ],
+  );
+  await trx.raw(
+    `INSERT INTO daily_stats (org_id, day, versions, bytes) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
+     ON CONFLICT (org_id, day) DO UPDATE SET versions = daily_stats.versions + EXCLUDED.versions, bytes = daily_stats.bytes + EXCLUDED.bytes`,
+    [orgId, writtenAt, totals.versions, totals.packBytes],
+  );
+}
+
+/** Moves the cursor forward only: (SystemModstamp, Id) compared as a pair. */
+export async function advanceCursor(
+  trx: Knex.Transaction,
+  objectKey: number,
+  cursor: PackCursor,
+): Promise<void> {
+  await trx.raw(
+    `UPDATE objects SET cursor_system_modstamp = ?::timestamptz, cursor_id = ?
+      WHERE object_key = ?
+        AND (cursor_system_modstamp IS NULL OR (cursor_system_modstamp, cursor_id COLLATE "C") < (?::timestamptz, ? COLLATE "C"))`,
+    [cursor.systemModstamp, cursor.id, objectKey, cursor.systemModstamp, cursor.id],
+  );
+}
