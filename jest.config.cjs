@@ -6,6 +6,11 @@ module.exports = {
   ...jestConfig,
   // Keeps the preset's own setup files and adds the @sa11y/jest `toBeAccessible` matcher.
   setupFilesAfterEnv: [...(jestConfig.setupFilesAfterEnv || []), '<rootDir>/force-app/test/jest-setup.js'],
-  testPathIgnorePatterns: ['<rootDir>/node_modules/', '<rootDir>/test/', '<rootDir>/service/', '<rootDir>/.autobackup'],
+  testPathIgnorePatterns: [
+    '<rootDir>/node_modules/',
+    '<rootDir>/test/',
+    '<rootDir>/service/',
+    '<rootDir>/.autobackup',
+  ],
   modulePathIgnorePatterns: ['<rootDir>/.autobackup', '<rootDir>/.autobackup-test'],
 };

@@ -1,0 +1,370 @@
+import { createElement } from 'lwc';
+import BackupDashboard from 'c/backupDashboard';
+import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
+import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
+import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
+import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+
+const mockDashboard = require('./data/getDashboard.json');
+
+jest.mock('@salesforce/apex/AutoBackupDashboardController.getDashboard', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+jest.mock('@salesforce/apex/AutoBackupDashboardController.updateMode', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+jest.mock('@salesforce/apex/AutoBackupDashboardController.updateSchedule', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+jest.mock(
+  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
+  () => ({ default: jest.fn() }),
+  { virtual: true },
+);
+
+const APEX_ERROR = { body: { message: 'The backup service is unreachable.' }, ok: false, status: 500 };
+
+function dashboardWith(overrides) {
+  return { ...mockDashboard, ...overrides };
+}
+
+// Lets pending promise callbacks (Apex answers, re-renders) run.
+function flushPromises() {
+  // eslint-disable-next-line @lwc/lwc/no-async-operation
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function renderDashboard() {
+  const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+  document.body.appendChild(element);
+  await flushPromises();
+  return element;
+}
+
+function setDocumentHidden(hidden) {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+}
+
+describe('c-backup-dashboard', () => {
+  beforeEach(() => {
+    canManageSettings.mockResolvedValue(true);
+  });
+
+  afterEach(() => {
+    while (document.body.firstChild) {
+      document.body.removeChild(document.body.firstChild);
+    }
+    jest.clearAllMocks();
+    jest.useRealTimers();
+    delete document.hidden;
+  });
+
+  it('shows a spinner until the dashboard arrives', async () => {
+    getDashboard.mockReturnValue(new Promise(() => {}));
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await flushPromises();
+
+    expect(element.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('.status-section')).toBeNull();
+  });
+
+  it.each([
+    ['Backfilling', 'none', 'Backfilling', 'never been fully backed up'],
+    ['Behind', 'none', 'Behind', 'fallen behind'],
+    ['Running Continuously', 'none', 'Running Continuously', 'Up to date'],
+    ['Paused', 'files', 'Paused (files)', 'records are still backed up'],
+    ['Paused', 'all', 'Paused (records and files)', 'neither records nor files'],
+    ['Error', 'none', 'Error', 'Errors tab'],
+  ])(
+    'shows overall status %s (paused scope %s) with its meaning',
+    async (status, pausedScope, label, meaning) => {
+      getDashboard.mockResolvedValue(dashboardWith({ status, pausedScope }));
+      const element = await renderDashboard();
+
+      const badge = element.shadowRoot.querySelector('[data-id="status-badge"]');
+      expect(badge.textContent).toBe(label);
+      expect(element.shadowRoot.querySelector('.status-meaning').textContent).toContain(meaning);
+    },
+  );
+
+  it('shows humanised totals with the exact number on hover', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    const total = (key) => element.shadowRoot.querySelector(`[data-total="${key}"]`);
+    expect(total('records').textContent.trim()).toBe('1.2M');
+    expect(total('records').title).toBe('1,234,567');
+    expect(total('versions').textContent.trim()).toBe('2.3M');
+    expect(total('files').textContent.trim()).toBe('4.3K');
+    expect(total('bytes').textContent.trim()).toBe('5 GB');
+  });
+
+  it('shows the time frame covered by the backup', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.coverage-from').value).toBe('2019-03-01T08:00:00.000Z');
+    expect(element.shadowRoot.querySelector('.coverage-to').value).toBe('2026-11-25T08:15:00.000Z');
+  });
+
+  it('says so when no time frame is covered yet', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ coverage: { from: null, to: null } }));
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.coverage').textContent).toContain(
+      'No changes have been backed up yet',
+    );
+  });
+
+  it('shows API usage against the budget', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    const bar = element.shadowRoot.querySelector('lightning-progress-bar');
+    expect(bar.value).toBe(42);
+    expect(bar.variant).toBe('base');
+    expect(element.shadowRoot.querySelector('.api-summary').textContent).toBe(
+      '42,000 of 100,000 daily API calls used in the last 24 hours.',
+    );
+    expect(element.shadowRoot.querySelector('.api-budget').textContent).toContain('under 50%');
+    expect(element.shadowRoot.querySelector('.api-budget').textContent).toContain('50,000 calls');
+  });
+
+  it('warns when API usage is above the budget share', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 80000, max: 100000, budgetShare: 0.5 } }));
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('lightning-progress-bar').variant).toBe('warning');
+  });
+
+  it('passes the daily progress to the chart', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    const chart = element.shadowRoot.querySelector('c-backup-progress-chart');
+    expect(chart.progress).toEqual(mockDashboard.progress);
+  });
+
+  it('selects the current mode and schedule', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ mode: 'objects_only', schedule: 'daily' }));
+    const element = await renderDashboard();
+
+    const mode = element.shadowRoot.querySelector('.mode-selector');
+    expect(mode.value).toBe('objects_only');
+    expect(mode.options.map((option) => option.label)).toEqual([
+      'Backup Objects and Files',
+      'Backup Objects, Pause Files',
+      'Backups Paused',
+    ]);
+    expect(element.shadowRoot.querySelector('.schedule-selector').value).toBe('daily');
+  });
+
+  it.each([
+    ['Backup Objects, Pause Files', 'objects_only', 'Paused', 'files'],
+    ['Backups Paused', 'paused', 'Paused', 'all'],
+    ['Backup Objects and Files', 'objects_and_files', 'Running Continuously', 'none'],
+  ])(
+    'changing the mode to %s calls updateMode(%s) and shows the answer',
+    async (_label, mode, status, pausedScope) => {
+      getDashboard.mockResolvedValue(dashboardWith({ mode: 'objects_only' }));
+      updateMode.mockResolvedValue(dashboardWith({ mode, status, pausedScope }));
+      const element = await renderDashboard();
+
+      const selector = element.shadowRoot.querySelector('.mode-selector');
+      selector.dispatchEvent(new CustomEvent('change', { detail: { value: mode } }));
+      await flushPromises();
+
+      expect(updateMode).toHaveBeenCalledTimes(1);
+      expect(updateMode).toHaveBeenCalledWith({ mode });
+      expect(selector.value).toBe(mode);
+      expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
+        status === 'Paused' ? `Paused (${pausedScope === 'all' ? 'records and files' : 'files'})` : status,
+      );
+    },
+  );
+
+  it('changing the schedule calls updateSchedule with the chosen value', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    updateSchedule.mockResolvedValue(dashboardWith({ schedule: 'daily' }));
+    const element = await renderDashboard();
+
+    const selector = element.shadowRoot.querySelector('.schedule-selector');
+    selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
+    await flushPromises();
+
+    expect(updateSchedule).toHaveBeenCalledWith({ schedule: 'daily' });
+    expect(selector.value).toBe('daily');
+  });
+
+  it('shows why a mode change failed and keeps the previous mode selected', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    updateMode.mockRejectedValue(APEX_ERROR);
+    const element = await renderDashboard();
+
+    const selector = element.shadowRoot.querySelector('.mode-selector');
+    // The radio group shows the user's pick before the component hears about it.
+    selector.value = 'paused';
+    selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
+    await flushPromises();
+
+    expect(updateMode).toHaveBeenCalledWith({ mode: 'paused' });
+    const panel = element.shadowRoot.querySelector('c-error-panel.save-error');
+    expect(panel).not.toBeNull();
+    expect(panel.errors).toEqual(APEX_ERROR);
+    expect(selector.value).toBe('objects_and_files');
+  });
+
+  it('disables the mode and schedule selectors for users without the manage permission', async () => {
+    canManageSettings.mockResolvedValue(false);
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(true);
+    expect(element.shadowRoot.querySelector('.schedule-selector').disabled).toBe(true);
+    expect(element.shadowRoot.querySelector('.permission-note')).not.toBeNull();
+  });
+
+  it('enables the selectors for users with the manage permission', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(false);
+    expect(element.shadowRoot.querySelector('.schedule-selector').disabled).toBe(false);
+    expect(element.shadowRoot.querySelector('.permission-note')).toBeNull();
+  });
+
+  it('shows no error banner while there are no open errors', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.error-banner')).toBeNull();
+  });
+
+  it('shows an error banner whose link asks the app to open the errors', async () => {
+    getDashboard.mockResolvedValue(
+      dashboardWith({ status: 'Error', errors: { open: 3, since: '2026-11-24T10:00:00.000Z' } }),
+    );
+    const element = await renderDashboard();
+    const handler = jest.fn();
+    element.addEventListener('viewerrors', handler);
+
+    const banner = element.shadowRoot.querySelector('.error-banner');
+    expect(banner.getAttribute('role')).toBe('alert');
+    expect(banner.querySelector('.error-banner-text').textContent).toBe('3 backup errors need attention.');
+    expect(banner.querySelector('.errors-since lightning-formatted-date-time').value).toBe(
+      '2026-11-24T10:00:00.000Z',
+    );
+    banner.querySelector('a.view-errors').click();
+
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows an error panel with a retry when the dashboard cannot be loaded', async () => {
+    getDashboard.mockRejectedValueOnce(APEX_ERROR).mockResolvedValueOnce(mockDashboard);
+    const element = await renderDashboard();
+
+    const panel = element.shadowRoot.querySelector('c-error-panel');
+    expect(panel.friendlyMessage).toBe('The dashboard could not be loaded.');
+    expect(panel.errors).toEqual(APEX_ERROR);
+
+    panel.dispatchEvent(new CustomEvent('retry'));
+    await flushPromises();
+
+    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
+      'Running Continuously',
+    );
+    expect(element.shadowRoot.querySelector('c-error-panel')).toBeNull();
+  });
+
+  it('refreshes itself on a timer while the page is visible', async () => {
+    jest.useFakeTimers();
+    getDashboard
+      .mockResolvedValueOnce(dashboardWith({ status: 'Backfilling' }))
+      .mockResolvedValue(dashboardWith({ status: 'Running Continuously' }));
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+
+    await jest.advanceTimersByTimeAsync(30000);
+
+    expect(getDashboard).toHaveBeenCalledTimes(2);
+    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
+      'Running Continuously',
+    );
+  });
+
+  it('skips refreshes while the page is hidden and catches up when it is shown again', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+    setDocumentHidden(true);
+
+    await jest.advanceTimersByTimeAsync(90000);
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+
+    setDocumentHidden(false);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(getDashboard).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops refreshing once it is removed from the page', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+
+    document.body.removeChild(element);
+    await jest.advanceTimersByTimeAsync(120000);
+    document.dispatchEvent(new Event('visibilitychange'));
+
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('does not refresh while a mode change is being saved', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    updateMode.mockReturnValue(new Promise(() => {}));
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+
+    element.shadowRoot
+      .querySelector('.mode-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
+    await jest.advanceTimersByTimeAsync(60000);
+
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+    expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(true);
+    expect(element.shadowRoot.querySelector('.saving')).not.toBeNull();
+  });
+
+  it('keeps the last numbers and says so when a refresh fails', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValueOnce(mockDashboard).mockRejectedValue(APEX_ERROR);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(30000);
+
+    expect(element.shadowRoot.querySelector('c-error-panel.refresh-error')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
+      'Running Continuously',
+    );
+  });
+
+  it('is accessible', async () => {
+    getDashboard.mockResolvedValue(
+      dashboardWith({ status: 'Error', errors: { open: 1, since: '2026-11-24T10:00:00.000Z' } }),
+    );
+    const element = await renderDashboard();
+
+    await expect(element).toBeAccessible();
+  });
+});

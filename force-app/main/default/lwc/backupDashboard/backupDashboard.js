@@ -1,0 +1,277 @@
+import { LightningElement, api } from 'lwc';
+import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
+import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
+import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
+import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { describeOverallStatus } from 'c/backupStatus';
+import { formatBytes, formatCompactNumber, formatNumber, formatPercent } from 'c/backupFormat';
+
+/** How often the open dashboard asks for fresh numbers. */
+export const REFRESH_INTERVAL_MS = 30000;
+
+export const MODE_OPTIONS = [
+  { label: 'Backup Objects and Files', value: 'objects_and_files' },
+  { label: 'Backup Objects, Pause Files', value: 'objects_only' },
+  { label: 'Backups Paused', value: 'paused' },
+];
+
+export const SCHEDULE_OPTIONS = [
+  { label: 'Daily: looks for new data once a day', value: 'daily' },
+  { label: 'Continuous: looks for new data at least every hour', value: 'continuous' },
+];
+
+/**
+ * The Auto Backup dashboard: overall status and what it means, totals, time frame covered,
+ * progress chart, API usage, the mode and schedule selectors and a banner linking to the errors.
+ * Refreshes itself while the page is open and visible. Fires `viewerrors` when the user follows
+ * the error banner's link.
+ */
+export default class BackupDashboard extends LightningElement {
+  @api refreshIntervalMs = REFRESH_INTERVAL_MS;
+
+  dashboard;
+  error;
+  saveError;
+  loading = true;
+  saving = false;
+  canManage = false;
+
+  modeOptions = MODE_OPTIONS;
+  scheduleOptions = SCHEDULE_OPTIONS;
+
+  refreshTimer;
+  requestSequence = 0;
+  visibilityListener = () => {
+    if (this.shouldRefresh()) {
+      this.refresh();
+    }
+  };
+
+  connectedCallback() {
+    this.load();
+    this.loadPermission();
+    // Auto-refresh while the page is open; the timer goes when the component leaves the page.
+    // eslint-disable-next-line @lwc/lwc/no-async-operation
+    this.refreshTimer = setInterval(() => {
+      if (this.shouldRefresh()) {
+        this.refresh();
+      }
+    }, this.refreshIntervalMs);
+    document.addEventListener('visibilitychange', this.visibilityListener);
+  }
+
+  /** Refreshes only while the page is visible and no change of mode or schedule is on its way. */
+  shouldRefresh() {
+    return !document.hidden && !this.saving;
+  }
+
+  disconnectedCallback() {
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    document.removeEventListener('visibilitychange', this.visibilityListener);
+  }
+
+  async load() {
+    this.loading = true;
+    await this.refresh();
+    this.loading = false;
+  }
+
+  async refresh() {
+    // A slow answer must not overwrite a newer one (e.g. after a mode change).
+    const sequence = ++this.requestSequence;
+    try {
+      const result = await getDashboard();
+      if (sequence === this.requestSequence) {
+        this.dashboard = result;
+        this.error = undefined;
+      }
+    } catch (error) {
+      if (sequence === this.requestSequence) {
+        this.error = error;
+      }
+    }
+  }
+
+  async loadPermission() {
+    try {
+      this.canManage = (await canManageSettings()) === true;
+    } catch {
+      // Without an answer the controls stay read-only; the server checks the permission anyway.
+      this.canManage = false;
+    }
+  }
+
+  get hasDashboard() {
+    return Boolean(this.dashboard);
+  }
+
+  get showInitialSpinner() {
+    return this.loading && !this.dashboard;
+  }
+
+  get showLoadError() {
+    return Boolean(this.error) && !this.dashboard;
+  }
+
+  get showRefreshError() {
+    return Boolean(this.error) && Boolean(this.dashboard);
+  }
+
+  get status() {
+    return describeOverallStatus(this.dashboard.status, this.dashboard.pausedScope);
+  }
+
+  get totals() {
+    const totals = this.dashboard.totals || {};
+    return [
+      {
+        key: 'records',
+        label: 'Records',
+        value: formatCompactNumber(totals.records),
+        exact: formatNumber(totals.records),
+      },
+      {
+        key: 'versions',
+        label: 'Versions',
+        value: formatCompactNumber(totals.versions),
+        exact: formatNumber(totals.versions),
+      },
+      {
+        key: 'files',
+        label: 'Files',
+        value: formatCompactNumber(totals.files),
+        exact: formatNumber(totals.files),
+      },
+      {
+        key: 'bytes',
+        label: 'Stored',
+        value: formatBytes(totals.bytes),
+        exact: `${formatNumber(totals.bytes)} bytes`,
+      },
+    ];
+  }
+
+  get hasCoverage() {
+    const coverage = this.dashboard.coverage;
+    return Boolean(coverage && coverage.from && coverage.to);
+  }
+
+  get coverageFrom() {
+    return this.dashboard.coverage.from;
+  }
+
+  get coverageTo() {
+    return this.dashboard.coverage.to;
+  }
+
+  get progress() {
+    return this.dashboard.progress || [];
+  }
+
+  get hasApi() {
+    const api = this.dashboard.api;
+    return Boolean(api && api.max > 0);
+  }
+
+  get apiUsedPercent() {
+    const { used, max } = this.dashboard.api;
+    return Math.min(100, Math.round((used / max) * 100));
+  }
+
+  get apiBudgetCalls() {
+    const { max, budgetShare } = this.dashboard.api;
+    return Math.floor(max * budgetShare);
+  }
+
+  get apiSummary() {
+    const { used, max } = this.dashboard.api;
+    return `${formatNumber(used)} of ${formatNumber(max)} daily API calls used in the last 24 hours.`;
+  }
+
+  get apiBudgetText() {
+    const { budgetShare } = this.dashboard.api;
+    return `Auto Backup keeps its own use under ${formatPercent(budgetShare)} of the daily allowance (${formatNumber(this.apiBudgetCalls)} calls).`;
+  }
+
+  get apiBarVariant() {
+    const { used, max, budgetShare } = this.dashboard.api;
+    return used / max > budgetShare ? 'warning' : 'base';
+  }
+
+  get hasOpenErrors() {
+    const errors = this.dashboard.errors;
+    return this.dashboard.status === 'Error' || Boolean(errors && errors.open > 0);
+  }
+
+  get errorBannerText() {
+    const errors = this.dashboard.errors || {};
+    const count = errors.open || 0;
+    if (count === 0) {
+      return 'Auto Backup reported an error.';
+    }
+    return count === 1
+      ? '1 backup error needs attention.'
+      : `${formatNumber(count)} backup errors need attention.`;
+  }
+
+  get errorsSince() {
+    const errors = this.dashboard.errors;
+    return errors && errors.since;
+  }
+
+  get controlsDisabled() {
+    return !this.canManage || this.saving;
+  }
+
+  get showPermissionNote() {
+    return !this.canManage;
+  }
+
+  handleViewErrors(event) {
+    event.preventDefault();
+    this.dispatchEvent(new CustomEvent('viewerrors'));
+  }
+
+  handleModeChange(event) {
+    this.save(() => updateMode({ mode: event.detail.value }));
+  }
+
+  handleScheduleChange(event) {
+    this.save(() => updateSchedule({ schedule: event.detail.value }));
+  }
+
+  handleRetry() {
+    this.load();
+  }
+
+  /** Puts the selectors back on what the service last reported (the user's pick was not saved). */
+  resetSelectors() {
+    const mode = this.template.querySelector('.mode-selector');
+    const schedule = this.template.querySelector('.schedule-selector');
+    if (mode) {
+      mode.value = this.dashboard.mode;
+    }
+    if (schedule) {
+      schedule.value = this.dashboard.schedule;
+    }
+  }
+
+  async save(call) {
+    this.saving = true;
+    this.saveError = undefined;
+    // Any refresh still in flight is older than the answer of this change.
+    const sequence = ++this.requestSequence;
+    try {
+      const result = await call();
+      if (sequence === this.requestSequence) {
+        this.dashboard = result;
+      }
+    } catch (error) {
+      this.saveError = error;
+      this.resetSelectors();
+    } finally {
+      this.saving = false;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import { LightningElement, api } from 'lwc';
+import getErrors from '@salesforce/apex/AutoBackupErrorsController.getErrors';
+import dismissError from '@salesforce/apex/AutoBackupErrorsController.dismissError';
+import getErrorsCsv from '@salesforce/apex/AutoBackupErrorsController.getErrorsCsv';
+import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { hintFor } from './errorHints';
+
+export const PAGE_SIZE = 50;
+export const FILTER_DELAY_MS = 300;
+
+/**
+ * The errors Auto Backup met: when, which object and record, the Salesforce code and message,
+ * and what to do about it. Paged with "Load more", filtered by object, each dismissable by users
+ * who manage Auto Backup, and downloadable as a CSV with the stack traces (for a support case).
+ */
+export default class BackupErrorList extends LightningElement {
+  @api pageSize = PAGE_SIZE;
+
+  items = [];
+  next = null;
+  objectName = '';
+  loading = false;
+  loadingMore = false;
+  loaded = false;
+  error;
+  actionError;
+  actionErrorMessage = '';
+  downloading = false;
+  canManage = false;
+  dismissing = {};
+
+  filterTimer;
+  requestSequence = 0;
+
+  connectedCallback() {
+    this.reload();
+    this.loadPermission();
+  }
+
+  disconnectedCallback() {
+    clearTimeout(this.filterTimer);
+  }
+
+  async loadPermission() {
+    try {
+      this.canManage = (await canManageSettings()) === true;
+    } catch {
+      this.canManage = false;
+    }
+  }
+
+  get rows() {
+    return this.items.map((item) => ({
+      ...item,
+      hintText: hintFor(item.code, item.hint),
+      dismissDisabled: !this.canManage || Boolean(this.dismissing[item.id]),
+      dismissLabel: `Dismiss error ${item.code || ''} on ${item.object || 'unknown object'}`.trim(),
+    }));
+  }
+
+  get hasRows() {
+    return this.items.length > 0;
+  }
+
+  get showEmpty() {
+    return this.loaded && !this.loading && !this.error && this.items.length === 0;
+  }
+
+  get emptyMessage() {
+    return this.objectName
+      ? `No open errors for ${this.objectName}.`
+      : 'No open errors: Auto Backup is running without problems.';
+  }
+
+  get hasMore() {
+    return Boolean(this.next);
+  }
+
+  get loadMoreLabel() {
+    return this.loadingMore ? 'Loading…' : 'Load more';
+  }
+
+  get downloadLabel() {
+    return this.downloading ? 'Preparing CSV…' : 'Download CSV';
+  }
+
+  get showPermissionNote() {
+    return !this.canManage && this.hasRows;
+  }
+
+  handleFilterChange(event) {
+    this.objectName = (event.detail.value || '').trim();
+    clearTimeout(this.filterTimer);
+    // eslint-disable-next-line @lwc/lwc/no-async-operation
+    this.filterTimer = setTimeout(() => this.reload(), FILTER_DELAY_MS);
+  }
+
+  handleLoadMore() {
+    this.fetchPage(this.next);
+  }
+
+  handleRetry() {
+    this.reload();
+  }
+
+  reload() {
+    this.items = [];
+    this.next = null;
+    this.fetchPage(null);
+  }
+
+  async fetchPage(cursor) {
+    const sequence = ++this.requestSequence;
+    const more = cursor !== null;
+    this.loading = !more;
+    this.loadingMore = more;
+    this.error = undefined;
+    try {
+      const page = await getErrors({ objectName: this.objectName || null, cursor, pageSize: this.pageSize });
+      if (sequence !== this.requestSequence) {
+        return;
+      }
+      const items = (page && page.items) || [];
+      this.items = more ? [...this.items, ...items] : items;
+      this.next = (page && page.next) || null;
+      this.loaded = true;
+    } catch (error) {
+      if (sequence === this.requestSequence) {
+        this.error = error;
+      }
+    } finally {
+      if (sequence === this.requestSequence) {
+        this.loading = false;
+        this.loadingMore = false;
+      }
+    }
+  }
+
+  async handleDismiss(event) {
+    const errorId = event.currentTarget.dataset.id;
+    this.actionError = undefined;
+    this.dismissing = { ...this.dismissing, [errorId]: true };
+    try {
+      await dismissError({ errorId });
+      this.items = this.items.filter((item) => item.id !== errorId);
+      this.dispatchEvent(new CustomEvent('errordismissed', { detail: { errorId } }));
+    } catch (error) {
+      this.showActionError('The error could not be dismissed.', error);
+    } finally {
+      const { [errorId]: _done, ...rest } = this.dismissing;
+      this.dismissing = rest;
+    }
+  }
+
+  async handleDownload() {
+    this.actionError = undefined;
+    this.downloading = true;
+    try {
+      const result = await getErrorsCsv();
+      const fileName = (result && result.fileName) || 'auto-backup-errors.csv';
+      if (result && result.url) {
+        // Too large to pass through Salesforce: the service's signed, short-lived link.
+        this.followLink(result.url, fileName, true);
+      } else if (result && typeof result.csv === 'string') {
+        this.followLink(`data:text/csv;charset=utf-8,${encodeURIComponent(result.csv)}`, fileName, false);
+      } else {
+        throw new Error('The backup service sent neither the CSV nor a link to it.');
+      }
+    } catch (error) {
+      this.showActionError('The errors CSV could not be downloaded.', error);
+    } finally {
+      this.downloading = false;
+    }
+  }
+
+  /** Starts a download (or opens the signed link in a new tab) through a temporary anchor. */
+  followLink(href, fileName, newTab) {
+    const anchor = document.createElement('a');
+    anchor.href = href;
+    anchor.download = fileName;
+    if (newTab) {
+      anchor.target = '_blank';
+      anchor.rel = 'noopener noreferrer';
+    }
+    anchor.style.display = 'none';
+    const container = this.template.querySelector('.download-anchor');
+    container.appendChild(anchor);
+    anchor.click();
+    container.removeChild(anchor);
+  }
+
+  showActionError(message, error) {
+    this.actionErrorMessage = message;
+    this.actionError = error;
+  }
+}

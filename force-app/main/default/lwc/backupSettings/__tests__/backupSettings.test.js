@@ -1,0 +1,211 @@
+import { createElement } from 'lwc';
+import BackupSettings from 'c/backupSettings';
+import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
+import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
+import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+
+const mockSettings = require('./data/getSettings.json');
+
+jest.mock('@salesforce/apex/AutoBackupSettingsController.getSettings', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+jest.mock('@salesforce/apex/AutoBackupSettingsController.saveExclusions', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+jest.mock(
+  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
+  () => ({ default: jest.fn() }),
+  { virtual: true },
+);
+
+function flushPromises() {
+  // eslint-disable-next-line @lwc/lwc/no-async-operation
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function renderSettings() {
+  const element = createElement('c-backup-settings', { is: BackupSettings });
+  document.body.appendChild(element);
+  await flushPromises();
+  return element;
+}
+
+async function type(element, text) {
+  const textarea = element.shadowRoot.querySelector('textarea');
+  textarea.value = text;
+  textarea.dispatchEvent(new CustomEvent('input'));
+  await flushPromises();
+}
+
+async function clickSave(element) {
+  element.shadowRoot.querySelector('lightning-button.save').click();
+  await flushPromises();
+}
+
+function fieldErrors(element) {
+  return Array.from(element.shadowRoot.querySelectorAll('.field-errors li')).map((item) => item.textContent);
+}
+
+describe('c-backup-settings', () => {
+  beforeEach(() => {
+    canManageSettings.mockResolvedValue(true);
+    getSettings.mockResolvedValue(mockSettings);
+  });
+
+  afterEach(() => {
+    while (document.body.firstChild) {
+      document.body.removeChild(document.body.firstChild);
+    }
+    jest.clearAllMocks();
+  });
+
+  it('shows the saved exclusions as a comma-separated list', async () => {
+    const element = await renderSettings();
+
+    const textarea = element.shadowRoot.querySelector('textarea');
+    expect(textarea.value).toBe('LoginHistory, Invoice__c');
+    expect(element.shadowRoot.querySelector('label').textContent).toBe('Auto Backup Exclusions');
+  });
+
+  it('saves the trimmed list and shows what the service stored', async () => {
+    saveExclusions.mockResolvedValue({ ...mockSettings, exclusions: ['LoginHistory', 'Invoice__c', 'Task'] });
+    const element = await renderSettings();
+
+    await type(element, ' LoginHistory ,Invoice__c,   task ');
+    await clickSave(element);
+
+    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: 'LoginHistory, Invoice__c, task' });
+    expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoice__c, Task');
+    expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
+      'Saved. 3 objects are excluded from future backups.',
+    );
+    expect(fieldErrors(element)).toEqual([]);
+  });
+
+  it('saves an empty list to exclude nothing', async () => {
+    saveExclusions.mockResolvedValue({ ...mockSettings, exclusions: [] });
+    const element = await renderSettings();
+
+    await type(element, '   ');
+    await clickSave(element);
+
+    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: '' });
+    expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
+      'Saved. No objects are excluded.',
+    );
+  });
+
+  it.each([
+    ['Account, , Contact', ['Entry 2 is empty: remove the extra comma.']],
+    ['Account,', ['Entry 2 is empty: remove the extra comma.']],
+    [
+      'Invoice-c',
+      ['"Invoice-c" is not a valid API name: use letters, digits and underscores, starting with a letter.'],
+    ],
+    [
+      '1Account, My Object',
+      [
+        '"1Account" is not a valid API name: use letters, digits and underscores, starting with a letter.',
+        '"My Object" is not a valid API name: use letters, digits and underscores, starting with a letter.',
+      ],
+    ],
+    ['Account, Task, account, ACCOUNT', ['"account" is listed more than once.']],
+  ])('does not save %p and explains why next to the field', async (text, messages) => {
+    const element = await renderSettings();
+
+    await type(element, text);
+    await clickSave(element);
+
+    expect(saveExclusions).not.toHaveBeenCalled();
+    expect(fieldErrors(element)).toEqual(messages);
+    const textarea = element.shadowRoot.querySelector('textarea');
+    expect(textarea.getAttribute('aria-invalid')).toBe('true');
+    expect(textarea.getAttribute('aria-describedby')).toContain(
+      element.shadowRoot.querySelector('.field-errors').id,
+    );
+    expect(element.shadowRoot.activeElement).toBe(textarea);
+  });
+
+  it('checks the list when the user leaves the field and clears messages once fixed', async () => {
+    const element = await renderSettings();
+
+    await type(element, 'Account,,Task');
+    element.shadowRoot.querySelector('textarea').dispatchEvent(new CustomEvent('blur'));
+    await flushPromises();
+    expect(fieldErrors(element)).toEqual(['Entry 2 is empty: remove the extra comma.']);
+
+    await type(element, 'Account,Task');
+    expect(fieldErrors(element)).toEqual([]);
+    expect(element.shadowRoot.querySelector('textarea').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('shows the service error naming an unknown object next to the field', async () => {
+    saveExclusions.mockRejectedValue({
+      body: { message: 'UNKNOWN_OBJECT: the org has no object named Invoyce__c.' },
+      ok: false,
+      status: 500,
+    });
+    const element = await renderSettings();
+
+    await type(element, 'LoginHistory, Invoyce__c');
+    await clickSave(element);
+
+    expect(fieldErrors(element)).toEqual(['UNKNOWN_OBJECT: the org has no object named Invoyce__c.']);
+    expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoyce__c');
+    expect(element.shadowRoot.querySelector('.saved-message')).toBeNull();
+  });
+
+  it('keeps save disabled until something changes, and cancel restores the saved list', async () => {
+    const element = await renderSettings();
+    const save = element.shadowRoot.querySelector('lightning-button.save');
+    expect(save.disabled).toBe(true);
+
+    await type(element, 'LoginHistory');
+    expect(save.disabled).toBe(false);
+
+    element.shadowRoot.querySelector('lightning-button.cancel').click();
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoice__c');
+    expect(save.disabled).toBe(true);
+  });
+
+  it('is read-only for users without the manage permission', async () => {
+    canManageSettings.mockResolvedValue(false);
+    const element = await renderSettings();
+
+    expect(element.shadowRoot.querySelector('textarea').disabled).toBe(true);
+    expect(element.shadowRoot.querySelector('lightning-button.save').disabled).toBe(true);
+    expect(element.shadowRoot.querySelector('.permission-note')).not.toBeNull();
+  });
+
+  it('shows an error panel when the settings cannot be loaded', async () => {
+    const error = { body: { message: 'The backup service is unreachable.' }, ok: false, status: 500 };
+    getSettings.mockReset();
+    getSettings.mockRejectedValueOnce(error).mockResolvedValueOnce(mockSettings);
+    const element = await renderSettings();
+
+    const panel = element.shadowRoot.querySelector('c-error-panel');
+    expect(panel.errors).toEqual(error);
+    expect(element.shadowRoot.querySelector('textarea')).toBeNull();
+
+    panel.dispatchEvent(new CustomEvent('retry'));
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoice__c');
+  });
+
+  it('shows a spinner while loading', async () => {
+    getSettings.mockReturnValue(new Promise(() => {}));
+    const element = await renderSettings();
+
+    expect(element.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('textarea')).toBeNull();
+  });
+
+  it('is accessible, also while showing validation messages', async () => {
+    const element = await renderSettings();
+    await type(element, 'Account,,Account');
+    await clickSave(element);
+
+    await expect(element).toBeAccessible();
+  });
+});

@@ -1,0 +1,64 @@
+import { createElement } from 'lwc';
+import ErrorPanel from 'c/errorPanel';
+
+function flushPromises() {
+  // eslint-disable-next-line @lwc/lwc/no-async-operation
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function renderPanel(properties) {
+  const element = createElement('c-error-panel', { is: ErrorPanel });
+  Object.assign(element, properties);
+  document.body.appendChild(element);
+  await flushPromises();
+  return element;
+}
+
+describe('c-error-panel', () => {
+  afterEach(() => {
+    while (document.body.firstChild) {
+      document.body.removeChild(document.body.firstChild);
+    }
+  });
+
+  it('shows the friendly message and every reduced server message as an alert', async () => {
+    const element = await renderPanel({
+      friendlyMessage: 'The dashboard could not be loaded.',
+      errors: [{ body: { message: 'The backup service is unreachable.' } }, new Error('Timed out')],
+    });
+
+    expect(element.shadowRoot.querySelector('[role="alert"]')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('.friendly-message').textContent).toBe(
+      'The dashboard could not be loaded.',
+    );
+    const messages = Array.from(element.shadowRoot.querySelectorAll('.error-messages li')).map(
+      (item) => item.textContent,
+    );
+    expect(messages).toEqual(['The backup service is unreachable.', 'Timed out']);
+  });
+
+  it('offers no retry unless asked to', async () => {
+    const element = await renderPanel({ errors: new Error('x') });
+
+    expect(element.shadowRoot.querySelector('.friendly-message').textContent).toBe('Something went wrong.');
+    expect(element.shadowRoot.querySelector('lightning-button')).toBeNull();
+  });
+
+  it('fires retry when "Try again" is clicked', async () => {
+    const element = await renderPanel({ errors: new Error('x'), showRetry: true });
+    const handler = jest.fn();
+    element.addEventListener('retry', handler);
+
+    const button = element.shadowRoot.querySelector('lightning-button');
+    expect(button.label).toBe('Try again');
+    button.click();
+
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('is accessible', async () => {
+    const element = await renderPanel({ errors: new Error('x'), showRetry: true });
+
+    await expect(element).toBeAccessible();
+  });
+});

@@ -1,0 +1,80 @@
+import { createElement } from 'lwc';
+import ExcludedObjectList from 'c/excludedObjectList';
+import getExcludedObjects from '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects';
+
+const mockExcluded = require('./data/getExcludedObjects.json');
+
+jest.mock('@salesforce/apex/AutoBackupObjectsController.getExcludedObjects', () => ({ default: jest.fn() }), {
+  virtual: true,
+});
+
+const APEX_ERROR = { body: { message: 'The backup service rejected the key.' }, ok: false, status: 500 };
+
+function flushPromises() {
+  // eslint-disable-next-line @lwc/lwc/no-async-operation
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function renderList() {
+  const element = createElement('c-excluded-object-list', { is: ExcludedObjectList });
+  document.body.appendChild(element);
+  await flushPromises();
+  return element;
+}
+
+describe('c-excluded-object-list', () => {
+  afterEach(() => {
+    while (document.body.firstChild) {
+      document.body.removeChild(document.body.firstChild);
+    }
+    jest.clearAllMocks();
+  });
+
+  it('lists each unsupported object with the reason', async () => {
+    getExcludedObjects.mockResolvedValue(mockExcluded);
+    const element = await renderList();
+
+    const rows = Array.from(element.shadowRoot.querySelectorAll('tbody tr')).map((row) => [
+      row.querySelector('.object-label').textContent,
+      row.querySelector('.object-name').textContent,
+      row.querySelector('.reason').textContent,
+    ]);
+    expect(rows).toEqual(mockExcluded.items.map((item) => [item.label, item.name, item.reason]));
+  });
+
+  it('shows a spinner while loading', async () => {
+    getExcludedObjects.mockReturnValue(new Promise(() => {}));
+    const element = await renderList();
+
+    expect(element.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('.empty-message')).toBeNull();
+  });
+
+  it('says so when every object is supported', async () => {
+    getExcludedObjects.mockResolvedValue({ items: [] });
+    const element = await renderList();
+
+    expect(element.shadowRoot.querySelector('table')).toBeNull();
+    expect(element.shadowRoot.querySelector('.empty-message')).not.toBeNull();
+  });
+
+  it('shows an error panel when the list cannot be loaded, and retries', async () => {
+    getExcludedObjects.mockRejectedValueOnce(APEX_ERROR).mockResolvedValueOnce(mockExcluded);
+    const element = await renderList();
+
+    const panel = element.shadowRoot.querySelector('c-error-panel');
+    expect(panel.errors).toEqual(APEX_ERROR);
+    expect(element.shadowRoot.querySelector('.empty-message')).toBeNull();
+
+    panel.dispatchEvent(new CustomEvent('retry'));
+    await flushPromises();
+    expect(element.shadowRoot.querySelectorAll('tbody tr')).toHaveLength(3);
+  });
+
+  it('is accessible', async () => {
+    getExcludedObjects.mockResolvedValue(mockExcluded);
+    const element = await renderList();
+
+    await expect(element).toBeAccessible();
+  });
+});

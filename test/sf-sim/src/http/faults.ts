@@ -1,0 +1,158 @@
+/**
+ * Fault injection (`POST /__sim/faults`): rules matched against the request path (with its
+ * query string) that answer with an error status, destroy the connection, hang, delay, or
+ * make a Bulk 2.0 query job fail. Rules are tried in order; the first that matches, wins its
+ * `rate` draw and still has `count` left fires.
+ */
+export type FaultAction = 'status' | 'reset' | 'hang' | 'bulkJobFailed' | 'delay';
+
+export interface FaultRule {
+  path: RegExp;
+  action: FaultAction;
+  status: number;
+  errorCode: string;
+  message: string;
+  /** `html` answers with an HTML page (a CDN or maintenance page) instead of the JSON error array. */
+  format: 'json' | 'html';
+  rate: number;
+  /** Times left to fire; Infinity when unlimited. */
+  remaining: number;
+  delayMs: number;
+}
+
+const ACTIONS: readonly FaultAction[] = ['status', 'reset', 'hang', 'bulkJobFailed', 'delay'];
+
+const DEFAULT_ERROR: Record<number, [string, string]> = {
+  400: ['QUERY_TIMEOUT', 'Your query request was running for too long.'],
+  403: ['REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'],
+  420: ['REQUEST_LIMIT_EXCEEDED', 'Request throttled by Salesforce Edge.'],
+  500: [
+    'UNKNOWN_EXCEPTION',
+    'An unexpected error occurred. Please include this ErrorId if you contact support: 1452464078-314667 (-1173371248)',
+  ],
+  502: ['BAD_GATEWAY', 'Bad Gateway'],
+  503: ['SERVER_UNAVAILABLE', 'Server too busy. Please try again later.'],
+};
+
+function fail(index: number, problem: string): never {
+  throw new Error(`fault rule ${index}: ${problem}`);
+}
+
+/** Validates one rule of the admin API body; throws an Error naming the problem. */
+export function parseFaultRule(raw: unknown, index: number): FaultRule {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(index, 'must be an object');
+  const r = raw as Record<string, unknown>;
+  if (typeof r.path !== 'string' || r.path === '') fail(index, '"path" must be a non-empty regex string');
+  let path: RegExp;
+  try {
+    path = new RegExp(r.path);
+  } catch (err) {
+    fail(index, `"path" is not a valid regex: ${(err as Error).message}`);
+  }
+  const delayMs = r.delayMs ?? 0;
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)
+    fail(index, '"delayMs" must be a number >= 0');
+  const action = r.action ?? (delayMs > 0 ? 'delay' : 'status');
+  if (typeof action !== 'string' || !ACTIONS.includes(action as FaultAction)) {
+    fail(index, `"action" must be one of ${ACTIONS.join(', ')}`);
+  }
+  const status = r.status ?? 503;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
+    fail(index, '"status" must be an HTTP error status (400..599)');
+  }
+  const defaults = DEFAULT_ERROR[status] ?? ['UNKNOWN_EXCEPTION', `Injected fault (HTTP ${status})`];
+  const errorCode = r.errorCode ?? defaults[0];
+  if (typeof errorCode !== 'string' || errorCode === '')
+    fail(index, '"errorCode" must be a non-empty string');
+  const message =
+    r.message ??
+    (action === 'bulkJobFailed'
+      ? 'InternalServerError : the query job failed after 15 retries'
+      : r.errorCode === undefined
+        ? defaults[1]
+        : `Injected fault: ${errorCode}`);
+  if (typeof message !== 'string') fail(index, '"message" must be a string');
+  const rate = r.rate ?? 1;
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
+    fail(index, '"rate" must be a number between 0 and 1');
+  const count = r.count ?? null;
+  if (count !== null && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
+    fail(index, '"count" must be a positive integer');
+  }
+  const format = r.format ?? 'json';
+  if (format !== 'json' && format !== 'html') fail(index, '"format" must be "json" or "html"');
+  return {
+    path,
+    action: action as FaultAction,
+    status,
+    errorCode,
+    message,
+    format,
+    rate,
+    remaining: count === null ? Infinity : count,
+    delayMs,
+  };
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private readonly waiting = new Set<() => void>();
+  fired = 0;
+
+  add(rules: FaultRule[]): void {
+    this.rules.push(...rules);
+  }
+
+  /** Removes every rule and releases the requests hanging on one. */
+  clear(): number {
+    const n = this.rules.length;
+    this.rules = [];
+    for (const release of this.waiting) release();
+    this.waiting.clear();
+    return n;
+  }
+
+  get count(): number {
+    return this.rules.length;
+  }
+
+  describe(): Array<Record<string, unknown>> {
+    return this.rules.map((r) => ({
+      path: r.path.source,
+      action: r.action,
+      status: r.status,
+      errorCode: r.errorCode,
+      rate: r.rate,
+      remaining: Number.isFinite(r.remaining) ? r.remaining : null,
+      delayMs: r.delayMs,
+    }));
+  }
+
+  /**
+   * The rule that fires for this request, if any, among those with one of `actions`
+   * (bulkJobFailed rules are consulted by the Bulk API only).
+   */
+  match(target: string, actions: readonly FaultAction[]): FaultRule | undefined {
+    for (const rule of this.rules) {
+      if (!actions.includes(rule.action) || !rule.path.test(target)) continue;
+      if (rule.rate < 1 && Math.random() >= rule.rate) continue;
+      rule.remaining--;
+      if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
+      this.fired++;
+      return rule;
+    }
+    return undefined;
+  }
+
+  /** Resolves when the rules are cleared (a hanging request then proceeds normally). */
+  waitForClear(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const release = (): void => {
+        this.waiting.delete(release);
+        resolve();
+      };
+      this.waiting.add(release);
+      signal.addEventListener('abort', release, { once: true });
+    });
+  }
+}

@@ -1,0 +1,412 @@
+import type { DataRequest, DataRoute, SimContext, WireResponse } from './context.js';
+import { json } from './context.js';
+import { parseJsonObject } from './body.js';
+import { errorResponse, findDataRoute, runDataRoute } from './data-api.js';
+import { toWireError, WireError } from './errors.js';
+import { isServedVersion } from './versions.js';
+
+/**
+ * Composite resources (facts §5): `/composite` (one API call for the lot, `@{ref.path}`
+ * references, allOrNone), `/composite/batch` (each subrequest is one API call, haltOnError) and
+ * sObject Collections `/composite/sobjects` (create/update/delete up to 200 records, retrieve
+ * by ids).
+ *
+ * The org applies each write as it comes: with allOrNone the simulator stops at the first
+ * failure and reports the rest as halted, but writes made before the failure stay.
+ */
+const MAX_SUBREQUESTS = 25;
+const MAX_COLLECTION_RECORDS = 200;
+const PROCESSING_HALTED =
+  'The transaction was rolled back since another operation in the same transaction failed.';
+
+interface SubResult {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** Runs one subrequest through the data API with the outer request's session. */
+async function runSub(
+  ctx: SimContext,
+  outer: DataRequest,
+  method: string,
+  url: string,
+  body: unknown,
+  counted: boolean,
+): Promise<SubResult> {
+  const m = /^\/services\/data\/v(\d+\.\d)(\/[^?]*)?(?:\?(.*))?$/.exec(url);
+  if (!m) {
+    return {
+      status: 400,
+      body: [{ errorCode: 'INVALID_API_INPUT', message: `Invalid subrequest url: ${url}` }],
+      headers: {},
+    };
+  }
+  const apiVersion = m[1] ?? '';
+  const rest = (m[2] ?? '').replace(/\/{2,}/g, '/');
+  if (!isServedVersion(apiVersion, ctx.apiVersion)) {
+    return {
+      status: 404,
+      body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+      headers: {},
+    };
+  }
+  let response: WireResponse;
+  try {
+    const match = findDataRoute(method.toUpperCase(), rest);
+    if (match.route.compositeAllowed === false) {
+      throw new WireError(
+        400,
+        'INVALID_API_INPUT',
+        `The ${match.route.kind} resource is not supported in a composite request.`,
+      );
+    }
+    if (counted) {
+      const allowed = ctx.limits.consume();
+      ctx.stats.record(match.route.kind, true);
+      if (!allowed) throw new WireError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    }
+    const req: DataRequest = {
+      method: method.toUpperCase(),
+      rest,
+      query: new URLSearchParams(m[3] ?? ''),
+      headers: outer.headers,
+      params: match.params,
+      apiVersion,
+      session: outer.session,
+      bodyText: body === undefined || body === null ? '' : JSON.stringify(body),
+      sub: true,
+    };
+    response = await runDataRoute(ctx, match, req);
+  } catch (err) {
+    response = errorResponse(err);
+  }
+  if ('stream' in response) {
+    return {
+      status: 400,
+      body: [
+        {
+          errorCode: 'INVALID_API_INPUT',
+          message: 'Binary content is not supported in a composite request.',
+        },
+      ],
+      headers: {},
+    };
+  }
+  return {
+    status: response.status,
+    body: 'json' in response ? response.json : null,
+    headers: response.headers ?? {},
+  };
+}
+
+/** Reads `path` (e.g. `records[0].Id`) out of an earlier subresponse body. */
+function lookupPath(body: unknown, path: string): unknown {
+  let value: unknown = body;
+  for (const token of path.match(/[^.[\]]+/g) ?? []) {
+    if (value === null || value === undefined || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[token];
+  }
+  return value;
+}
+
+class ReferenceError_ extends Error {}
+
+function resolveRefs(text: string, results: Map<string, SubResult>): string {
+  return text.replace(
+    /@\{([A-Za-z0-9_]+)((?:\.[^}.[\]]+|\[\d+\])*)\}/g,
+    (_all, refId: string, path: string) => {
+      const earlier = results.get(refId);
+      const value = earlier && earlier.status < 400 ? lookupPath(earlier.body, path) : undefined;
+      if (value === undefined || value === null || typeof value === 'object') {
+        throw new ReferenceError_(
+          `Invalid reference specified. No value for ${refId}${path} found in ${refId}. Provided referenceId ('${refId}') should be valid.`,
+        );
+      }
+      return String(value);
+    },
+  );
+}
+
+function asArray(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value)) throw new WireError(400, 'JSON_PARSER_ERROR', `"${name}" must be an array.`);
+  return value;
+}
+
+async function composite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
+  const body = parseJsonObject(req.bodyText);
+  const subs = asArray(body.compositeRequest, 'compositeRequest');
+  if (subs.length === 0 || subs.length > MAX_SUBREQUESTS) {
+    throw new WireError(
+      400,
+      'INVALID_API_INPUT',
+      `A composite request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
+    );
+  }
+  const allOrNone = body.allOrNone === true;
+  const results = new Map<string, SubResult>();
+  const out: Array<Record<string, unknown>> = [];
+  let failed = false;
+  for (const raw of subs) {
+    const sub = (raw ?? {}) as { method?: unknown; url?: unknown; referenceId?: unknown; body?: unknown };
+    const referenceId = typeof sub.referenceId === 'string' ? sub.referenceId : '';
+    let result: SubResult;
+    if (!/^[A-Za-z0-9_]+$/.test(referenceId) || results.has(referenceId)) {
+      result = {
+        status: 400,
+        body: [
+          { errorCode: 'INVALID_API_INPUT', message: `Invalid or duplicate referenceId: '${referenceId}'` },
+        ],
+        headers: {},
+      };
+    } else if (failed && allOrNone) {
+      result = {
+        status: 400,
+        body: [{ errorCode: 'PROCESSING_HALTED', message: PROCESSING_HALTED }],
+        headers: {},
+      };
+    } else {
+      try {
+        const url = resolveRefs(String(sub.url ?? ''), results);
+        const subBody =
+          sub.body === undefined ? undefined : JSON.parse(resolveRefs(JSON.stringify(sub.body), results));
+        result = await runSub(ctx, req, String(sub.method ?? 'GET'), url, subBody, false);
+      } catch (err) {
+        if (!(err instanceof ReferenceError_)) throw err;
+        result = {
+          status: 400,
+          body: [{ errorCode: 'PROCESSING_HALTED', message: err.message }],
+          headers: {},
+        };
+      }
+    }
+    if (result.status >= 400) failed = true;
+    results.set(referenceId, result);
+    out.push({ body: result.body, httpHeaders: result.headers, httpStatusCode: result.status, referenceId });
+  }
+  return json(200, { compositeResponse: out });
+}
+
+async function batch(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
+  const body = parseJsonObject(req.bodyText);
+  const subs = asArray(body.batchRequests, 'batchRequests');
+  if (subs.length === 0 || subs.length > MAX_SUBREQUESTS) {
+    throw new WireError(
+      400,
+      'INVALID_API_INPUT',
+      `A batch request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
+    );
+  }
+  const haltOnError = body.haltOnError === true;
+  let hasErrors = false;
+  const results: Array<{ statusCode: number; result: unknown }> = [];
+  for (const raw of subs) {
+    const sub = (raw ?? {}) as { method?: unknown; url?: unknown; richInput?: unknown };
+    if (hasErrors && haltOnError) {
+      results.push({
+        statusCode: 412,
+        result: [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }],
+      });
+      continue;
+    }
+    const relative = String(sub.url ?? '')
+      .replace(/^\/+/, '')
+      .replace(/^services\/data\//, '');
+    const r = await runSub(
+      ctx,
+      req,
+      String(sub.method ?? 'GET'),
+      `/services/data/${relative}`,
+      sub.richInput,
+      true,
+    );
+    if (r.status >= 400) hasErrors = true;
+    results.push({ statusCode: r.status, result: r.body });
+  }
+  return json(200, { hasErrors, results });
+}
+
+interface CollectionRecord {
+  attributes?: { type?: unknown };
+  id?: unknown;
+  Id?: unknown;
+  [field: string]: unknown;
+}
+
+function failure(err: unknown, id?: string): Record<string, unknown> {
+  const wire = toWireError(err);
+  if (!wire) throw err;
+  return {
+    ...(id ? { id } : {}),
+    success: false,
+    errors: [{ statusCode: wire.errorCode, message: wire.message, fields: wire.fields ?? [] }],
+  };
+}
+
+function halted(id?: string): Record<string, unknown> {
+  return {
+    ...(id ? { id } : {}),
+    success: false,
+    errors: [
+      {
+        statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+        message:
+          'Record rolled back because not all records were valid and the request was using AllOrNone header',
+        fields: [],
+      },
+    ],
+  };
+}
+
+function checkCount(n: number): void {
+  if (n > MAX_COLLECTION_RECORDS) {
+    throw new WireError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`,
+    );
+  }
+}
+
+function collectionWrite(req: DataRequest, ctx: SimContext): WireResponse {
+  const body = parseJsonObject(req.bodyText);
+  const records = asArray(body.records, 'records') as CollectionRecord[];
+  checkCount(records.length);
+  const allOrNone = body.allOrNone === true;
+  let failed = false;
+  const out = records.map((record) => {
+    const id =
+      typeof record.id === 'string' ? record.id : typeof record.Id === 'string' ? record.Id : undefined;
+    if (failed && allOrNone) return halted(id);
+    try {
+      const type = record.attributes?.type;
+      if (typeof type !== 'string' || type === '') {
+        throw new WireError(400, 'INVALID_FIELD', 'No SObject Type defined in the attributes of a record.');
+      }
+      const { attributes: _a, id: _id, Id: _Id, ...fields } = record;
+      if (req.method === 'POST') return ctx.org.create(type, fields);
+      if (!id) throw new WireError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
+      ctx.org.update(type, id, fields);
+      return { id, success: true, errors: [] };
+    } catch (err) {
+      failed = true;
+      return failure(err, id);
+    }
+  });
+  return json(200, out);
+}
+
+function collectionDelete(req: DataRequest, ctx: SimContext): WireResponse {
+  const ids = (req.query.get('ids') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length === 0) throw new WireError(400, 'MISSING_ARGUMENT', 'ids parameter not specified');
+  checkCount(ids.length);
+  const allOrNone = req.query.get('allOrNone') === 'true';
+  let failed = false;
+  const out = ids.map((id) => {
+    if (failed && allOrNone) return halted(id);
+    try {
+      ctx.org.delete(objectOfId(ctx, id), id);
+      return { id, success: true, errors: [] };
+    } catch (err) {
+      failed = true;
+      return failure(err, id);
+    }
+  });
+  return json(200, out);
+}
+
+/** The object an Id belongs to, by its key prefix (from describe global). */
+function objectOfId(ctx: SimContext, id: string): string {
+  const global = ctx.org.describeGlobal().body as {
+    sobjects?: Array<{ name: string; keyPrefix: string | null }>;
+  };
+  const prefix = id.slice(0, 3);
+  const object = global.sobjects?.find((o) => o.keyPrefix === prefix)?.name;
+  if (!object) throw new WireError(400, 'MALFORMED_ID', `malformed id ${id}`);
+  return object;
+}
+
+function collectionRetrieve(req: DataRequest, ctx: SimContext): WireResponse {
+  const object = decodeURIComponent(req.params.object ?? '');
+  let ids: string[];
+  let fields: string[];
+  if (req.method === 'POST') {
+    const body = parseJsonObject(req.bodyText);
+    ids = asArray(body.ids, 'ids').map(String);
+    fields = asArray(body.fields, 'fields').map(String);
+  } else {
+    ids = (req.query.get('ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    fields = (req.query.get('fields') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (ids.length === 0) throw new WireError(400, 'MISSING_ARGUMENT', 'ids parameter not specified');
+  if (fields.length === 0) throw new WireError(400, 'MISSING_ARGUMENT', 'fields parameter not specified');
+  if (ids.length > 2000)
+    throw new WireError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      'record limit reached. cannot submit more than 2000 records into this call',
+    );
+  const out = ids.map((id) => {
+    try {
+      return ctx.org.retrieve(object, id, fields, req.apiVersion);
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire?.status === 404) return null;
+      throw err;
+    }
+  });
+  return json(200, out);
+}
+
+export const compositeRoutes: DataRoute[] = [
+  {
+    methods: ['GET'],
+    pattern: /^\/composite\/?$/,
+    kind: 'composite',
+    handle: (req) => {
+      const base = `/services/data/v${req.apiVersion}/composite`;
+      return json(200, {
+        tree: `${base}/tree`,
+        batch: `${base}/batch`,
+        sobjects: `${base}/sobjects`,
+        graph: `${base}/graph`,
+      });
+    },
+  },
+  {
+    methods: ['POST'],
+    pattern: /^\/composite\/?$/,
+    kind: 'composite',
+    compositeAllowed: false,
+    handle: composite,
+  },
+  {
+    methods: ['POST'],
+    pattern: /^\/composite\/batch\/?$/,
+    kind: 'compositeBatch',
+    counted: false,
+    compositeAllowed: false,
+    handle: batch,
+  },
+  {
+    methods: ['POST', 'PATCH', 'DELETE'],
+    pattern: /^\/composite\/sobjects\/?$/,
+    kind: 'sobjectCollections',
+    handle: (req, ctx) => (req.method === 'DELETE' ? collectionDelete(req, ctx) : collectionWrite(req, ctx)),
+  },
+  {
+    methods: ['GET', 'POST'],
+    pattern: /^\/composite\/sobjects\/(?<object>[^/]+)\/?$/,
+    kind: 'sobjectCollections',
+    handle: collectionRetrieve,
+  },
+];

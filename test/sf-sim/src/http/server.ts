@@ -1,0 +1,327 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { handleAdmin, isLoopback } from './admin.js';
+import type { DataRequest, SimContext, WireResponse } from './context.js';
+import { json } from './context.js';
+import { errorResponse, findDataRoute, runDataRoute } from './data-api.js';
+import { notFound, OAuthError, sessionInvalid, WireError } from './errors.js';
+import type { FaultRule } from './faults.js';
+import { identityAuthError, identityBody, userinfoBody } from './identity.js';
+import { handleRevoke, handleToken } from './oauth.js';
+import type { Session } from './sessions.js';
+import { isServedVersion, versionList } from './versions.js';
+
+/**
+ * The HTTP front of the simulator: one `node:http` server that normalises paths (the CLI sends
+ * `//services/...`), stamps the simulated clock into `Date`, applies fault rules, sends OAuth,
+ * identity, data-API and admin requests to their handlers, authenticates, counts API calls and
+ * renders responses (JSON, empty, or streamed bytes with optional gzip).
+ */
+const URI_LIMIT = 16_384;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(
+          new WireError(413, 'REQUEST_ENTITY_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes`),
+        );
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function headerBytes(req: IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i++) n += (req.rawHeaders[i] ?? '').length + 2;
+  return n;
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (!auth) return undefined;
+  const m = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(auth);
+  return m?.[1];
+}
+
+function html(status: number, title: string): WireResponse {
+  return {
+    status,
+    stream: [
+      Buffer.from(
+        `<html><head><title>${title}</title></head><body><h1>${status} ${title}</h1></body></html>`,
+      ),
+    ],
+    headers: { 'Content-Type': 'text/html;charset=UTF-8' },
+  };
+}
+
+async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: WireResponse,
+  extra: Record<string, string>,
+): Promise<void> {
+  const headers: Record<string, string> = { ...extra, ...(r.headers ?? {}) };
+  const head = req.method === 'HEAD';
+  if ('json' in r) {
+    const pretty = req.headers['x-prettyprint'] === '1';
+    const text = JSON.stringify(r.json, null, pretty ? 2 : undefined);
+    res.writeHead(r.status, {
+      ...headers,
+      'Content-Type': JSON_TYPE,
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(head ? undefined : text);
+    return;
+  }
+  if ('empty' in r) {
+    res.writeHead(r.status, headers);
+    res.end();
+    return;
+  }
+  const gzip =
+    headers['Content-Type'] === 'text/csv' && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (gzip) {
+    headers['Content-Encoding'] = 'gzip';
+    delete headers['Content-Length'];
+  }
+  res.writeHead(r.status, headers);
+  if (head) {
+    res.end();
+    return;
+  }
+  const source = r.stream instanceof Readable ? r.stream : Readable.from(r.stream);
+  try {
+    if (gzip) await pipeline(source, createGzip({ level: 1 }), res);
+    else await pipeline(source, res);
+  } catch {
+    // The client went away or the source failed mid-body: nothing more can be said on this socket.
+    res.destroy();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Applies a fault rule; returns the response to send, or undefined to go on normally. */
+async function applyFault(
+  ctx: SimContext,
+  rule: FaultRule,
+  req: IncomingMessage,
+  signal: AbortSignal,
+): Promise<WireResponse | 'drop' | undefined> {
+  if (rule.delayMs > 0) await sleep(rule.delayMs, signal);
+  if (signal.aborted) return 'drop';
+  switch (rule.action) {
+    case 'reset':
+      req.socket.destroy();
+      return 'drop';
+    case 'hang':
+      await ctx.faults.waitForClear(signal);
+      return signal.aborted ? 'drop' : undefined;
+    case 'status':
+      if (rule.format === 'html') return html(rule.status, rule.message);
+      return json(rule.status, new WireError(rule.status, rule.errorCode, rule.message).toBody());
+    default:
+      return undefined;
+  }
+}
+
+function lookupSession(ctx: SimContext, token: string | undefined): Session | undefined {
+  return token ? ctx.sessions.lookup(token) : undefined;
+}
+
+async function dataApi(
+  ctx: SimContext,
+  req: IncomingMessage,
+  method: string,
+  version: string,
+  rest: string,
+  query: URLSearchParams,
+): Promise<{ response: WireResponse; headers: Record<string, string> }> {
+  if (!isServedVersion(version, ctx.apiVersion)) return { response: errorResponse(notFound()), headers: {} };
+  let match;
+  try {
+    match = findDataRoute(method, rest);
+  } catch (err) {
+    return { response: errorResponse(err), headers: {} };
+  }
+  const session = lookupSession(ctx, bearerToken(req));
+  if (!session) {
+    return { response: json(401, sessionInvalid().toBody()), headers: { 'WWW-Authenticate': 'Token' } };
+  }
+  const counted = match.route.counted !== false;
+  ctx.stats.record(match.route.kind, counted);
+  if (counted && !ctx.limits.consume()) {
+    ctx.stats.recordRefused();
+    const err = new WireError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    return { response: json(403, err.toBody()), headers: { 'Sforce-Limit-Info': ctx.limits.header() } };
+  }
+  let bodyText = '';
+  try {
+    bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+  } catch (err) {
+    return { response: errorResponse(err), headers: {} };
+  }
+  const dataReq: DataRequest = {
+    // A HEAD runs as its GET; send() leaves the body out.
+    method: method === 'HEAD' ? 'GET' : method,
+    rest,
+    query,
+    headers: req.headers,
+    params: match.params,
+    apiVersion: version,
+    session,
+    bodyText,
+    sub: false,
+  };
+  const response = await runDataRoute(ctx, match, dataReq);
+  return { response, headers: { 'Sforce-Limit-Info': ctx.limits.header() } };
+}
+
+async function dispatch(
+  ctx: SimContext,
+  req: IncomingMessage,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): Promise<{ response: WireResponse; headers: Record<string, string> }> {
+  const none = {};
+  if (path === '/services/data' || path === '/services/data/') {
+    ctx.stats.record('versions', false);
+    if (method !== 'GET' && method !== 'HEAD')
+      return {
+        response: errorResponse(
+          new WireError(
+            405,
+            'METHOD_NOT_ALLOWED',
+            `HTTP Method '${method}' not allowed. Allowed are GET,HEAD`,
+          ),
+        ),
+        headers: none,
+      };
+    return { response: json(200, versionList(ctx.apiVersion)), headers: none };
+  }
+  const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
+  if (data) return dataApi(ctx, req, method, data[1] ?? '', data[2] ?? '', query);
+  if (path === '/services/oauth2/token' || path === '/services/oauth2/revoke') {
+    ctx.stats.record('oauth', false);
+    if (method !== 'POST')
+      return {
+        response: errorResponse(
+          new WireError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are POST`),
+        ),
+        headers: none,
+      };
+    const body = await readBody(req);
+    try {
+      const response = path.endsWith('/token')
+        ? handleToken(ctx, body, req.headers)
+        : handleRevoke(ctx, body, query);
+      return {
+        response,
+        headers: { 'Cache-Control': 'no-cache,must-revalidate,max-age=0,no-store,private' },
+      };
+    } catch (err) {
+      if (err instanceof OAuthError)
+        return {
+          response: json(err.status, { error: err.error, error_description: err.description }),
+          headers: none,
+        };
+      throw err;
+    }
+  }
+  const identity = /^\/id\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (path === '/services/oauth2/userinfo' || identity) {
+    ctx.stats.record('identity', false);
+    const token = bearerToken(req) ?? query.get('oauth_token') ?? undefined;
+    const session = lookupSession(ctx, token);
+    if (!session) return { response: identityAuthError(token), headers: none };
+    if (!identity) return { response: userinfoBody(ctx, session), headers: none };
+    const [, org, user] = identity;
+    const sameOrg = org?.slice(0, 15) === ctx.org.orgId.slice(0, 15);
+    const sameUser = user?.slice(0, 15) === session.userId.slice(0, 15);
+    if (!sameOrg || !sameUser)
+      return {
+        response: {
+          status: 403,
+          stream: [Buffer.from('Bad_Id')],
+          headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+        },
+        headers: none,
+      };
+    return { response: identityBody(ctx, session), headers: none };
+  }
+  return { response: errorResponse(notFound()), headers: none };
+}
+
+async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('Date', new Date(ctx.org.clock.nowMs()).toUTCString());
+  const rawUrl = req.url ?? '/';
+  if (rawUrl.length > URI_LIMIT) return send(req, res, html(414, 'URI Too Long'), {});
+  if (rawUrl.length + headerBytes(req) > URI_LIMIT)
+    return send(req, res, html(431, 'Request Header Fields Too Large'), {});
+  const q = rawUrl.indexOf('?');
+  const path = (q < 0 ? rawUrl : rawUrl.slice(0, q)).replace(/\/{2,}/g, '/');
+  const search = q < 0 ? '' : rawUrl.slice(q + 1);
+  const query = new URLSearchParams(search);
+  const method = (req.method ?? 'GET').toUpperCase();
+
+  if (path === '/__sim' || path.startsWith('/__sim/')) {
+    if (!isLoopback(req))
+      return send(req, res, json(403, { error: 'the admin API answers loopback clients only' }), {});
+    const body = method === 'GET' ? '' : await readBody(req);
+    return send(req, res, await handleAdmin(ctx, method, path, query, body), {});
+  }
+
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  const rule = ctx.faults.match(search ? `${path}?${search}` : path, ['status', 'reset', 'hang', 'delay']);
+  if (rule) {
+    ctx.stats.record(`fault:${rule.action}`, false);
+    const outcome = await applyFault(ctx, rule, req, abort.signal);
+    if (outcome === 'drop') return;
+    if (outcome) return send(req, res, outcome, {});
+  }
+  const { response, headers } = await dispatch(ctx, req, method, path, query);
+  await send(req, res, response, headers);
+}
+
+export function createWireServer(ctx: SimContext): Server {
+  const server = createServer({ maxHeaderSize: 256 * 1024, requestTimeout: 0 }, (req, res) => {
+    handle(ctx, req, res).catch((err: unknown) => {
+      console.error('[sf-sim] request failed:', err);
+      if (!res.headersSent) {
+        const r = errorResponse(err);
+        void send(req, res, r, {});
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  return server;
+}

@@ -1,0 +1,1061 @@
+/**
+ * Compiles a parsed SOQL query against the org's schema into a plan of precompiled accessors:
+ * select columns (JSON and CSV renderers), a WHERE predicate, index bounds on SystemModstamp/Id,
+ * an ORDER BY comparator, LIMIT/OFFSET and aggregates. Per-row work is closures only, no parsing.
+ */
+import type {
+  ConditionWithValueQuery,
+  FieldType,
+  FieldFunctionExpression,
+  OrderByClause,
+  Query,
+  ValueCondition,
+  ValueWithDateNLiteralCondition,
+  ValueQueryCondition,
+} from '@jetstreamapp/soql-parser-js';
+import { SimError } from '../org/api.js';
+import type { FieldDef, FormulaContext, ObjectDef, Row } from '../org/schema/model.js';
+import { isReadableField } from '../org/schema/model.js';
+import { csvDateTime, isoDate, parseDate, parseDateTime, restDateTime } from '../org/datetime.js';
+import { normaliseId } from '../org/ids.js';
+import { dateLiteralRange } from './date-literals.js';
+import { buildWhereTree, type BoolExpr } from './where-tree.js';
+import * as err from './errors.js';
+
+/** What the compiler needs from the org. */
+export interface CompileContext {
+  /** A readable, known object by name (any case); undefined otherwise. */
+  findObject(name: string): ObjectDef | undefined;
+  /** The object an Id belongs to (by prefix). */
+  objectOfId(id: string): ObjectDef | undefined;
+  /** The visible, not-deleted row of a record, or null. */
+  lookup(id: string): Row | null;
+  /** Visible, not-deleted rows of an object (semi-joins). */
+  scanRows(obj: ObjectDef): Iterable<Row>;
+  /** Visible, not-deleted rows of `child` whose reference `field` points at `parentId`. */
+  children(child: ObjectDef, field: string, parentId: string): readonly Row[];
+  nowMs(): number;
+}
+
+export type Getter = (row: Row) => unknown;
+
+interface Step {
+  refField: string;
+  relationshipName: string;
+  referenceTo: string[];
+  /** Target object when not polymorphic. */
+  target: ObjectDef | null;
+}
+
+export interface Column {
+  /** Header as written in the SELECT (CSV), e.g. `Owner.Name`. */
+  header: string;
+  steps: Step[];
+  field: FieldDef | null;
+  /** Field name on the final object (describe casing), or `Type` for polymorphic type. */
+  leafName: string;
+  /** Internal value (through relationships; null when a parent is missing). */
+  get: Getter;
+  csv: (row: Row) => string | null;
+}
+
+export interface AggregateColumn {
+  key: string;
+  fn: string;
+  get: Getter | null;
+  field: FieldDef | null;
+}
+
+export interface Bounds {
+  smLo: number;
+  smHi: number;
+  idLo: string;
+  idHi: string;
+}
+const OPEN_BOUNDS: Bounds = { smLo: -Infinity, smHi: Infinity, idLo: '', idHi: '\uffff' };
+
+export interface QueryPlan {
+  soql: string;
+  obj: ObjectDef;
+  countOnly: boolean;
+  aggregates: AggregateColumn[] | null;
+  groupBy: Column[];
+  columns: Column[];
+  predicate: ((row: Row) => boolean) | null;
+  bounds: Bounds;
+  /** True when the WHERE clause says nothing beyond `bounds` (an AND of SystemModstamp/Id range terms). */
+  boundsExact: boolean;
+  compare: ((a: Row, b: Row) => number) | null;
+  /** ORDER BY keys, for natural-order detection: field lower names and direction. */
+  orderKeys: { field: string; desc: boolean }[];
+  limit: number | null;
+  offset: number;
+  usesFieldsFn: boolean;
+  hasSubquery: boolean;
+  hasTypeof: boolean;
+  base64Fields: number;
+  compoundColumns: string[];
+  /** Renders a row as a REST JSON record. */
+  toJson(row: Row, apiVersion: string): Record<string, unknown>;
+  /** Renders a row as CSV-ready values in column order. */
+  toCsv(row: Row): (string | null)[];
+  /** Renders aggregate rows. */
+  aggregate(rows: Iterable<Row>): Record<string, unknown>[];
+}
+
+function unquote(literal: string): string {
+  const inner = literal.startsWith("'") && literal.endsWith("'") ? literal.slice(1, -1) : literal;
+  return inner.replace(/\\(.)/g, (_m, c: string) =>
+    c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c,
+  );
+}
+
+const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);
+const ID_TYPES = new Set(['id', 'reference']);
+
+export function formatJson(field: FieldDef | null, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (!field) return value;
+  if (field.type === 'datetime' && typeof value === 'number') return restDateTime(value);
+  return value;
+}
+
+export function formatCsv(field: FieldDef | null, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (field && field.type === 'datetime' && typeof value === 'number') return csvDateTime(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** A CSV renderer specialised by field type (no per-row type dispatch for the common cases). */
+function csvWriter(f: FieldDef | null, get: Getter): (row: Row) => string | null {
+  const type = f?.type;
+  if (type === 'datetime') {
+    return (row) => {
+      const v = get(row);
+      return typeof v === 'number' ? csvDateTime(v) : v === null ? null : formatCsv(f, v);
+    };
+  }
+  if (
+    type === 'string' ||
+    type === 'id' ||
+    type === 'reference' ||
+    type === 'picklist' ||
+    type === 'email' ||
+    type === 'phone' ||
+    type === 'url' ||
+    type === 'textarea' ||
+    type === 'date'
+  ) {
+    return (row) => {
+      const v = get(row);
+      return typeof v === 'string' ? v : v === null ? null : formatCsv(f, v);
+    };
+  }
+  if (
+    type === 'boolean' ||
+    type === 'int' ||
+    type === 'double' ||
+    type === 'currency' ||
+    type === 'percent'
+  ) {
+    return (row) => {
+      const v = get(row);
+      return v === null ? null : typeof v === 'number' || typeof v === 'boolean' ? '' + v : formatCsv(f, v);
+    };
+  }
+  return (row) => formatCsv(f, get(row));
+}
+
+/** Reads a field of a row of `obj`, computing compound and formula fields. */
+export function fieldReader(obj: ObjectDef, f: FieldDef, fctx: () => FormulaContext): Getter {
+  if (f.formula) {
+    const formula = f.formula;
+    return (row) => formula(row, fctx());
+  }
+  if (f.compound) {
+    const parts = f.compound.parts;
+    return (row) => {
+      const out: Record<string, unknown> = {};
+      let any = false;
+      for (const [key, name] of parts) {
+        const v = name ? (row[name] ?? null) : null;
+        if (v !== null) any = true;
+        out[key] = v;
+      }
+      if (!any) return null;
+      return out;
+    };
+  }
+  const name = f.name;
+  return (row) => row[name] ?? null;
+}
+
+interface CompileOptions {
+  /** Bulk 2.0 compile (no REST-only renderings). */
+  bulk?: boolean;
+}
+
+export function compileQuery(
+  soql: string,
+  q: Query,
+  ctx: CompileContext,
+  _opts: CompileOptions = {},
+): QueryPlan {
+  const objName = q.sObject ?? '';
+  const obj = ctx.findObject(objName);
+  if (!obj) throw err.unsupportedType(soql, objName);
+  if (obj.queryRule.kind === 'notQueryable')
+    throw new SimError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${obj.name} does not support query`);
+  let fctxCache: FormulaContext | null = null;
+  let fctxAt = -1;
+  const fctx = (): FormulaContext => {
+    const now = ctx.nowMs();
+    if (!fctxCache || fctxAt !== now) {
+      fctxCache = { nowMs: now, lookup: (id) => ctx.lookup(id) };
+      fctxAt = now;
+    }
+    return fctxCache;
+  };
+
+  /** Resolves `A.B.Field` on obj; `searchFrom` positions error carets. */
+  function resolvePath(path: string, searchFrom = 0): Column {
+    const parts = path.split('.');
+    // A leading object prefix (`Account.Name` on FROM Account) is allowed.
+    if (
+      parts.length > 1 &&
+      parts[0]!.toLowerCase() === obj!.lower &&
+      !obj!.byRelationship.has(parts[0]!.toLowerCase())
+    )
+      parts.shift();
+    let current: ObjectDef | null = obj!;
+    const steps: Step[] = [];
+    for (let i = 0; i < parts.length - 1; i++) {
+      const relName = parts[i]!;
+      if (!current) break;
+      const refField: FieldDef | undefined = current.byRelationship.get(relName.toLowerCase());
+      if (!refField || !isReadableField(current, refField))
+        throw err.noSuchRelationship(soql, relName, current.name, searchFrom);
+      const target: ObjectDef | null =
+        refField.referenceTo.length === 1 ? (ctx.findObject(refField.referenceTo[0]!) ?? null) : null;
+      if (refField.referenceTo.length === 1 && !target)
+        throw err.noSuchRelationship(soql, relName, current.name, searchFrom);
+      steps.push({
+        refField: refField.name,
+        relationshipName: refField.relationshipName ?? relName,
+        referenceTo: refField.referenceTo,
+        target,
+      });
+      current = target;
+    }
+    const leaf = parts[parts.length - 1]!;
+    let field: FieldDef | null = null;
+    let leafName = leaf;
+    let leafGet: (row: Row, o: ObjectDef) => unknown;
+    if (current) {
+      const f = current.byLower.get(leaf.toLowerCase());
+      if (!f || !isReadableField(current, f)) throw err.noSuchColumn(soql, leaf, current.name, searchFrom);
+      field = f;
+      leafName = f.name;
+      const read = fieldReader(current, f, fctx);
+      leafGet = (row) => read(row);
+    } else {
+      // Polymorphic parent: the field is read from whatever object the Id points at.
+      const polyTargets = steps[steps.length - 1] ? polymorphicTargets(steps[steps.length - 1]!) : [];
+      if (leaf.toLowerCase() === 'type') {
+        leafName = 'Type';
+        leafGet = (_row, o) => o.name;
+      } else {
+        const known = polyTargets.map((o) => o.byLower.get(leaf.toLowerCase())).find((f) => f !== undefined);
+        if (!known) throw err.noSuchColumn(soql, leaf, 'Name', searchFrom);
+        field = known;
+        leafName = known.name;
+        leafGet = (row, o) => {
+          const f = o.byLower.get(known.lower);
+          return f ? fieldReader(o, f, fctx)(row) : null;
+        };
+      }
+    }
+    const directName = steps.length === 0 && field && !field.formula && !field.compound ? field.name : null;
+    const get: Getter =
+      directName !== null
+        ? (row) => row[directName] ?? null
+        : steps.length === 0
+          ? (row) => leafGet(row, obj!)
+          : (row) => {
+              let r: Row | null = row;
+              let o: ObjectDef | undefined = obj!;
+              for (const s of steps) {
+                const id = r[s.refField];
+                if (typeof id !== 'string') return null;
+                r = ctx.lookup(id);
+                if (!r) return null;
+                o = s.target ?? ctx.objectOfId(id);
+                if (!o) return null;
+              }
+              return leafGet(r, o);
+            };
+    const f = field;
+    return {
+      header: path,
+      steps,
+      field,
+      leafName,
+      get,
+      csv: csvWriter(f, get),
+    };
+  }
+
+  function polymorphicTargets(step: Step): ObjectDef[] {
+    return step.referenceTo.map((t) => ctx.findObject(t)).filter((o): o is ObjectDef => o !== undefined);
+  }
+
+  // ---- SELECT list
+  const columns: Column[] = [];
+  const seen = new Set<string>();
+  let countOnly = false;
+  let aggregates: AggregateColumn[] | null = null;
+  let usesFieldsFn = false;
+  let hasSubquery = false;
+  const subqueries: { at: number; key: string; field: string; obj: ObjectDef; plan: QueryPlan }[] = [];
+  let hasTypeof = false;
+  let exprIndex = 0;
+  const addColumn = (c: Column): void => {
+    const key = c.header.toLowerCase();
+    if (seen.has(key)) throw err.malformed(soql, `duplicate field selected: ${c.header}`);
+    seen.add(key);
+    columns.push(c);
+  };
+  for (const item of (q.fields ?? []) as FieldType[]) {
+    if (item.type === 'Field') {
+      addColumn(resolvePath(item.field));
+    } else if (item.type === 'FieldRelationship') {
+      addColumn(resolvePath(item.rawValue ?? [...item.relationships, item.field].join('.')));
+    } else if (item.type === 'FieldFunctionExpression') {
+      const fn = item as FieldFunctionExpression;
+      const name = fn.functionName.toUpperCase();
+      if (name === 'FIELDS') {
+        usesFieldsFn = true;
+        const which = String(fn.parameters[0] ?? '').toUpperCase();
+        if (which !== 'STANDARD' && (q.limit === undefined || q.limit > 200)) {
+          throw err.malformed(soql, 'The SOQL FIELDS function must have a LIMIT of at most 200');
+        }
+        for (const f of obj.fields) {
+          if (!isReadableField(obj, f)) continue;
+          if (which === 'CUSTOM' && !f.custom) continue;
+          if (which === 'STANDARD' && f.custom) continue;
+          if (seen.has(f.lower)) continue;
+          addColumn(resolvePath(f.name));
+        }
+      } else if (name === 'COUNT' && fn.parameters.length === 0) {
+        countOnly = true;
+      } else if (['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name)) {
+        const param = String(fn.parameters[0] ?? '');
+        const col = resolvePath(param);
+        const key = fn.alias ?? `expr${exprIndex++}`;
+        (aggregates ??= []).push({ key, fn: name, get: col.get, field: col.field });
+      } else {
+        throw err.malformed(
+          soql,
+          `unexpected token: '${fn.functionName}'`,
+          err.columnOf(soql, fn.functionName),
+        );
+      }
+    } else if (item.type === 'FieldSubquery') {
+      hasSubquery = true;
+      const rel = item.subquery.relationshipName;
+      const childRel = obj.childRelationships.find(
+        (c) => String(c.relationshipName ?? '').toLowerCase() === rel.toLowerCase(),
+      );
+      const childObj = childRel ? ctx.findObject(String(childRel.childSObject)) : undefined;
+      if (!childRel || !childObj) throw err.noSuchRelationship(soql, rel, obj.name);
+      const childPlan = compileQuery(soql, { ...item.subquery, sObject: childObj.name }, ctx);
+      subqueries.push({
+        at: columns.length,
+        key: String(childRel.relationshipName),
+        field: String(childRel.field),
+        obj: childObj,
+        plan: childPlan,
+      });
+    } else if (item.type === 'FieldTypeof') {
+      hasTypeof = true;
+      throw new SimError(
+        400,
+        'MALFORMED_QUERY',
+        'TYPEOF is not supported by this simulator; select the polymorphic relationship fields instead.',
+      );
+    }
+  }
+  if (countOnly && (columns.length > 0 || aggregates))
+    throw err.malformed(
+      soql,
+      'COUNT() must be the only element in the SELECT list',
+      err.columnOf(soql, 'COUNT'),
+    );
+  if (aggregates && columns.length > 0 && !q.groupBy) {
+    throw err.malformed(
+      soql,
+      `Field must be grouped or aggregated: ${columns[0]!.header}`,
+      err.columnOf(soql, columns[0]!.header),
+    );
+  }
+  const base64Fields = columns.filter((c) => c.field?.type === 'base64').length;
+  const compoundColumns = columns
+    .filter((c) => c.field?.type === 'address' || c.field?.type === 'location')
+    .map((c) => c.header);
+
+  // ---- WHERE
+  let predicate: ((row: Row) => boolean) | null = null;
+  let bounds: Bounds = OPEN_BOUNDS;
+  let boundsExact = true;
+  let tree: BoolExpr | null = null;
+  if (q.where) {
+    try {
+      tree = buildWhereTree(q.where);
+    } catch (e) {
+      throw err.malformed(soql, (e as Error).message);
+    }
+    predicate = compileExpr(tree);
+    bounds = boundsOf(tree);
+    boundsExact = (tree.kind === 'and' ? tree.items : [tree]).every((t) => {
+      if (t.kind !== 'leaf' || !('field' in t.cond) || 'valueQuery' in t.cond) return false;
+      const c = t.cond as ValueCondition;
+      const name = c.field.toLowerCase();
+      const lt = Array.isArray(c.literalType) ? c.literalType[0] : c.literalType;
+      if (Array.isArray(c.value)) return false;
+      if (name === 'systemmodstamp')
+        return lt === 'DATETIME' && ['=', '<', '<=', '>', '>='].includes(c.operator);
+      if (name === 'id')
+        return (
+          lt === 'STRING' && ['=', '<=', '>='].includes(c.operator) && normaliseId(unquote(c.value)) !== null
+        );
+      return false;
+    });
+  }
+
+  function compileExpr(e: BoolExpr): (row: Row) => boolean {
+    if (e.kind === 'leaf') return compileLeaf(e.cond);
+    if (e.kind === 'not') {
+      const inner = compileExpr(e.item);
+      return (row) => !inner(row);
+    }
+    const items = e.items.map(compileExpr);
+    if (e.kind === 'and') return (row) => items.every((p) => p(row));
+    return (row) => items.some((p) => p(row));
+  }
+
+  /** Converts one literal for a field; returns a comparable value or a range. */
+  function literal(
+    f: FieldDef | null,
+    fieldName: string,
+    raw: string,
+    lt: string | undefined,
+    nArg?: number,
+  ): { value: unknown } | { range: { start: unknown; end: unknown } } {
+    const type = f?.type ?? 'string';
+    if (lt === 'NULL') return { value: null };
+    if (type === 'datetime') {
+      if (lt === 'DATETIME') {
+        const ms = parseDateTime(raw);
+        if (ms === null)
+          throw err.malformed(
+            soql,
+            `line 1:${err.columnOf(soql, raw)} no viable alternative at character '${raw}'`,
+          );
+        return { value: ms };
+      }
+      if (lt === 'DATE_LITERAL' || lt === 'DATE_N_LITERAL') {
+        const lit = raw.split(':')[0]!;
+        const r = dateLiteralRange(lit, nArg, ctx.nowMs());
+        if (!r) throw err.malformed(soql, `unexpected token: '${raw}'`, err.columnOf(soql, lit));
+        return { range: { start: r.start, end: r.end } };
+      }
+      throw err.invalidFilterValue(soql, fieldName, 'dateTime', lt === 'STRING');
+    }
+    if (type === 'date') {
+      if (lt === 'DATE') {
+        const d = parseDate(raw);
+        if (!d) throw err.invalidFilterValue(soql, fieldName, 'date', false);
+        return { value: d };
+      }
+      if (lt === 'DATE_LITERAL' || lt === 'DATE_N_LITERAL') {
+        const lit = raw.split(':')[0]!;
+        const r = dateLiteralRange(lit, nArg, ctx.nowMs());
+        if (!r) throw err.malformed(soql, `unexpected token: '${raw}'`, err.columnOf(soql, lit));
+        return { range: { start: isoDate(r.start), end: isoDate(r.end) } };
+      }
+      throw err.invalidFilterValue(soql, fieldName, 'date', lt === 'STRING');
+    }
+    if (type === 'boolean') {
+      if (lt !== 'BOOLEAN') throw err.invalidFilterValue(soql, fieldName, 'boolean', lt === 'STRING');
+      return { value: raw.toUpperCase() === 'TRUE' };
+    }
+    if (NUMERIC.has(type)) {
+      if (lt !== 'INTEGER' && lt !== 'DECIMAL')
+        throw err.invalidFilterValue(soql, fieldName, type === 'int' ? 'int' : 'double', lt === 'STRING');
+      return { value: Number(raw) };
+    }
+    if (ID_TYPES.has(type)) {
+      if (lt !== 'STRING') throw err.invalidFilterValue(soql, fieldName, 'id', false);
+      const text = unquote(raw);
+      const id = normaliseId(text);
+      if (!id) {
+        if (text === '') return { value: null };
+        throw err.filterOperator(soql, fieldName, `invalid ID field: ${text}`);
+      }
+      return { value: id };
+    }
+    if (lt !== 'STRING') {
+      if (lt === 'INTEGER' || lt === 'DECIMAL' || lt === 'BOOLEAN') return { value: raw.toLowerCase() };
+      throw err.invalidFilterValue(soql, fieldName, 'string', false);
+    }
+    return { value: unquote(raw).toLowerCase() };
+  }
+
+  /** `Field IN (SELECT X FROM Y WHERE …)`: the inner Ids are collected once, on first use. */
+  function compileSemiJoin(cond: ValueQueryCondition): (row: Row) => boolean {
+    const outer = resolvePath(cond.field);
+    const inner = compileQuery(soql, cond.valueQuery, ctx);
+    const innerCol = inner.columns[0];
+    if (inner.columns.length !== 1 || !innerCol || !innerCol.field || !ID_TYPES.has(innerCol.field.type)) {
+      throw err.malformed(
+        soql,
+        'The inner select field must be an Id or a reference field',
+        err.columnOf(soql, 'SELECT', 7),
+      );
+    }
+    let ids: Set<unknown> | null = null;
+    const load = (): Set<unknown> => {
+      const out = new Set<unknown>();
+      for (const r of ctx.scanRows(inner.obj))
+        if (!inner.predicate || inner.predicate(r)) out.add(innerCol.get(r));
+      return out;
+    };
+    const negate = cond.operator.toUpperCase() === 'NOT IN';
+    return (row) => {
+      ids ??= load();
+      const v = outer.get(row);
+      return negate ? v !== null && !ids.has(v) : v !== null && ids.has(v);
+    };
+  }
+
+  function compileLeaf(cond: ConditionWithValueQuery): (row: Row) => boolean {
+    if (!('field' in cond))
+      throw err.malformed(soql, 'Functions in WHERE are not supported by this simulator');
+    if ('valueQuery' in cond) return compileSemiJoin(cond as ValueQueryCondition);
+    const c = cond as ValueCondition & Partial<ValueWithDateNLiteralCondition>;
+    const col = resolvePath(c.field);
+    const f = col.field;
+    if (f && !f.filterable)
+      throw err.filterOperator(soql, c.field, `field '${f.name}' can not be filtered in query call`);
+    const get = col.get;
+    const type = f?.type ?? 'string';
+    const isText = !(
+      NUMERIC.has(type) ||
+      type === 'datetime' ||
+      type === 'date' ||
+      type === 'boolean' ||
+      ID_TYPES.has(type)
+    );
+    const norm: (v: unknown) => unknown = isText
+      ? (v) => (typeof v === 'string' ? v.toLowerCase() : v)
+      : (v) => v;
+    const op = c.operator.toUpperCase();
+    const lts = Array.isArray(c.literalType) ? c.literalType : [c.literalType];
+    if (op === 'IN' || op === 'NOT IN') {
+      const values = (Array.isArray(c.value) ? c.value : [c.value]).map((raw, i) => {
+        const l = literal(f, c.field, raw, lts[i] ?? lts[0]);
+        if ('range' in l)
+          throw err.malformed(soql, 'Date literals are not supported in IN lists', err.columnOf(soql, raw));
+        return l.value;
+      });
+      const set = new Set(values);
+      const hasNull = set.has(null);
+      return op === 'IN'
+        ? (row) => {
+            const v = norm(get(row));
+            return v === null ? hasNull : set.has(v);
+          }
+        : (row) => {
+            const v = norm(get(row));
+            return v === null ? !hasNull : !set.has(v);
+          };
+    }
+    if (op === 'INCLUDES' || op === 'EXCLUDES') {
+      const wanted = (Array.isArray(c.value) ? c.value : [c.value]).map((raw) =>
+        unquote(raw)
+          .toLowerCase()
+          .split(';')
+          .map((s) => s.trim()),
+      );
+      const test = (row: Row): boolean => {
+        const v = get(row);
+        if (typeof v !== 'string') return false;
+        const have = new Set(v.toLowerCase().split(';'));
+        return wanted.some((combo) => combo.every((x) => have.has(x)));
+      };
+      return op === 'INCLUDES' ? test : (row) => !test(row);
+    }
+    const raw = Array.isArray(c.value) ? (c.value[0] ?? '') : c.value;
+    const nArg = Array.isArray(c.dateLiteralVariable) ? c.dateLiteralVariable[0] : c.dateLiteralVariable;
+    if (op === 'LIKE') {
+      if (lts[0] !== 'STRING') throw err.invalidFilterValue(soql, c.field, 'string', false);
+      const pattern = unquote(raw);
+      const re = new RegExp(
+        '^' +
+          pattern
+            .split('')
+            .map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+            .join('') +
+          '$',
+        'is',
+      );
+      return (row) => {
+        const v = get(row);
+        return typeof v === 'string' && re.test(v);
+      };
+    }
+    const l = literal(f, c.field, raw, lts[0], nArg);
+    if ('range' in l) {
+      const { start, end } = l.range as { start: number | string; end: number | string };
+      const inRange = (v: unknown): boolean =>
+        v !== null && (v as number | string) >= start && (v as number | string) < end;
+      switch (op) {
+        case '=':
+          return (row) => inRange(get(row));
+        case '!=':
+          return (row) => !inRange(get(row));
+        case '<':
+          return (row) => {
+            const v = get(row);
+            return v !== null && (v as number | string) < start;
+          };
+        case '<=':
+          return (row) => {
+            const v = get(row);
+            return v !== null && (v as number | string) < end;
+          };
+        case '>':
+          return (row) => {
+            const v = get(row);
+            return v !== null && (v as number | string) >= end;
+          };
+        case '>=':
+          return (row) => {
+            const v = get(row);
+            return v !== null && (v as number | string) >= start;
+          };
+        default:
+          throw err.malformed(soql, `unexpected token: '${op}'`);
+      }
+    }
+    const lit = l.value as number | string | boolean | null;
+    if (lit === null) {
+      if (op === '=') return (row) => get(row) === null;
+      if (op === '!=') return (row) => get(row) !== null;
+      return () => false;
+    }
+    switch (op) {
+      case '=':
+        return (row) => norm(get(row)) === lit;
+      case '!=':
+        return (row) => norm(get(row)) !== lit;
+      case '<':
+        return (row) => {
+          const v = norm(get(row));
+          return v !== null && (v as typeof lit) < lit;
+        };
+      case '<=':
+        return (row) => {
+          const v = norm(get(row));
+          return v !== null && (v as typeof lit) <= lit;
+        };
+      case '>':
+        return (row) => {
+          const v = norm(get(row));
+          return v !== null && (v as typeof lit) > lit;
+        };
+      case '>=':
+        return (row) => {
+          const v = norm(get(row));
+          return v !== null && (v as typeof lit) >= lit;
+        };
+      default:
+        throw err.malformed(soql, `unexpected token: '${op}'`);
+    }
+  }
+
+  /** Index bounds on SystemModstamp and Id implied by the WHERE tree (AND intersects, OR spans). */
+  function boundsOf(e: BoolExpr): Bounds {
+    if (e.kind === 'not') return OPEN_BOUNDS;
+    if (e.kind === 'leaf') {
+      const c = e.cond as ValueCondition;
+      if (!('field' in c) || 'valueQuery' in c) return OPEN_BOUNDS;
+      const name = c.field.toLowerCase();
+      if (name !== 'systemmodstamp' && name !== 'id') return OPEN_BOUNDS;
+      const lt = Array.isArray(c.literalType) ? c.literalType[0] : c.literalType;
+      const op = c.operator.toUpperCase();
+      if (name === 'systemmodstamp') {
+        if (lt !== 'DATETIME' || Array.isArray(c.value)) return OPEN_BOUNDS;
+        const ms = parseDateTime(c.value);
+        if (ms === null) return OPEN_BOUNDS;
+        if (op === '=') return { ...OPEN_BOUNDS, smLo: ms, smHi: ms };
+        if (op === '>') return { ...OPEN_BOUNDS, smLo: ms + 1 };
+        if (op === '>=') return { ...OPEN_BOUNDS, smLo: ms };
+        if (op === '<') return { ...OPEN_BOUNDS, smHi: ms - 1 };
+        if (op === '<=') return { ...OPEN_BOUNDS, smHi: ms };
+        return OPEN_BOUNDS;
+      }
+      const ids = (Array.isArray(c.value) ? c.value : [c.value]).map((v) => normaliseId(unquote(v)));
+      if (ids.some((x) => x === null)) return OPEN_BOUNDS;
+      const sorted = (ids as string[]).slice().sort();
+      if (op === '=' || op === 'IN')
+        return { ...OPEN_BOUNDS, idLo: sorted[0]!, idHi: sorted[sorted.length - 1]! };
+      if (op === '>' || op === '>=') return { ...OPEN_BOUNDS, idLo: sorted[0]! };
+      if (op === '<' || op === '<=') return { ...OPEN_BOUNDS, idHi: sorted[0]! };
+      return OPEN_BOUNDS;
+    }
+    const parts = e.items.map(boundsOf);
+    if (e.kind === 'and') {
+      return parts.reduce((a, b) => ({
+        smLo: Math.max(a.smLo, b.smLo),
+        smHi: Math.min(a.smHi, b.smHi),
+        idLo: a.idLo > b.idLo ? a.idLo : b.idLo,
+        idHi: a.idHi < b.idHi ? a.idHi : b.idHi,
+      }));
+    }
+    return parts.reduce((a, b) => ({
+      smLo: Math.min(a.smLo, b.smLo),
+      smHi: Math.max(a.smHi, b.smHi),
+      idLo: a.idLo < b.idLo ? a.idLo : b.idLo,
+      idHi: a.idHi > b.idHi ? a.idHi : b.idHi,
+    }));
+  }
+
+  // ---- restricted objects: need an Id filter at the top level of WHERE
+  if (obj.queryRule.kind === 'idFilter') {
+    const rule = obj.queryRule;
+    const allowed = new Set(rule.fields.map((x) => x.toLowerCase()));
+    const topLeaves: BoolExpr[] = tree ? (tree.kind === 'and' ? tree.items : [tree]) : [];
+    const ok = topLeaves.some((t) => {
+      if (t.kind !== 'leaf' || !('field' in t.cond)) return false;
+      const c = t.cond as ValueCondition;
+      return allowed.has(c.field.toLowerCase()) && (c.operator === '=' || c.operator.toUpperCase() === 'IN');
+    });
+    if (!ok) throw new SimError(400, 'MALFORMED_QUERY', rule.message);
+  }
+
+  // ---- GROUP BY
+  const groupBy: Column[] = [];
+  if (q.groupBy) {
+    for (const g of Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy]) {
+      if (!('field' in g))
+        throw err.malformed(soql, 'GROUP BY functions are not supported by this simulator');
+      groupBy.push(resolvePath(g.field));
+    }
+    for (const c of columns) {
+      if (!groupBy.some((g) => g.header.toLowerCase() === c.header.toLowerCase())) {
+        throw err.malformed(
+          soql,
+          `Field must be grouped or aggregated: ${c.header}`,
+          err.columnOf(soql, c.header),
+        );
+      }
+    }
+  }
+
+  // ---- ORDER BY
+  const orderKeys: { field: string; desc: boolean }[] = [];
+  let compare: ((a: Row, b: Row) => number) | null = null;
+  if (q.orderBy) {
+    const keys = (Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]) as OrderByClause[];
+    const cmps: ((a: Row, b: Row) => number)[] = [];
+    for (const k of keys) {
+      if (!('field' in k) || !k.field)
+        throw err.malformed(soql, 'ORDER BY functions are not supported by this simulator');
+      const col = resolvePath(k.field, err.columnOf(soql, 'ORDER') - 1);
+      if (col.field && !col.field.sortable) {
+        throw new SimError(
+          400,
+          'INVALID_FIELD',
+          err.positioned(
+            soql,
+            err.columnOf(soql, k.field, err.columnOf(soql, 'ORDER') - 1),
+            `field '${col.field.name}' can not be sorted in a query call`,
+          ),
+        );
+      }
+      const desc = k.order === 'DESC';
+      const nullsFirst = k.nulls ? k.nulls === 'FIRST' : !desc;
+      const textual = col.field
+        ? !(
+            NUMERIC.has(col.field.type) ||
+            col.field.type === 'datetime' ||
+            col.field.type === 'boolean' ||
+            ID_TYPES.has(col.field.type)
+          )
+        : true;
+      const get = col.get;
+      orderKeys.push({
+        field:
+          col.steps.length === 0
+            ? (col.field?.lower ?? col.leafName.toLowerCase())
+            : col.header.toLowerCase(),
+        desc,
+      });
+      cmps.push((a, b) => {
+        let va = get(a);
+        let vb = get(b);
+        if (va === null || vb === null) {
+          if (va === vb) return 0;
+          return (va === null) === nullsFirst ? -1 : 1;
+        }
+        if (textual && typeof va === 'string' && typeof vb === 'string') {
+          va = va.toLowerCase();
+          vb = vb.toLowerCase();
+        }
+        const r = (va as number) < (vb as number) ? -1 : (va as number) > (vb as number) ? 1 : 0;
+        return desc ? -r : r;
+      });
+    }
+    compare =
+      cmps.length === 1
+        ? cmps[0]!
+        : (a, b) => {
+            for (const c of cmps) {
+              const r = c(a, b);
+              if (r !== 0) return r;
+            }
+            return 0;
+          };
+  }
+
+  if (q.offset !== undefined && q.offset > 2000) {
+    throw new SimError(
+      400,
+      'NUMBER_OUTSIDE_VALID_RANGE',
+      `Maximum SOQL offset allowed for apiName ${obj.name} is 2000`,
+    );
+  }
+
+  // ---- JSON shape: relationship columns nest under their relationship name.
+  type Node =
+    | { kind: 'leaf'; key: string; col: Column }
+    | { kind: 'rel'; key: string; refField: string; target: ObjectDef | null; children: Node[] };
+  const shape: Node[] = [];
+  for (const col of columns) {
+    let level = shape;
+    for (const s of col.steps) {
+      let node = level.find(
+        (n): n is Extract<Node, { kind: 'rel' }> => n.kind === 'rel' && n.key === s.relationshipName,
+      );
+      if (!node) {
+        node = { kind: 'rel', key: s.relationshipName, refField: s.refField, target: s.target, children: [] };
+        level.push(node);
+      }
+      level = node.children;
+    }
+    level.push({ kind: 'leaf', key: col.leafName, col });
+  }
+  const leafReaders = new Map<Column, Getter>();
+  for (const col of columns) {
+    // Leaf reader on the final object's row (relationship traversal is done by the shape walk).
+    const f = col.field;
+    if (col.leafName === 'Type' && !f) leafReaders.set(col, () => null);
+    else if (f) {
+      const name = f.name;
+      leafReaders.set(
+        col,
+        f.formula || f.compound ? (row) => fieldReader(obj, f, fctx)(row) : (row) => row[name] ?? null,
+      );
+    }
+  }
+
+  function renderNodes(
+    nodes: Node[],
+    row: Row,
+    o: ObjectDef,
+    apiVersion: string,
+    out: Record<string, unknown>,
+  ): void {
+    for (const n of nodes) {
+      if (n.kind === 'leaf') {
+        const f = n.col.field;
+        if (!f) {
+          out[n.key] = n.key === 'Type' ? o.name : null;
+          continue;
+        }
+        let v: unknown;
+        if (o !== obj && n.col.steps.length > 0) {
+          const real = o.byLower.get(f.lower);
+          v = real ? fieldReader(o, real, fctx)(row) : null;
+        } else {
+          v = leafReaders.get(n.col)!(row);
+        }
+        if (f.type === 'base64')
+          out[n.key] =
+            v === null || v === undefined
+              ? null
+              : `/services/data/v${apiVersion}/sobjects/${o.name}/${String(row.Id)}/${f.name}`;
+        else out[n.key] = formatJson(f, v);
+      } else {
+        const id = row[n.refField];
+        const parent = typeof id === 'string' ? ctx.lookup(id) : null;
+        const po = parent
+          ? (n.target ?? (typeof id === 'string' ? ctx.objectOfId(id) : undefined))
+          : undefined;
+        if (!parent || !po) {
+          out[n.key] = null;
+          continue;
+        }
+        const child: Record<string, unknown> = {
+          attributes: {
+            type: po.name,
+            url: `/services/data/v${apiVersion}/sobjects/${po.name}/${String(parent.Id)}`,
+          },
+        };
+        renderNodes(n.children, parent, po, apiVersion, child);
+        out[n.key] = child;
+      }
+    }
+  }
+
+  function renderChildren(
+    sq: { field: string; obj: ObjectDef; plan: QueryPlan },
+    parent: Row,
+    apiVersion: string,
+  ): Record<string, unknown> | null {
+    let rows = ctx
+      .children(sq.obj, sq.field, String(parent.Id))
+      .filter((r) => !sq.plan.predicate || sq.plan.predicate(r));
+    if (sq.plan.compare) rows = [...rows].sort(sq.plan.compare);
+    if (sq.plan.offset > 0 || sq.plan.limit !== null)
+      rows = rows.slice(sq.plan.offset, sq.plan.limit === null ? undefined : sq.plan.offset + sq.plan.limit);
+    if (rows.length === 0) return null;
+    return { totalSize: rows.length, done: true, records: rows.map((r) => sq.plan.toJson(r, apiVersion)) };
+  }
+
+  const csvs = columns.map((c) => c.csv);
+  const aggregateCols = aggregates as AggregateColumn[] | null;
+  const plan: QueryPlan = {
+    soql,
+    obj,
+    countOnly,
+    aggregates: aggregateCols,
+    groupBy,
+    columns,
+    predicate,
+    bounds,
+    boundsExact,
+    compare,
+    orderKeys,
+    limit: q.limit ?? null,
+    offset: q.offset ?? 0,
+    usesFieldsFn,
+    hasSubquery,
+    hasTypeof,
+    base64Fields,
+    compoundColumns,
+    toJson(row, apiVersion) {
+      const out: Record<string, unknown> = {
+        attributes: {
+          type: obj.name,
+          url: `/services/data/v${apiVersion}/sobjects/${obj.name}/${String(row.Id)}`,
+        },
+      };
+      if (subqueries.length === 0) {
+        renderNodes(shape, row, obj, apiVersion, out);
+        return out;
+      }
+      // Subquery results sit at their SELECT position among the top-level keys.
+      const body: Record<string, unknown> = {};
+      renderNodes(shape, row, obj, apiVersion, body);
+      const keys = Object.keys(body);
+      const topIndexOfColumn = columns.map((c) =>
+        c.steps.length > 0 ? c.steps[0]!.relationshipName : c.leafName,
+      );
+      let k = 0;
+      for (let i = 0; i <= columns.length; i++) {
+        for (const sq of subqueries) if (sq.at === i) out[sq.key] = renderChildren(sq, row, apiVersion);
+        if (i < columns.length) {
+          const key = topIndexOfColumn[i]!;
+          if (key in body && !(key in out)) out[key] = body[key];
+        }
+      }
+      for (; k < keys.length; k++) if (!(keys[k]! in out)) out[keys[k]!] = body[keys[k]!];
+      return out;
+    },
+    toCsv(row) {
+      const out = new Array<string | null>(csvs.length);
+      for (let i = 0; i < csvs.length; i++) out[i] = csvs[i]!(row);
+      return out;
+    },
+    aggregate(rows) {
+      const groups = new Map<
+        string,
+        {
+          key: Row;
+          acc: {
+            count: number;
+            distinct: Set<unknown>;
+            sum: number;
+            n: number;
+            min: unknown;
+            max: unknown;
+          }[];
+        }
+      >();
+      const aggs = aggregateCols ?? [];
+      for (const row of rows) {
+        const keyVals = groupBy.map((g) => g.get(row));
+        const k = JSON.stringify(keyVals);
+        let g = groups.get(k);
+        if (!g) {
+          g = {
+            key: row,
+            acc: aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null })),
+          };
+          groups.set(k, g);
+        }
+        aggs.forEach((a, i) => {
+          const acc = g!.acc[i]!;
+          const v = a.get ? a.get(row) : null;
+          if (v === null || v === undefined) return;
+          acc.count++;
+          acc.distinct.add(v);
+          if (typeof v === 'number') {
+            acc.sum += v;
+            acc.n++;
+          }
+          if (acc.min === null || (v as number) < (acc.min as number)) acc.min = v;
+          if (acc.max === null || (v as number) > (acc.max as number)) acc.max = v;
+        });
+      }
+      if (groups.size === 0 && groupBy.length === 0)
+        groups.set('[]', {
+          key: {},
+          acc: aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null })),
+        });
+      const out: Record<string, unknown>[] = [];
+      for (const g of groups.values()) {
+        const rec: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
+        for (const c of groupBy) rec[c.leafName] = formatJson(c.field, c.get(g.key));
+        aggs.forEach((a, i) => {
+          const acc = g.acc[i]!;
+          let v: unknown;
+          if (a.fn === 'COUNT') v = acc.count;
+          else if (a.fn === 'COUNT_DISTINCT') v = acc.distinct.size;
+          else if (a.fn === 'SUM') v = acc.n > 0 ? acc.sum : null;
+          else if (a.fn === 'AVG') v = acc.n > 0 ? acc.sum / acc.n : null;
+          else if (a.fn === 'MIN') v = formatJson(a.field, acc.min);
+          else v = formatJson(a.field, acc.max);
+          rec[a.key] = v;
+        });
+        out.push(rec);
+      }
+      return out;
+    },
+  };
+  return plan;
+}
