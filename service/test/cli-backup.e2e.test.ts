@@ -107,6 +107,23 @@ describe('autobackup CLI end to end', () => {
     assert.ok(asOf.stdout.trim().split('\n').length >= 1);
   });
 
+  test('exclusions are normalised, unknown names refused whole, and excluded objects show as Excluded', async () => {
+    const refused = await cli(['settings', '--org', orgId, '--exclusions', ' lead , NoSuchThing__c']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /"NoSuchThing__c" is not an object of this org/);
+    const unchanged = JSON.parse((await cli(['settings', '--org', orgId, '--json'])).stdout) as { exclusions: string[] };
+    assert.deepEqual(unchanged.exclusions, [], 'a refused change changes nothing');
+
+    const saved = await cli(['settings', '--org', orgId, '--exclusions', ' lead ,  CASE,lead', '--schedule', 'daily', '--json']);
+    assert.equal(saved.status, 0, saved.stderr);
+    assert.deepEqual(JSON.parse(saved.stdout), { mode: 'objects_and_files', schedule: 'daily', exclusions: ['Lead', 'Case'] });
+    const status = JSON.parse((await cli(['status', '--org', orgId, '--json'])).stdout) as { objects: Array<{ name: string; status: string; versions: number }> };
+    const lead = status.objects.find((o) => o.name === 'Lead');
+    assert.equal(lead?.status, 'Excluded');
+    assert.ok((lead?.versions ?? 0) > 0, 'backed up before, so still listed');
+    assert.equal((await cli(['settings', '--org', orgId, '--exclusions', ''])).status, 0);
+  });
+
   test('bad flags are named and nothing runs', async () => {
     const badOrg = await cli(['status', '--org', 'not-an-org']);
     assert.equal(badOrg.status, 2);

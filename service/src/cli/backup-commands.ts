@@ -8,6 +8,7 @@ import cliProgress from 'cli-progress';
 import { stringify as csvStringify } from 'csv-stringify/sync';
 import { runBackupPass, UnknownObjectsError, type PassProgress } from '../backup/backup-pass.js';
 import { openEngine, openStore, OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
+import { saveSettings, SettingsError, validateSettingsChange } from '../backup/settings.js';
 import { buildDashboard, listedObjects, objectStatus, toListItem } from '../backup/status.js';
 import { verifyOrg } from '../backup/verify.js';
 import { openDatabase, openRuntime, type DatabaseRuntime } from '../runtime.js';
@@ -90,7 +91,11 @@ export function registerBackupCommands(program: Command): void {
       await withDatabase(async (runtime) => {
         const ctx = await openEngine(runtime, orgId);
         if (!ctx.org.enabled || ctx.org.mode === 'paused') {
-          throw new CliUsageError(`Auto Backup is ${ctx.org.enabled ? 'paused' : 'not enabled'} for org ${ctx.org.orgId}; enable it first (settings --mode objects_and_files)`);
+          throw new CliUsageError(
+            ctx.org.enabled
+              ? `Auto Backup is paused for org ${ctx.org.orgId}; resume it with: autobackup settings --org ${ctx.org.orgId} --mode objects_and_files`
+              : `Auto Backup is not enabled for org ${ctx.org.orgId}; start it with: autobackup orgs enable --org ${ctx.org.orgId}`,
+          );
         }
         let failed = false;
         let stopping = false;
@@ -156,6 +161,36 @@ export function registerBackupCommands(program: Command): void {
           ...items.map((i) => `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    });
+
+  program
+    .command('settings')
+    .description('shows or changes the backup settings (same validation as the HTTP API)')
+    .requiredOption('--org <id>', 'org id')
+    .option('--mode <mode>', 'objects_and_files, objects_only or paused')
+    .option('--schedule <schedule>', 'daily or continuous')
+    .option('--exclusions <names>', 'comma-separated object API names to leave out ("" for none)')
+    .option('--json', 'one JSON line on stdout')
+    .action(async (opts: { org: string; mode?: string; schedule?: string; exclusions?: string; json?: boolean }) => {
+      const orgId = checkOrgId(opts.org);
+      await withDatabase(async (runtime) => {
+        const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
+        if (!org) throw new OrgNotRegisteredError(orgId);
+        const change: Record<string, unknown> = {};
+        if (opts.mode !== undefined) change.mode = opts.mode;
+        if (opts.schedule !== undefined) change.schedule = opts.schedule;
+        if (opts.exclusions !== undefined) change.exclusions = opts.exclusions;
+        let settings;
+        try {
+          settings = await validateSettingsChange(runtime.knex, org, change);
+        } catch (err) {
+          if (err instanceof SettingsError) throw new CliUsageError(err.message);
+          throw err;
+        }
+        if (Object.keys(change).length > 0) await saveSettings(runtime.knex, org, settings);
+        if (opts.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
+        else process.stdout.write(`mode: ${settings.mode}\nschedule: ${settings.schedule}\nexclusions: ${settings.exclusions.join(', ') || '(none)'}\n`);
       });
     });
 

@@ -9,7 +9,7 @@ import { loadMasterKey } from '../secrets/master-key.js';
 import { SecretError } from '../secrets/secret-ref.js';
 import { describeSecret } from '../secrets/secret-ref.js';
 import { SalesforceError } from '../salesforce/errors.js';
-import { findOrg, listOrgs, OrgAlreadyRegisteredError } from '../store/orgs/org-repository.js';
+import { findOrg, listOrgs, OrgAlreadyRegisteredError, updateOrgSettings } from '../store/orgs/org-repository.js';
 import { listServiceKeys, revokeServiceKey, rotateServiceKey } from '../store/orgs/service-key-repository.js';
 import { CliUsageError } from './errors.js';
 
@@ -74,6 +74,23 @@ export function registerOrgsCommands(program: Command): void {
           for (const o of items) {
             process.stdout.write(`${o.orgId}  ${o.instanceUrl}  ${o.auth} (${o.secret})  ${o.enabled ? o.mode : 'not enabled'}, ${o.schedule}\n`);
           }
+      } finally {
+        await runtime.lifecycle.shutdown();
+      }
+    });
+
+  orgs
+    .command('enable')
+    .description('starts Auto Backup for an org registered with --paused (or never enabled)')
+    .requiredOption('--org <id>', 'org id')
+    .action(async (opts: { org: string }) => {
+      const orgId = checkOrgId(opts.org);
+      const runtime = await openDatabase(openRuntime());
+      try {
+        const org = await findOrg(runtime.knex, orgId);
+        if (!org) throw new CliUsageError(`org ${orgId} is not registered`);
+        await updateOrgSettings(runtime.knex, org.orgId, { enabled: true });
+        process.stdout.write(`${JSON.stringify({ orgId: org.orgId, enabled: true, mode: org.mode })}\n`);
       } finally {
         await runtime.lifecycle.shutdown();
       }

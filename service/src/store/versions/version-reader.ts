@@ -15,9 +15,6 @@ import { findObjectKey } from './objects-repository.js';
 import { decodeVersionLine, exportLine, type VersionInput } from './version-entry.js';
 
 interface LocatedRow {
-  record_id: string;
-  system_modstamp: Date;
-  deleted: boolean;
   bucket_key: string;
   block_offset: number;
   block_length: number;
@@ -26,7 +23,8 @@ interface LocatedRow {
   hash: Buffer;
 }
 
-const LOCATED_COLUMNS = `v.record_id, v.system_modstamp, v.deleted, p.bucket_key,
+// Only what locates the entry: the record id, time and deleted flag are in the entry itself.
+const LOCATED_COLUMNS = `p.bucket_key,
   p.block_offsets[v.block + 1] AS block_offset, p.block_lengths[v.block + 1] AS block_length,
   v.entry_offset, v.entry_length, v.hash`;
 

@@ -1,0 +1,78 @@
+/**
+ * The settings users change (mode, schedule, exclusions), validated in one place for the CLI and the HTTP API:
+ * exclusion names are trimmed, matched case-insensitively against the org's objects and normalised to their API
+ * names; anything wrong is rejected whole, so a bad request changes nothing.
+ */
+import type { Knex } from 'knex';
+import { updateOrgSettings, type BackupMode, type BackupSchedule, type OrgRecord } from '../store/orgs/org-repository.js';
+import { applyExclusions, listRegistry } from '../store/registry/object-registry.js';
+
+export const MODES: readonly BackupMode[] = ['objects_and_files', 'objects_only', 'paused'];
+export const SCHEDULES: readonly BackupSchedule[] = ['daily', 'continuous'];
+
+export interface Settings {
+  mode: BackupMode;
+  schedule: BackupSchedule;
+  exclusions: string[];
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly code: 'INVALID_SETTINGS' | 'UNKNOWN_OBJECT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Exclusions as typed: an array of names or one comma-separated string. */
+export function parseExclusions(value: unknown): string[] {
+  const parts = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+  if (!parts) throw new SettingsError('INVALID_SETTINGS', 'exclusions: expected a list of object API names');
+  const names: string[] = [];
+  for (const part of parts) {
+    if (typeof part !== 'string') throw new SettingsError('INVALID_SETTINGS', `exclusions: ${JSON.stringify(part)} is not an object API name`);
+    const name = part.trim();
+    if (name === '') {
+      if (typeof value === 'string' && parts.length === 1) continue; // an empty text means "no exclusions"
+      throw new SettingsError('INVALID_SETTINGS', 'exclusions: an empty name (two commas in a row, or a trailing comma)');
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new SettingsError('INVALID_SETTINGS', `exclusions: "${name}" is not an object API name`);
+    names.push(name);
+  }
+  return names;
+}
+
+/** Validates a change against the org's known objects; returns the normalised settings it leads to. */
+export async function validateSettingsChange(knex: Knex, org: OrgRecord, change: Record<string, unknown>): Promise<Settings> {
+  const unknownKeys = Object.keys(change).filter((k) => !['mode', 'schedule', 'exclusions'].includes(k));
+  if (unknownKeys.length > 0) throw new SettingsError('INVALID_SETTINGS', `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected mode, schedule, exclusions`);
+  const next: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
+  if (change.mode !== undefined) {
+    if (!MODES.includes(change.mode as BackupMode)) throw new SettingsError('INVALID_SETTINGS', `mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(change.mode)}`);
+    next.mode = change.mode as BackupMode;
+  }
+  if (change.schedule !== undefined) {
+    if (!SCHEDULES.includes(change.schedule as BackupSchedule)) throw new SettingsError('INVALID_SETTINGS', `schedule: expected one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(change.schedule)}`);
+    next.schedule = change.schedule as BackupSchedule;
+  }
+  if (change.exclusions !== undefined) {
+    const byLower = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name.toLowerCase(), o.name]));
+    const normalised: string[] = [];
+    for (const name of parseExclusions(change.exclusions)) {
+      const known = byLower.get(name.toLowerCase());
+      if (!known) throw new SettingsError('UNKNOWN_OBJECT', `exclusions: "${name}" is not an object of this org (as last scanned)`);
+      if (!normalised.includes(known)) normalised.push(known);
+    }
+    next.exclusions = normalised;
+  }
+  return next;
+}
+
+export async function saveSettings(knex: Knex, org: OrgRecord, settings: Settings): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await updateOrgSettings(trx, org.orgId, settings);
+    await applyExclusions(trx, org.orgId, settings.exclusions);
+  });
+}
