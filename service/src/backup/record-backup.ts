@@ -78,22 +78,26 @@ export async function backupRecords(ctx: EngineContext, object: RegistryObject, 
     first = false;
     let rows = 0;
     state.usedRest = true;
+    // A slice is stored as one batch, so its versions share packs of a useful size; the cursor moves with it.
+    let batch: VersionInput[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const last = batch[batch.length - 1]!;
+      const stored = (await getRegistryObject(ctx.store.knex, ctx.org.orgId, object.name))?.cursor ?? null;
+      const next = laterCursor(stored, { systemModstamp: last.systemModstamp, id: last.id });
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, batch, { cursor: next, expectedCursor: stored, schemaHash: object.describeHash });
+      state.written += result.written;
+      cursor = next;
+      batch = [];
+    };
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { scanAll: true, batchSize: 2000 })) {
       if (page.records.length === 0) continue;
       rows += page.records.length;
-      const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
-      const last = versions[versions.length - 1]!;
-      const stored = (await getRegistryObject(ctx.store.knex, ctx.org.orgId, object.name))?.cursor ?? null;
-      const next = laterCursor(stored, { systemModstamp: last.systemModstamp, id: last.id });
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
-        cursor: next,
-        expectedCursor: stored,
-        schemaHash: object.describeHash,
-      });
-      state.written += result.written;
-      cursor = next;
+      batch.push(...page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField)));
+      if (batch.length >= MAX_BATCH_VERSIONS) await flush();
       report(page.records.length);
     }
+    await flush();
     if (rows < ctx.options.restSliceSize) break;
   }
 
@@ -144,6 +148,9 @@ async function backupThroughParents(
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
 const PARENT_IDS_PER_QUERY = 300;
+
+/** Versions stored per write: large enough for packs of several MiB, small enough to bound memory. */
+const MAX_BATCH_VERSIONS = 20_000;
 
 function laterCursor(a: PackCursor | null, b: PackCursor): PackCursor {
   if (!a) return b;

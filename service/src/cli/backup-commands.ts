@@ -16,6 +16,7 @@ import { SalesforceError } from '../salesforce/errors.js';
 import { findOrg } from '../store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistry } from '../store/registry/object-registry.js';
+import { rebuildIndex } from '../store/versions/rebuild-index.js';
 import { exportVersions, objectVersions } from '../store/versions/version-reader.js';
 import { CliUsageError } from './errors.js';
 
@@ -215,6 +216,27 @@ export function registerBackupCommands(program: Command): void {
           process.stdout.write(`${result.gaps} gaps\n`);
         }
         if (result.gaps > 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('rebuild-index')
+    .description('rebuilds the database index of an org from its bucket alone (e.g. into a new, empty database)')
+    .requiredOption('--org <id>', 'the 18-character org id (as in the bucket: orgs/<id>/)')
+    .option('--json', 'the result as one JSON line on stdout')
+    .action(async (opts: { org: string; json?: boolean }) => {
+      if (!/^00D[0-9A-Za-z]{15}$/.test(opts.org)) throw new CliUsageError(`--org: "${opts.org}" is not an 18-character org id`);
+      await withDatabase(async (runtime) => {
+        const store = openStore(runtime.config, runtime.knex, runtime.logger);
+        const result = await rebuildIndex(store, opts.org, { onProgress: (message) => process.stderr.write(`${message}\n`) });
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          process.stdout.write(
+            `${result.packsIndexed} of ${result.packsSeen} packs indexed, ${result.versionsIndexed} versions, ${result.filesIndexed} files, ${result.schemasRestored} schemas\n`,
+          );
+          for (const u of result.unreadable) process.stdout.write(`UNREADABLE ${u.key}: ${u.error}\n`);
+        }
+        if (result.unreadable.length > 0) process.exitCode = 1;
       });
     });
 

@@ -21,6 +21,7 @@ import { dashboardFigures, objectErrorNames } from '../../src/store/registry/das
 import { getRegistryObject, listRegistry, listSchemaChanges } from '../../src/store/registry/object-registry.js';
 import { exportVersions, recordHistory } from '../../src/store/versions/version-reader.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import { truthMismatches } from '../support/truth-check.js';
 
 const logger = createLogger('silent');
 const masterKey = Buffer.alloc(32, 7);
@@ -55,10 +56,15 @@ async function freshContext(): Promise<EngineContext> {
   };
 }
 
+const CHECKED = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task'];
+
 async function expectNoGaps(): Promise<void> {
   const result = await verifyOrg(ctx);
   const gaps = result.objects.flatMap((o) => o.gaps);
   assert.deepEqual(gaps, [], 'verify finds no gap');
+  const available = [];
+  for (const name of CHECKED) if ((await getRegistryObject(db.knex, sim.orgId, name))?.access === 'available') available.push(name);
+  assert.deepEqual(await truthMismatches(sim, ctx.store, available, ctx.options.lagMs), [], 'the backup matches the ground truth');
 }
 
 async function exportOf(object: string): Promise<string> {

@@ -1,0 +1,188 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CursorConflictError, writeVersions } from '../../src/store/versions/version-writer.js';
+import { exportVersions, objectVersions, recordHistory } from '../../src/store/versions/version-reader.js';
+import { tombstone } from '../../src/store/versions/version-entry.js';
+import {
+  createStoreFixture,
+  makeVersions,
+  ORG_ID,
+  recordId,
+  type StoreFixture,
+} from './support/store-fixture.js';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function objectRow(f: StoreFixture, name: string) {
+  return f.db.knex('objects').where({ org_id: ORG_ID, name }).first();
+}
+
+describe('writing versions', () => {
+  let f: StoreFixture;
+  before(async () => {
+    f = await createStoreFixture({ now: () => new Date('2024-06-01T12:00:00.000Z') });
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  test('stores versions in packs and indexes them with counters, coverage and the cursor', async () => {
+    const versions = makeVersions(50, 2); // 50 records, 2 versions each
+    const last = versions.at(-1)!;
+    const result = await writeVersions(f.store, ORG_ID, 'Account', versions, {
+      cursor: { systemModstamp: last.systemModstamp, id: last.id },
+    });
+    assert.equal(result.written, 100);
+    assert.equal(result.newRecords, 50);
+    assert.equal(result.duplicates, 0);
+    assert.equal(result.packs.length, 1);
+    assert.ok(f.blobs.objects.has(`orgs/${ORG_ID}/packs/Account/${result.packs[0]}.gz`));
+
+    const row = await objectRow(f, 'Account');
+    assert.equal(row.records, 50);
+    assert.equal(row.versions, 100);
+    assert.equal(
+      row.bytes,
+      f.blobs.objects.get(`orgs/${ORG_ID}/packs/Account/${result.packs[0]}.gz`)!.length,
+    );
+    assert.equal(row.oldest_version_at.toISOString(), versions[0]!.systemModstamp);
+    assert.equal(row.newest_version_at.toISOString(), last.systemModstamp);
+    assert.equal(row.cursor_system_modstamp.toISOString(), last.systemModstamp);
+    assert.equal(row.cursor_id, last.id);
+    const stats = await f.db.knex('daily_stats').where({ org_id: ORG_ID }).select('day', 'versions');
+    assert.equal(stats.length, 1);
+    assert.equal(stats[0].versions, 100);
+  });
+
+  test('re-reading the same versions stores nothing twice and counts nothing twice', async () => {
+    const objectsBefore = f.blobs.objects.size;
+    const again = await writeVersions(f.store, ORG_ID, 'Account', makeVersions(50, 2));
+    assert.deepEqual(again, { written: 0, duplicates: 100, newRecords: 0, packs: [] });
+    assert.equal(f.blobs.objects.size, objectsBefore, 'no new pack in the bucket');
+
+    // Overlapping batch: 100 old versions plus one new version of every record.
+    const overlap = makeVersions(50, 3);
+    const result = await writeVersions(f.store, ORG_ID, 'Account', [...overlap].reverse());
+    assert.equal(result.written, 50);
+    assert.equal(result.duplicates, 100);
+    assert.equal(result.newRecords, 0);
+    const row = await objectRow(f, 'Account');
+    assert.equal(row.records, 50);
+    assert.equal(row.versions, 150);
+    const stats = await f.db.knex('daily_stats').where({ org_id: ORG_ID }).first('versions');
+    assert.equal(stats.versions, 150);
+  });
+
+  test('a record history comes back newest first, exactly as written', async () => {
+    const id = recordId('001', 7);
+    const history = await recordHistory(f.store, ORG_ID, 'Account', id);
+    const expected = makeVersions(50, 3)
+      .filter((v) => v.id === id)
+      .reverse();
+    assert.deepEqual(
+      history,
+      expected.map((v) => ({ systemModstamp: v.systemModstamp, deleted: v.deleted, fields: v.fields })),
+    );
+    assert.deepEqual(await recordHistory(f.store, ORG_ID, 'Account', recordId('001', 999)), []);
+    assert.deepEqual(await recordHistory(f.store, ORG_ID, 'Nothing__c', id), []);
+  });
+
+  test('an object streams in (SystemModstamp, Id) order, or as its state at a time', async () => {
+    const all = await collect(objectVersions(f.store, ORG_ID, 'Account', { pageSize: 7 }));
+    assert.equal(all.length, 150);
+    const sorted = makeVersions(50, 3);
+    assert.deepEqual(
+      all.map((v) => `${v.systemModstamp} ${v.id}`),
+      sorted.map((v) => `${v.systemModstamp} ${v.id}`),
+    );
+
+    // As of the end of the first round of changes: every record at version 0.
+    const asOf = makeVersions(50, 1).at(-1)!.systemModstamp;
+    const state = await collect(objectVersions(f.store, ORG_ID, 'Account', { asOf }));
+    assert.equal(state.length, 50);
+    assert.ok(state.every((v) => String(v.fields.Name).endsWith(' v0')));
+  });
+
+  test('hard deletes are tombstones: in the history, in the export, and gone from the later state', async () => {
+    const id = recordId('001', 3);
+    const deletedAt = '2024-02-01T00:00:00.000Z';
+    const result = await writeVersions(f.store, ORG_ID, 'Account', [tombstone(id, deletedAt)]);
+    assert.equal(result.written, 1);
+    const [newest] = await recordHistory(f.store, ORG_ID, 'Account', id);
+    assert.deepEqual(newest, { systemModstamp: deletedAt, deleted: true, fields: {} });
+    const lines = await collect(exportVersions(f.store, ORG_ID, 'Account'));
+    assert.equal(
+      lines.at(-1),
+      `{"object":"Account","id":"${id}","systemModstamp":"${deletedAt}","deleted":true,"fields":{}}\n`,
+    );
+    const state = await collect(
+      objectVersions(f.store, ORG_ID, 'Account', { asOf: '2024-03-01T00:00:00.000Z' }),
+    );
+    assert.equal(state.length, 49);
+    assert.ok(!state.some((v) => v.id === id));
+    const row = await objectRow(f, 'Account');
+    assert.equal(row.deleted_versions, 1);
+  });
+
+  test('the cursor only moves forward, and a compare-and-set with a stale cursor changes nothing', async () => {
+    const before = await objectRow(f, 'Account');
+    await writeVersions(f.store, ORG_ID, 'Account', [], {
+      cursor: { systemModstamp: '2023-01-01T00:00:00.000Z', id: recordId('001', 1) },
+    });
+    const unchanged = await objectRow(f, 'Account');
+    assert.equal(unchanged.cursor_system_modstamp.toISOString(), before.cursor_system_modstamp.toISOString());
+
+    const stale = { systemModstamp: '2023-01-01T00:00:00.000Z', id: recordId('001', 1) };
+    await assert.rejects(
+      writeVersions(
+        f.store,
+        ORG_ID,
+        'Account',
+        makeVersions(1, 1, { prefix: '001', start: Date.UTC(2025, 0, 1) }),
+        { expectedCursor: stale },
+      ),
+      CursorConflictError,
+    );
+    const after = await objectRow(f, 'Account');
+    assert.equal(after.versions, before.versions, 'nothing indexed');
+  });
+
+  test('two writers racing on the same versions index each exactly once', async () => {
+    const versions = makeVersions(400, 1, { prefix: '00Q' });
+    const results = await Promise.all([
+      writeVersions(f.store, ORG_ID, 'Lead', versions.slice(0, 300)),
+      writeVersions(f.store, ORG_ID, 'Lead', versions.slice(100)),
+    ]);
+    assert.equal(results[0].written + results[1].written, 400);
+    const row = await objectRow(f, 'Lead');
+    assert.equal(row.versions, 400);
+    assert.equal(row.records, 400);
+    const lines = await collect(exportVersions(f.store, ORG_ID, 'Lead'));
+    assert.equal(lines.length, 400);
+    assert.equal(new Set(lines).size, 400);
+  });
+
+  test('bad input is rejected with a clear message', async () => {
+    await assert.rejects(
+      writeVersions(f.store, ORG_ID, 'Account', [
+        { id: 'short', systemModstamp: '2024-01-01T00:00:00.000Z', deleted: false, fields: {} },
+      ]),
+      /18-character record id/,
+    );
+    await assert.rejects(
+      writeVersions(f.store, ORG_ID, 'Account', [
+        { id: recordId('001', 1), systemModstamp: '2024-01-01T00:00:00+0000', deleted: false, fields: {} },
+      ]),
+      /not canonical UTC/,
+    );
+    await assert.rejects(
+      writeVersions(f.store, '00D000000000009AAA', 'Account', makeVersions(1)),
+      /org 00D000000000009AAA is not registered/,
+    );
+    await assert.rejects(writeVersions(f.store, ORG_ID, 'Bad Name', makeVersions(1)), /not an sObject name/);
+  });
+});
