@@ -28,7 +28,9 @@ for (const file of modules) {
   const name = file.replace(/\.bench\.ts$/, '');
   console.error(`▶ ${name}`);
   try {
-    const mod = (await import(pathToFileURL(path.join(benchDir, file)).href)) as { run: () => Promise<BenchResult[]> };
+    const mod = (await import(pathToFileURL(path.join(benchDir, file)).href)) as {
+      run: () => Promise<BenchResult[]>;
+    };
     for (const result of await mod.run()) rows.push({ module: name, ...result });
   } catch (err) {
     failures += 1;
@@ -36,11 +38,22 @@ for (const file of modules) {
   }
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 }));
-const table = rows.map((r) => [r.module, r.name, `${fmt(r.value)} ${r.unit}`, r.goal ?? '', r.met === undefined ? '' : r.met ? 'met' : 'MISSED']);
+const fmt = (n: number) =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const table = rows.map((r) => [
+  r.module,
+  r.name,
+  `${fmt(r.value)} ${r.unit}`,
+  r.goal ?? '',
+  r.met === undefined ? '' : r.met ? 'met' : 'MISSED',
+]);
 const header = ['module', 'benchmark', 'result', 'goal', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+const line = (cells: string[]) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join('  ')
+    .trimEnd();
 console.log(line(header));
 console.log(widths.map((w) => '─'.repeat(w)).join('  '));
 for (const row of table) console.log(line(row));
@@ -52,7 +65,13 @@ const out = path.join(resultsDir, `${stamp}.json`);
 writeFileSync(
   out,
   JSON.stringify(
-    { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, memoryBytes: os.totalmem(), results: rows },
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      memoryBytes: os.totalmem(),
+      results: rows,
+    },
     null,
     2,
   ),

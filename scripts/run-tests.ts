@@ -3,7 +3,8 @@
  * ("N passed, N failed"). Suites:
  *   node  – service, simulators, Apex static checks, browser tests (node:test, through tsx)
  *   lwc   – the package's Lightning Web Components (sfdx-lwc-jest, the root jest config)
- * `npm test -- node` or `npm test -- lwc` runs one suite; further arguments after the suite name
+ *   static – TypeScript (strict), ESLint and Prettier over the whole project, one check each
+ * `npm test -- node`, `npm test -- lwc` or `npm test -- static` runs one suite; further arguments after the suite name
  * are passed on as test file paths/globs (node suite only).
  */
 import { spawn } from 'node:child_process';
@@ -22,7 +23,12 @@ interface SuiteResult {
 
 const NODE_TEST_GLOBS = ['service/test/**/*.test.ts', 'test/**/*.test.ts'];
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, capture: boolean): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  capture: boolean,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
     let out = '';
@@ -61,7 +67,12 @@ async function runLwcSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lwc-jest-'));
   const report = path.join(dir, 'report.json');
   const bin = path.resolve('node_modules/.bin/sfdx-lwc-jest');
-  const { code } = await run(bin, ['--', '--json', `--outputFile=${report}`, '--passWithNoTests'], env, false);
+  const { code } = await run(
+    bin,
+    ['--', '--json', `--outputFile=${report}`, '--passWithNoTests'],
+    env,
+    false,
+  );
   let passed = 0;
   let failed = code === 0 ? 0 : 1;
   let skipped = 0;
@@ -84,16 +95,39 @@ async function runLwcSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   return { name: 'lwc', passed, failed, skipped, exitCode: code };
 }
 
+const STATIC_CHECKS: Array<{ name: string; bin: string; args: string[] }> = [
+  { name: 'typescript', bin: 'tsc', args: ['-p', 'tsconfig.json'] },
+  { name: 'eslint', bin: 'eslint', args: ['.'] },
+  {
+    name: 'prettier',
+    bin: 'prettier',
+    args: ['--check', '--log-level', 'warn', '**/*.{ts,js,json,md}', 'force-app/**/*.{cls,xml,html,js,css}'],
+  },
+];
+
+async function runStaticSuite(env: NodeJS.ProcessEnv): Promise<SuiteResult> {
+  let passed = 0;
+  let failed = 0;
+  for (const check of STATIC_CHECKS) {
+    const { code } = await run(path.resolve('node_modules/.bin', check.bin), check.args, env, false);
+    console.log(`${code === 0 ? '✔' : '✖'} ${check.name}`);
+    if (code === 0) passed += 1;
+    else failed += 1;
+  }
+  return { name: 'static', passed, failed, skipped: 0, exitCode: failed > 0 ? 1 : 0 };
+}
+
 async function main(): Promise<void> {
   const [only, ...files] = process.argv.slice(2);
-  const wanted = only && only !== 'all' ? [only] : ['node', 'lwc'];
+  const wanted = only && only !== 'all' ? [only] : ['static', 'node', 'lwc'];
   for (const name of wanted) {
-    if (name !== 'node' && name !== 'lwc') {
-      console.error(`npm test: unknown suite "${name}"; expected "node", "lwc" or "all"`);
+    if (name !== 'node' && name !== 'lwc' && name !== 'static') {
+      console.error(`npm test: unknown suite "${name}"; expected "static", "node", "lwc" or "all"`);
       process.exit(2);
     }
   }
   const results: SuiteResult[] = [];
+  if (wanted.includes('static')) results.push(await runStaticSuite({ ...process.env }));
   if (wanted.includes('node')) {
     // One embedded PostgreSQL for the whole node suite; each test file clones its own database.
     const pg = await startSharedTestPostgres();

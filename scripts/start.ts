@@ -26,7 +26,8 @@ lifecycle.onShutdown('backup-loop', () => {
 
 try {
   const db = await openDatabase(runtime);
-  if (config.storageUrl.startsWith('file://')) mkdirSync(fileURLToPath(config.storageUrl), { recursive: true });
+  if (config.storageUrl.startsWith('file://'))
+    mkdirSync(fileURLToPath(config.storageUrl), { recursive: true });
 
   const sim = await startSimulator({ seed: 'demo', stateDir: path.join(config.home, 'sf-sim'), churn: 30 });
   lifecycle.onShutdown('org-simulator', () => sim.close());
@@ -34,7 +35,13 @@ try {
   let serviceKey: string | undefined;
   if (!(await findOrg(db.knex, sim.orgId))) {
     const registered = await registerOrg(
-      { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, privateKey: `file:${sim.privateKeyPath}`, username: sim.username },
+      {
+        instanceUrl: sim.url,
+        loginUrl: sim.url,
+        clientId: sim.clientId,
+        privateKey: `file:${sim.privateKeyPath}`,
+        username: sim.username,
+      },
       { knex: db.knex, masterKey: await loadMasterKey(config), logger },
     );
     serviceKey = registered.serviceKey;
@@ -45,7 +52,9 @@ try {
       `org simulator (demo org ${sim.orgId}): ${sim.url}`,
       `database: ${db.embedded ? `embedded PostgreSQL on port ${new URL(db.databaseUrl).port} (home ${config.home})` : 'DATABASE_URL'}`,
       `bucket: ${config.storageUrl}`,
-      ...(serviceKey ? [`service key for the package's External Credential (shown once): ${serviceKey}`] : []),
+      ...(serviceKey
+        ? [`service key for the package's External Credential (shown once): ${serviceKey}`]
+        : []),
       '',
       `Backing up the demo org continuously. In another terminal: npx autobackup status --org ${sim.orgId}`,
       'Not there yet (coming with the next issues): the HTTP API for the package and the dashboard preview.',
@@ -62,7 +71,10 @@ try {
       const pass = await runBackupPass(ctx);
       const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
       const failed = pass.outcomes.filter((o) => !o.ok).map((o) => o.object);
-      logger.info({ type: 'backup-pass', objects: pass.outcomes.length, written, failed }, `backup pass: ${written} new versions`);
+      logger.info(
+        { type: 'backup-pass', objects: pass.outcomes.length, written, failed },
+        `backup pass: ${written} new versions`,
+      );
     } catch (err) {
       logger.error({ type: 'backup-pass', err }, 'backup pass failed; trying again shortly');
     }

@@ -94,7 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const given = present[name];
-      const shown = name === 'AUTOBACKUP_MASTER_KEY' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(given);
+      const shown =
+        name === 'AUTOBACKUP_MASTER_KEY' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(given);
       return `${name}: ${issue.message}${given === undefined ? '' : `, got ${shown}`}`;
     });
     throw new ConfigError(problems);

@@ -36,10 +36,15 @@ export class Lifecycle {
   }
 
   private async runSteps(): Promise<void> {
-    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.timeoutMs).unref());
+    const deadline = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.timeoutMs).unref(),
+    );
     for (const step of [...this.steps].reverse()) {
       try {
-        const result = await Promise.race([Promise.resolve(step.run()).then(() => 'done' as const), deadline]);
+        const result = await Promise.race([
+          Promise.resolve(step.run()).then(() => 'done' as const),
+          deadline,
+        ]);
         if (result === 'timeout') {
           this.logger.error({ type: 'shutdown', step: step.name }, 'shutdown step timed out');
           return;

@@ -35,7 +35,11 @@ export async function openDatabase(runtime: Runtime): Promise<DatabaseRuntime> {
   const { config, logger, lifecycle } = runtime;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
-    const server = await acquireEmbeddedPostgres({ home: config.home, logger, preferredPort: config.embeddedPgPort });
+    const server = await acquireEmbeddedPostgres({
+      home: config.home,
+      logger,
+      preferredPort: config.embeddedPgPort,
+    });
     lifecycle.onShutdown('embedded-postgres', () => server.release());
     databaseUrl = server.url;
   }

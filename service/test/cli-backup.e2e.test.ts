@@ -21,7 +21,13 @@ let home: string;
 function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(BIN, args, {
-      env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: db.url, AUTOBACKUP_HOME: home, AUTOBACKUP_LAG_SECONDS: '120' },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        AUTOBACKUP_HOME: home,
+        AUTOBACKUP_LAG_SECONDS: '120',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -49,12 +55,34 @@ describe('autobackup CLI end to end', () => {
   let orgId = '';
 
   test('orgs add verifies the connection and prints exactly one JSON line with the org id and a service key', async () => {
-    const bad = await cli(['orgs', 'add', '--instance-url', sim.url, '--client-id', sim.clientId, '--client-secret', 'wrong-secret']);
+    const bad = await cli([
+      'orgs',
+      'add',
+      '--instance-url',
+      sim.url,
+      '--client-id',
+      sim.clientId,
+      '--client-secret',
+      'wrong-secret',
+    ]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /could not connect to .*authentication failed/);
     assert.doesNotMatch(bad.stderr, /wrong-secret/, 'the secret is never echoed');
 
-    const added = await cli(['orgs', 'add', '--instance-url', sim.url, '--login-url', sim.url, '--client-id', sim.clientId, '--private-key', `file:${sim.privateKeyPath}`, '--username', sim.username]);
+    const added = await cli([
+      'orgs',
+      'add',
+      '--instance-url',
+      sim.url,
+      '--login-url',
+      sim.url,
+      '--client-id',
+      sim.clientId,
+      '--private-key',
+      `file:${sim.privateKeyPath}`,
+      '--username',
+      sim.username,
+    ]);
     assert.equal(added.status, 0, added.stderr);
     const lines = added.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
@@ -63,13 +91,29 @@ describe('autobackup CLI end to end', () => {
     assert.match(result.serviceKey, /^abk_/);
     orgId = result.orgId;
 
-    const again = await cli(['orgs', 'add', '--instance-url', sim.url, '--login-url', sim.url, '--client-id', sim.clientId, '--private-key', `file:${sim.privateKeyPath}`, '--username', sim.username]);
+    const again = await cli([
+      'orgs',
+      'add',
+      '--instance-url',
+      sim.url,
+      '--login-url',
+      sim.url,
+      '--client-id',
+      sim.clientId,
+      '--private-key',
+      `file:${sim.privateKeyPath}`,
+      '--username',
+      sim.username,
+    ]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already registered/);
 
     const list = await cli(['orgs', 'list', '--json']);
     const items = (JSON.parse(list.stdout) as { items: Array<{ orgId: string; secret: string }> }).items;
-    assert.deepEqual(items.map((i) => i.orgId), [orgId]);
+    assert.deepEqual(
+      items.map((i) => i.orgId),
+      [orgId],
+    );
     assert.equal(items[0]?.secret, `file:${sim.privateKeyPath}`, 'a file reference stays a reference');
   });
 
@@ -78,7 +122,11 @@ describe('autobackup CLI end to end', () => {
     assert.equal(run.status, 0, run.stderr);
     const status = await cli(['status', '--org', orgId, '--json']);
     assert.equal(status.status, 0, status.stderr);
-    const dashboard = JSON.parse(status.stdout) as { status: string; totals: { records: number }; objects: Array<{ name: string; status: string; records: number }> };
+    const dashboard = JSON.parse(status.stdout) as {
+      status: string;
+      totals: { records: number };
+      objects: Array<{ name: string; status: string; records: number }>;
+    };
     assert.equal(dashboard.status, 'Running Continuously');
     const account = dashboard.objects.find((o) => o.name === 'Account');
     assert.equal(account?.status, 'Waiting');
@@ -94,16 +142,33 @@ describe('autobackup CLI end to end', () => {
     const second = await cli(['export', '--org', orgId, '--object', 'account']);
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.stdout, second.stdout, 'same bytes from the same backup');
-    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as { object: string; id: string; systemModstamp: string; deleted: boolean });
+    const lines = first.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { object: string; id: string; systemModstamp: string; deleted: boolean });
     assert.ok(lines.length >= sim.org.recordCount('Account')!);
-    assert.ok(lines.every((l, i) => i === 0 || lines[i - 1]!.systemModstamp <= l.systemModstamp), 'oldest first');
+    assert.ok(
+      lines.every((l, i) => i === 0 || lines[i - 1]!.systemModstamp <= l.systemModstamp),
+      'oldest first',
+    );
 
     const csv = await cli(['export', '--org', orgId, '--object', 'Account', '--format', 'csv']);
     const rows = parseCsv(csv.stdout) as string[][];
     assert.deepEqual(rows[0]?.slice(0, 4), ['object', 'id', 'systemModstamp', 'deleted']);
     assert.equal(rows.length, lines.length + 1, 'one CSV row per version (multi-line values quoted)');
-    assert.deepEqual(rows.slice(1).map((r) => r[1]), lines.map((l) => l.id));
-    const asOf = await cli(['export', '--org', orgId, '--object', 'Account', '--as-of', lines[0]!.systemModstamp]);
+    assert.deepEqual(
+      rows.slice(1).map((r) => r[1]),
+      lines.map((l) => l.id),
+    );
+    const asOf = await cli([
+      'export',
+      '--org',
+      orgId,
+      '--object',
+      'Account',
+      '--as-of',
+      lines[0]!.systemModstamp,
+    ]);
     assert.ok(asOf.stdout.trim().split('\n').length >= 1);
   });
 
@@ -111,13 +176,30 @@ describe('autobackup CLI end to end', () => {
     const refused = await cli(['settings', '--org', orgId, '--exclusions', ' lead , NoSuchThing__c']);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /"NoSuchThing__c" is not an object of this org/);
-    const unchanged = JSON.parse((await cli(['settings', '--org', orgId, '--json'])).stdout) as { exclusions: string[] };
+    const unchanged = JSON.parse((await cli(['settings', '--org', orgId, '--json'])).stdout) as {
+      exclusions: string[];
+    };
     assert.deepEqual(unchanged.exclusions, [], 'a refused change changes nothing');
 
-    const saved = await cli(['settings', '--org', orgId, '--exclusions', ' lead ,  CASE,lead', '--schedule', 'daily', '--json']);
+    const saved = await cli([
+      'settings',
+      '--org',
+      orgId,
+      '--exclusions',
+      ' lead ,  CASE,lead',
+      '--schedule',
+      'daily',
+      '--json',
+    ]);
     assert.equal(saved.status, 0, saved.stderr);
-    assert.deepEqual(JSON.parse(saved.stdout), { mode: 'objects_and_files', schedule: 'daily', exclusions: ['Lead', 'Case'] });
-    const status = JSON.parse((await cli(['status', '--org', orgId, '--json'])).stdout) as { objects: Array<{ name: string; status: string; versions: number }> };
+    assert.deepEqual(JSON.parse(saved.stdout), {
+      mode: 'objects_and_files',
+      schedule: 'daily',
+      exclusions: ['Lead', 'Case'],
+    });
+    const status = JSON.parse((await cli(['status', '--org', orgId, '--json'])).stdout) as {
+      objects: Array<{ name: string; status: string; versions: number }>;
+    };
     const lead = status.objects.find((o) => o.name === 'Lead');
     assert.equal(lead?.status, 'Excluded');
     assert.ok((lead?.versions ?? 0) > 0, 'backed up before, so still listed');
@@ -130,7 +212,9 @@ describe('autobackup CLI end to end', () => {
     try {
       const inFresh = (args: string[]) =>
         new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(BIN, args, { env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: fresh.url, AUTOBACKUP_HOME: home } });
+          const child = spawn(BIN, args, {
+            env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: fresh.url, AUTOBACKUP_HOME: home },
+          });
           let stdout = '';
           let stderr = '';
           child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -154,7 +238,14 @@ describe('autobackup CLI end to end', () => {
     const badFormat = await cli(['export', '--org', orgId, '--object', 'Account', '--format', 'xml']);
     assert.equal(badFormat.status, 2);
     assert.match(badFormat.stderr, /--format: expected ndjson or csv/);
-    const unknown = await cli(['backup', '--org', orgId, '--until-caught-up', '--objects', 'Account,NoSuchThing__c']);
+    const unknown = await cli([
+      'backup',
+      '--org',
+      orgId,
+      '--until-caught-up',
+      '--objects',
+      'Account,NoSuchThing__c',
+    ]);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /NoSuchThing__c/);
   });

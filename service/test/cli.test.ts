@@ -29,11 +29,17 @@ describe('autobackup CLI', () => {
       assert.equal(result.status, 0, result.stderr);
       const lines = result.stdout.trim().split('\n');
       assert.equal(lines.length, 1);
-      const status = JSON.parse(lines[0]!) as { embedded: boolean; url: string; migrations: { pending: number } };
+      const status = JSON.parse(lines[0]!) as {
+        embedded: boolean;
+        url: string;
+        migrations: { pending: number };
+      };
       assert.equal(status.embedded, false);
       assert.equal(status.migrations.pending, 0);
       assert.ok(!status.url.includes(new URL(db.url).password), 'the password is not printed');
-      const tables = await db.knex.raw("SELECT 1 FROM information_schema.tables WHERE table_name = 'knex_migrations'");
+      const tables = await db.knex.raw(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = 'knex_migrations'",
+      );
       assert.equal(tables.rowCount, 1, 'migrations ran at start');
     } finally {
       await db.destroy();

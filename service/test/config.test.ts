@@ -52,10 +52,19 @@ describe('configuration from the environment', () => {
   });
 
   test('each bad variable is named with the expected form and the value given', () => {
-    const problems = problemsOf({ PORT: 'abc', STORAGE_URL: 's3://bucket', LOG_LEVEL: 'loud', AUTOBACKUP_API_BUDGET_SHARE: '1.5' });
+    const problems = problemsOf({
+      PORT: 'abc',
+      STORAGE_URL: 's3://bucket',
+      LOG_LEVEL: 'loud',
+      AUTOBACKUP_API_BUDGET_SHARE: '1.5',
+    });
     assert.equal(problems.length, 4);
-    assert.ok(problems.some((p) => p.startsWith('PORT:') && p.includes('between 1 and 65535') && p.includes('"abc"')));
-    assert.ok(problems.some((p) => p.startsWith('STORAGE_URL:') && p.includes('gs://bucket/prefix or file:///')));
+    assert.ok(
+      problems.some((p) => p.startsWith('PORT:') && p.includes('between 1 and 65535') && p.includes('"abc"')),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('STORAGE_URL:') && p.includes('gs://bucket/prefix or file:///')),
+    );
     assert.ok(problems.some((p) => p.startsWith('LOG_LEVEL:') && p.includes('info')));
     assert.ok(problems.some((p) => p.startsWith('AUTOBACKUP_API_BUDGET_SHARE:') && p.includes('at most 1')));
   });
@@ -80,7 +89,10 @@ describe('configuration from the environment', () => {
       encoding: 'utf8',
     });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /PORT: expected PORT as a whole number between 1 and 65535, got "not-a-port"/);
+    assert.match(
+      result.stderr,
+      /PORT: expected PORT as a whole number between 1 and 65535, got "not-a-port"/,
+    );
     assert.equal(result.stdout, '');
   });
 });

@@ -9,7 +9,14 @@ import pLimit from 'p-limit';
 import { SalesforceError } from '../salesforce/errors.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
-import { claimObjectRun, getRegistryObject, listRegistry, releaseObjectRun, renewObjectRun, type RegistryObject } from '../store/registry/object-registry.js';
+import {
+  claimObjectRun,
+  getRegistryObject,
+  listRegistry,
+  releaseObjectRun,
+  renewObjectRun,
+  type RegistryObject,
+} from '../store/registry/object-registry.js';
 import { isProcessAlive, processStartTime } from '../process-identity.js';
 import { trackDeletes } from './delete-tracking.js';
 import type { EngineContext } from './engine-context.js';
@@ -47,7 +54,9 @@ export class UnknownObjectsError extends Error {
 
 /** The objects a pass works on; `only` (case-insensitive names) narrows them, naming any it cannot find. */
 export function objectsToBackUp(registry: RegistryObject[], only?: string[]): RegistryObject[] {
-  const active = registry.filter((o) => o.support === 'supported' && o.access === 'available' && !o.excludedByUser);
+  const active = registry.filter(
+    (o) => o.support === 'supported' && o.access === 'available' && !o.excludedByUser,
+  );
   if (!only || only.length === 0) return active;
   const byLower = new Map(active.map((o) => [o.name.toLowerCase(), o]));
   const missing = only.filter((n) => !byLower.has(n.toLowerCase()));
@@ -55,7 +64,10 @@ export function objectsToBackUp(registry: RegistryObject[], only?: string[]): Re
   return only.map((n) => byLower.get(n.toLowerCase())!);
 }
 
-export async function runBackupPass(ctx: EngineContext, options: { objects?: string[]; concurrency?: number; progress?: PassProgress } = {}): Promise<PassResult> {
+export async function runBackupPass(
+  ctx: EngineContext,
+  options: { objects?: string[]; concurrency?: number; progress?: PassProgress } = {},
+): Promise<PassResult> {
   const scan = await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   const limit = pLimit(options.concurrency ?? 2);
@@ -77,24 +89,44 @@ function holderGone(lease: string): boolean {
 
 const LEASE_RENEW_MS = 60_000;
 
-async function backupObject(ctx: EngineContext, object: RegistryObject, progress?: PassProgress): Promise<ObjectOutcome> {
+async function backupObject(
+  ctx: EngineContext,
+  object: RegistryObject,
+  progress?: PassProgress,
+): Promise<ObjectOutcome> {
   const lease = newLease();
   const knex = ctx.store.knex;
   if (!(await claimObjectRun(knex, object.objectKey, lease, new Date(), { isHolderGone: holderGone }))) {
     return { object: object.name, ok: true, written: 0, tombstones: 0, skipped: 'running-elsewhere' };
   }
-  const renew = setInterval(() => void renewObjectRun(knex, object.objectKey, lease, new Date()).catch(() => undefined), LEASE_RENEW_MS);
+  const renew = setInterval(
+    () => void renewObjectRun(knex, object.objectKey, lease, new Date()).catch(() => undefined),
+    LEASE_RENEW_MS,
+  );
   progress?.objectStarted?.(object.name);
   let outcome: ObjectOutcome;
   try {
     const records = await backupRecords(ctx, object, (read) => progress?.objectProgress?.(object.name, read));
-    const deletes = await trackDeletes(ctx, (await getRegistryObject(knex, ctx.org.orgId, object.name)) ?? object);
+    const deletes = await trackDeletes(
+      ctx,
+      (await getRegistryObject(knex, ctx.org.orgId, object.name)) ?? object,
+    );
     await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
-    outcome = { object: object.name, ok: true, written: records.written, tombstones: deletes.tombstones, via: records.via };
+    outcome = {
+      object: object.name,
+      ok: true,
+      written: records.written,
+      tombstones: deletes.tombstones,
+      via: records.via,
+    };
   } catch (err) {
-    const code = err instanceof SalesforceError ? err.errorCode : ((err as { code?: string }).code ?? 'BACKUP_FAILED');
+    const code =
+      err instanceof SalesforceError ? err.errorCode : ((err as { code?: string }).code ?? 'BACKUP_FAILED');
     const message = err instanceof Error ? err.message : String(err);
-    ctx.logger.error({ type: 'object-backup', orgId: ctx.org.orgId, object: object.name, code, err }, 'object backup failed');
+    ctx.logger.error(
+      { type: 'object-backup', orgId: ctx.org.orgId, object: object.name, code, err },
+      'object backup failed',
+    );
     await recordError(knex, {
       orgId: ctx.org.orgId,
       code,

@@ -11,7 +11,11 @@ import { queryPages } from '../salesforce/rest-query.js';
 import { SalesforceError } from '../salesforce/errors.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { liveRecordIds } from '../store/registry/live-records.js';
-import { setDeletesCheckedUntil, setReconciledAt, type RegistryObject } from '../store/registry/object-registry.js';
+import {
+  setDeletesCheckedUntil,
+  setReconciledAt,
+  type RegistryObject,
+} from '../store/registry/object-registry.js';
 import { tombstone } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
 import type { EngineContext } from './engine-context.js';
@@ -27,23 +31,36 @@ export interface DeleteTrackingResult {
   method: 'get-deleted' | 'id-reconciliation' | 'none';
 }
 
-export async function trackDeletes(ctx: EngineContext, object: RegistryObject): Promise<DeleteTrackingResult> {
+export async function trackDeletes(
+  ctx: EngineContext,
+  object: RegistryObject,
+): Promise<DeleteTrackingResult> {
   const support = object.supportDetail as Extract<ObjectSupport, { supported: true }>;
   const now = ctx.session.clock.now();
   const upTo = new Date(Math.floor((now.getTime() - ctx.options.lagMs) / 1000) * 1000);
   const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
   const checkedUntil = object.deletesCheckedUntil;
   const gap = checkedUntil !== null && checkedUntil < reachStart;
-  const reconcileDue = !object.reconciledAt || now.getTime() - object.reconciledAt.getTime() > ctx.options.reconcileEveryMs;
+  const reconcileDue =
+    !object.reconciledAt || now.getTime() - object.reconciledAt.getTime() > ctx.options.reconcileEveryMs;
 
   // Immutable objects (CreatedDate cursor, e.g. field history) lose rows only with their parent: reconciliation covers them.
-  const useGetDeleted = support.deletes === 'get-deleted' && support.cursorField === 'SystemModstamp' && support.access.kind === 'query';
+  const useGetDeleted =
+    support.deletes === 'get-deleted' &&
+    support.cursorField === 'SystemModstamp' &&
+    support.access.kind === 'query';
   if (useGetDeleted && !gap && !(reconcileDue && object.reconciledAt)) {
     const start = checkedUntil ?? reachStart;
     if (upTo <= start) return { tombstones: 0, method: 'none' };
     const { deleted, coveredUntil } = await deletedInWindow(ctx, object.name, start, upTo);
-    const purged = await notInOrg(ctx, object.name, deleted.map((d) => d.id));
-    const stones = deleted.filter((d) => purged.has(d.id)).map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
+    const purged = await notInOrg(
+      ctx,
+      object.name,
+      deleted.map((d) => d.id),
+    );
+    const stones = deleted
+      .filter((d) => purged.has(d.id))
+      .map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
     const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones);
     // Salesforce vouches only up to latestDateCovered (whole minutes, before in-flight commits): resume there.
     await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, coveredUntil);
@@ -60,13 +77,25 @@ interface DeletedWindow {
   coveredUntil: Date;
 }
 
-async function deletedInWindow(ctx: EngineContext, object: string, start: Date, end: Date): Promise<DeletedWindow> {
+async function deletedInWindow(
+  ctx: EngineContext,
+  object: string,
+  start: Date,
+  end: Date,
+): Promise<DeletedWindow> {
   try {
     const page = await getDeleted(ctx.session, object, start, end);
-    return { deleted: page.deletedRecords, coveredUntil: new Date(canonicalDatetime('latestDateCovered', page.latestDateCovered)) };
+    return {
+      deleted: page.deletedRecords,
+      coveredUntil: new Date(canonicalDatetime('latestDateCovered', page.latestDateCovered)),
+    };
   } catch (err) {
     // Windows are whole minutes to Salesforce; split while one holds more than 600,000 ids.
-    if (err instanceof SalesforceError && err.errorCode === 'EXCEEDED_ID_LIMIT' && end.getTime() - start.getTime() >= 120_000) {
+    if (
+      err instanceof SalesforceError &&
+      err.errorCode === 'EXCEEDED_ID_LIMIT' &&
+      end.getTime() - start.getTime() >= 120_000
+    ) {
       const mid = new Date(Math.floor((start.getTime() + end.getTime()) / 120_000) * 60_000);
       const first = await deletedInWindow(ctx, object, start, mid);
       if (first.coveredUntil < mid) return first;
@@ -91,15 +120,28 @@ async function notInOrg(ctx: EngineContext, object: string, ids: string[]): Prom
 }
 
 /** Every record the backup holds as existing but the org no longer has gets a tombstone at `now`. */
-async function reconcileIds(ctx: EngineContext, object: RegistryObject, now: Date, upTo: Date): Promise<DeleteTrackingResult> {
+async function reconcileIds(
+  ctx: EngineContext,
+  object: RegistryObject,
+  now: Date,
+  upTo: Date,
+): Promise<DeleteTrackingResult> {
   const held = await liveRecordIds(ctx.store.knex, ctx.org.orgId, object.name);
   if (held.size > 0) {
-    for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${object.name}`, { scanAll: true, batchSize: 2000 })) {
+    for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${object.name}`, {
+      scanAll: true,
+      batchSize: 2000,
+    })) {
       for (const r of page.records) held.delete(r.Id);
     }
   }
   const at = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
-  const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, [...held].map((id) => tombstone(id, at)));
+  const result = await writeVersions(
+    ctx.store,
+    ctx.org.orgId,
+    object.name,
+    [...held].map((id) => tombstone(id, at)),
+  );
   await setReconciledAt(ctx.store.knex, object.objectKey, now);
   await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo);
   return { tombstones: result.written, method: 'id-reconciliation' };

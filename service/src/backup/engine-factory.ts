@@ -25,7 +25,9 @@ export function openStore(config: Config, knex: Knex, logger: Logger): StoreCont
 /** Resolves a 15- or 18-character org id to the registered org's 18-character id. */
 export async function resolveOrgId(knex: Knex, orgId: string): Promise<string> {
   if (orgId.length === 18) return orgId;
-  const row = await knex('orgs').whereRaw('left(org_id, 15) = ?', [orgId]).first<{ org_id: string } | undefined>('org_id');
+  const row = await knex('orgs')
+    .whereRaw('left(org_id, 15) = ?', [orgId])
+    .first<{ org_id: string } | undefined>('org_id');
   if (!row) throw new OrgNotRegisteredError(orgId);
   return row.org_id;
 }

@@ -45,10 +45,13 @@ const DENIED: Record<string, string> = {
   ContentFolderMember: 'Salesforce only returns folder members filtered by a single folder or record Id',
   IdeaComment: 'Salesforce only returns idea comments filtered by a single community, idea or comment Id',
   Vote: 'Salesforce only returns votes filtered by a parent or vote Id',
-  EntityParticle: 'a view of field metadata that Salesforce only answers with an entity filter; field metadata is backed up from describes',
-  FieldDefinition: 'a view of field metadata that Salesforce only answers with an entity filter; field metadata is backed up from describes',
+  EntityParticle:
+    'a view of field metadata that Salesforce only answers with an entity filter; field metadata is backed up from describes',
+  FieldDefinition:
+    'a view of field metadata that Salesforce only answers with an entity filter; field metadata is backed up from describes',
   OwnerChangeOptionInfo: 'a metadata view that Salesforce only answers with an entity filter',
-  PicklistValueInfo: 'a metadata view that Salesforce only answers with a field filter; picklist values are backed up from describes',
+  PicklistValueInfo:
+    'a metadata view that Salesforce only answers with a field filter; picklist values are backed up from describes',
   RelationshipDomain: 'a metadata view that Salesforce only answers with a relationship filter',
   RelationshipInfo: 'a metadata view that Salesforce only answers with a relationship filter',
   SearchLayout: 'a metadata view that Salesforce only answers with an entity filter',
@@ -94,7 +97,8 @@ function suffixReason(name: string): string | undefined {
   if (name.endsWith('ChangeEvent')) return 'a Change Data Capture event stream, not stored records';
   if (name.endsWith('__e')) return 'a platform event: messages in flight, not stored records';
   if (name.endsWith('__x')) return 'an external object: its data lives outside Salesforce';
-  if (name.endsWith('__b')) return 'a big object: Salesforce only queries it by its index, without SystemModstamp';
+  if (name.endsWith('__b'))
+    return 'a big object: Salesforce only queries it by its index, without SystemModstamp';
   if (name.endsWith('__mdt')) return 'a custom metadata type: metadata that ships with deployments, not data';
   return undefined;
 }
@@ -110,15 +114,21 @@ export function decideObjectSupport(info: GlobalObjectInfo, fields?: ObjectField
   if (bySuffix) return { supported: false, reason: bySuffix };
   const denied = DENIED[name];
   if (denied) return { supported: false, reason: denied };
-  if (!info.queryable) return { supported: false, reason: 'Salesforce does not allow queries on this object' };
+  if (!info.queryable)
+    return { supported: false, reason: 'Salesforce does not allow queries on this object' };
   if (info.deprecatedAndHidden) return { supported: false, reason: 'deprecated and hidden by Salesforce' };
 
   let cursorField: 'SystemModstamp' | 'CreatedDate' = 'SystemModstamp';
   if (fields) {
     if (fields.fieldNames.has('SystemModstamp')) cursorField = 'SystemModstamp';
     else if (fields.fieldNames.has('CreatedDate')) cursorField = 'CreatedDate';
-    else return { supported: false, reason: 'has neither SystemModstamp nor CreatedDate, so changes cannot be found incrementally' };
-    if (!fields.fieldNames.has('Id')) return { supported: false, reason: 'has no Id field, so versions cannot be told apart' };
+    else
+      return {
+        supported: false,
+        reason: 'has neither SystemModstamp nor CreatedDate, so changes cannot be found incrementally',
+      };
+    if (!fields.fieldNames.has('Id'))
+      return { supported: false, reason: 'has no Id field, so versions cannot be told apart' };
   }
   const parent = READ_THROUGH_PARENT[name];
   return {

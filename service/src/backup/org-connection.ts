@@ -5,7 +5,11 @@ import { revealSecret } from '../secrets/secret-ref.js';
 import type { OrgRecord, StoredOrgAuth } from '../store/orgs/org-repository.js';
 
 /** What a sealed secret is bound to: the org's instance and client id, and which secret it is. */
-export function secretPurpose(instanceUrl: string, clientId: string, which: 'clientSecret' | 'privateKey'): string {
+export function secretPurpose(
+  instanceUrl: string,
+  clientId: string,
+  which: 'clientSecret' | 'privateKey',
+): string {
   return `${instanceUrl}|${clientId}|${which}`;
 }
 
@@ -23,11 +27,21 @@ export function connectionSettings(
         ? {
             kind: 'jwt',
             username: auth.username,
-            privateKey: () => revealSecret(auth.privateKey, masterKey, secretPurpose(org.instanceUrl, auth.clientId, 'privateKey')),
+            privateKey: () =>
+              revealSecret(
+                auth.privateKey,
+                masterKey,
+                secretPurpose(org.instanceUrl, auth.clientId, 'privateKey'),
+              ),
           }
         : {
             kind: 'client-credentials',
-            clientSecret: () => revealSecret(auth.clientSecret, masterKey, secretPurpose(org.instanceUrl, auth.clientId, 'clientSecret')),
+            clientSecret: () =>
+              revealSecret(
+                auth.clientSecret,
+                masterKey,
+                secretPurpose(org.instanceUrl, auth.clientId, 'clientSecret'),
+              ),
           },
   };
 }

@@ -35,7 +35,9 @@ function checkUrl(value: string, option: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new RegistrationInputError(`${option}: "${value}" is not a URL; expected e.g. https://acme.my.salesforce.com`);
+    throw new RegistrationInputError(
+      `${option}: "${value}" is not a URL; expected e.g. https://acme.my.salesforce.com`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new RegistrationInputError(`${option}: expected an https:// URL, got ${url.protocol}`);
@@ -43,17 +45,25 @@ function checkUrl(value: string, option: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-export function buildStoredAuth(input: RegisterOrgInput, masterKey: Buffer): { instanceUrl: string; loginUrl: string; auth: StoredOrgAuth } {
+export function buildStoredAuth(
+  input: RegisterOrgInput,
+  masterKey: Buffer,
+): { instanceUrl: string; loginUrl: string; auth: StoredOrgAuth } {
   const instanceUrl = checkUrl(input.instanceUrl, '--instance-url');
   const loginUrl = checkUrl(input.loginUrl ?? DEFAULT_LOGIN_URL, '--login-url');
-  if (!input.clientId.trim()) throw new RegistrationInputError('--client-id: empty; give the consumer key of the connected app');
+  if (!input.clientId.trim())
+    throw new RegistrationInputError('--client-id: empty; give the consumer key of the connected app');
   const jwt = input.privateKey !== undefined || input.username !== undefined;
   if (jwt && input.clientSecret !== undefined) {
-    throw new RegistrationInputError('give either --client-secret, or --private-key with --username, not both');
+    throw new RegistrationInputError(
+      'give either --client-secret, or --private-key with --username, not both',
+    );
   }
   if (jwt) {
-    if (input.privateKey === undefined) throw new RegistrationInputError('--username needs --private-key (the JWT signing key)');
-    if (input.username === undefined || !input.username.trim()) throw new RegistrationInputError('--private-key needs --username (the integration user)');
+    if (input.privateKey === undefined)
+      throw new RegistrationInputError('--username needs --private-key (the JWT signing key)');
+    if (input.username === undefined || !input.username.trim())
+      throw new RegistrationInputError('--private-key needs --username (the integration user)');
     return {
       instanceUrl,
       loginUrl,
@@ -61,12 +71,19 @@ export function buildStoredAuth(input: RegisterOrgInput, masterKey: Buffer): { i
         kind: 'jwt',
         clientId: input.clientId,
         username: input.username.trim(),
-        privateKey: sealSecretInput(input.privateKey, masterKey, secretPurpose(instanceUrl, input.clientId, 'privateKey'), '--private-key'),
+        privateKey: sealSecretInput(
+          input.privateKey,
+          masterKey,
+          secretPurpose(instanceUrl, input.clientId, 'privateKey'),
+          '--private-key',
+        ),
       },
     };
   }
   if (input.clientSecret === undefined) {
-    throw new RegistrationInputError('give --client-secret (client credentials flow), or --private-key with --username (JWT bearer flow)');
+    throw new RegistrationInputError(
+      'give --client-secret (client credentials flow), or --private-key with --username (JWT bearer flow)',
+    );
   }
   return {
     instanceUrl,
@@ -74,7 +91,12 @@ export function buildStoredAuth(input: RegisterOrgInput, masterKey: Buffer): { i
     auth: {
       kind: 'client-credentials',
       clientId: input.clientId,
-      clientSecret: sealSecretInput(input.clientSecret, masterKey, secretPurpose(instanceUrl, input.clientId, 'clientSecret'), '--client-secret'),
+      clientSecret: sealSecretInput(
+        input.clientSecret,
+        masterKey,
+        secretPurpose(instanceUrl, input.clientId, 'clientSecret'),
+        '--client-secret',
+      ),
     },
   };
 }
@@ -87,7 +109,9 @@ export async function registerOrg(
   const session = await SalesforceSession.connect(connectionSettings(stored, deps.masterKey), deps.logger);
   const orgId = session.identity.orgId;
   if (!/^00D[0-9A-Za-z]{15}$/.test(orgId)) {
-    throw new RegistrationInputError(`the org answered with an unexpected org id "${orgId}"; is --instance-url a Salesforce org?`);
+    throw new RegistrationInputError(
+      `the org answered with an unexpected org id "${orgId}"; is --instance-url a Salesforce org?`,
+    );
   }
   const enabled = !input.paused;
   return deps.knex.transaction(async (trx) => {

@@ -11,7 +11,12 @@ import { bulkQueryCsvPages } from '../salesforce/bulk-query.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
-import { getRegistryObject, markBackfillComplete, markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
+import {
+  getRegistryObject,
+  markBackfillComplete,
+  markCaughtUp,
+  type RegistryObject,
+} from '../store/registry/object-registry.js';
 import type { VersionInput } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
 import type { EngineContext } from './engine-context.js';
@@ -34,9 +39,14 @@ export interface RecordBackupResult {
 
 type Supported = Extract<ObjectSupport, { supported: true }>;
 
-export async function backupRecords(ctx: EngineContext, object: RegistryObject, onProgress?: (read: number) => void): Promise<RecordBackupResult> {
+export async function backupRecords(
+  ctx: EngineContext,
+  object: RegistryObject,
+  onProgress?: (read: number) => void,
+): Promise<RecordBackupResult> {
   const support = object.supportDetail as Supported;
-  if (!support?.supported || !object.fields) throw new Error(`${object.name} is not ready for backup (scan it first)`);
+  if (!support?.supported || !object.fields)
+    throw new Error(`${object.name} is not ready for backup (scan it first)`);
   const fieldTypes: FieldTypes = Object.fromEntries(object.fields.map((f) => [f.name, f.type]));
   const fields = object.fields.map((f) => f.name);
   const upTo = new Date(Math.floor((ctx.session.clock.now().getTime() - ctx.options.lagMs) / 1000) * 1000);
@@ -63,7 +73,10 @@ export async function backupRecords(ctx: EngineContext, object: RegistryObject, 
   }
 
   // REST slices until a slice comes back short: then everything up to `upTo` is stored.
-  const overlapFrom = object.backfillCompletedAt && cursor ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs) : undefined;
+  const overlapFrom =
+    object.backfillCompletedAt && cursor
+      ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs)
+      : undefined;
   let first = true;
   for (;;) {
     const soql = selectWindow({
@@ -85,12 +98,19 @@ export async function backupRecords(ctx: EngineContext, object: RegistryObject, 
       const last = batch[batch.length - 1]!;
       const stored = (await getRegistryObject(ctx.store.knex, ctx.org.orgId, object.name))?.cursor ?? null;
       const next = laterCursor(stored, { systemModstamp: last.systemModstamp, id: last.id });
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, batch, { cursor: next, expectedCursor: stored, schemaHash: object.describeHash });
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, batch, {
+        cursor: next,
+        expectedCursor: stored,
+        schemaHash: object.describeHash,
+      });
       state.written += result.written;
       cursor = next;
       batch = [];
     };
-    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { scanAll: true, batchSize: 2000 })) {
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, {
+      scanAll: true,
+      batchSize: 2000,
+    })) {
       if (page.records.length === 0) continue;
       rows += page.records.length;
       batch.push(...page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField)));
@@ -104,7 +124,13 @@ export async function backupRecords(ctx: EngineContext, object: RegistryObject, 
   const now = ctx.session.clock.now();
   await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
   await markBackfillComplete(ctx.store.knex, object.objectKey, now);
-  return { object: object.name, written: state.written, read: state.read, via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest', caughtUpTo: upTo };
+  return {
+    object: object.name,
+    written: state.written,
+    read: state.read,
+    via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest',
+    caughtUpTo: upTo,
+  };
 }
 
 /**
@@ -124,26 +150,41 @@ async function backupThroughParents(
   state: { written: number; usedRest: boolean },
 ): Promise<void> {
   const parentIds: string[] = [];
-  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${access.parentObject}`, { batchSize: 2000 })) {
+  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${access.parentObject}`, {
+    batchSize: 2000,
+  })) {
     parentIds.push(...page.records.map((r) => r.Id));
   }
   const start = object.cursor;
   let newest: PackCursor | null = start;
   state.usedRest = true;
   for (let i = 0; i < parentIds.length; i += PARENT_IDS_PER_QUERY) {
-    const ids = parentIds.slice(i, i + PARENT_IDS_PER_QUERY).map(soqlString).join(',');
-    const window = selectWindow({ object: object.name, fields, cursorField: support.cursorField, after: start, upTo, orderBy: false });
+    const ids = parentIds
+      .slice(i, i + PARENT_IDS_PER_QUERY)
+      .map(soqlString)
+      .join(',');
+    const window = selectWindow({
+      object: object.name,
+      fields,
+      cursorField: support.cursorField,
+      after: start,
+      upTo,
+      orderBy: false,
+    });
     const soql = window.replace(' WHERE ', ` WHERE ${access.parentField} IN (${ids}) AND `);
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { batchSize: 2000 })) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, { schemaHash: object.describeHash });
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
+        schemaHash: object.describeHash,
+      });
       state.written += result.written;
       for (const v of versions) newest = laterCursor(newest, { systemModstamp: v.systemModstamp, id: v.id });
       report(page.records.length);
     }
   }
-  if (newest && newest !== start) await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: newest, expectedCursor: start });
+  if (newest && newest !== start)
+    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: newest, expectedCursor: start });
 }
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
@@ -159,22 +200,47 @@ function laterCursor(a: PackCursor | null, b: PackCursor): PackCursor {
 }
 
 /** A record as read (REST JSON or Bulk CSV row) → its canonical version, keyed by the object's cursor field. */
-export function toVersion(record: Record<string, unknown>, fieldTypes: FieldTypes, source: 'rest' | 'bulk', cursorField: string): VersionInput {
+export function toVersion(
+  record: Record<string, unknown>,
+  fieldTypes: FieldTypes,
+  source: 'rest' | 'bulk',
+  cursorField: string,
+): VersionInput {
   const fields = canonicalizeRecord(record, fieldTypes, source);
   const id = fields.Id;
   const stamp = fields[cursorField];
   if (typeof id !== 'string' || id.length !== 18) throw new Error(`a ${source} row has no 18-character Id`);
   if (typeof stamp !== 'string') throw new Error(`record ${id} has no ${cursorField}`);
-  return { id, systemModstamp: canonicalDatetime(cursorField, stamp), deleted: fields.IsDeleted === true, fields };
+  return {
+    id,
+    systemModstamp: canonicalDatetime(cursorField, stamp),
+    deleted: fields.IsDeleted === true,
+    fields,
+  };
 }
 
-async function countRows(ctx: EngineContext, object: string, cursorField: string, after: PackCursor | null, upTo: Date): Promise<number> {
-  const page = await queryPages(ctx.session, countWindow(object, cursorField, after, upTo), { scanAll: true }).next();
+async function countRows(
+  ctx: EngineContext,
+  object: string,
+  cursorField: string,
+  after: PackCursor | null,
+  upTo: Date,
+): Promise<number> {
+  const page = await queryPages(ctx.session, countWindow(object, cursorField, after, upTo), {
+    scanAll: true,
+  }).next();
   return page.value?.totalSize ?? 0;
 }
 
 /** The latest whole second `end` in (start, upTo] whose window holds at most `max` rows (binary search on COUNT()). */
-async function windowEnd(ctx: EngineContext, object: string, cursorField: string, after: PackCursor | null, upTo: Date, max: number): Promise<Date> {
+async function windowEnd(
+  ctx: EngineContext,
+  object: string,
+  cursorField: string,
+  after: PackCursor | null,
+  upTo: Date,
+  max: number,
+): Promise<Date> {
   if ((await countRows(ctx, object, cursorField, after, upTo)) <= max) return upTo;
   let low = after ? new Date(after.systemModstamp).getTime() : upTo.getTime() - 30 * 365 * 24 * 3600_000;
   let high = upTo.getTime();
@@ -184,7 +250,9 @@ async function windowEnd(ctx: EngineContext, object: string, cursorField: string
     else high = mid;
   }
   // One second can hold more rows than `max` (a mass update): then that second is the window.
-  return new Date(Math.max(low, after ? Math.floor(new Date(after.systemModstamp).getTime() / 1000) * 1000 + 1000 : low));
+  return new Date(
+    Math.max(low, after ? Math.floor(new Date(after.systemModstamp).getTime() / 1000) * 1000 + 1000 : low),
+  );
 }
 
 async function bulkBackfill(
@@ -200,14 +268,38 @@ async function bulkBackfill(
 ): Promise<PackCursor | null> {
   let cursor = start;
   while (!cursor || new Date(cursor.systemModstamp).getTime() < upTo.getTime()) {
-    const end = await windowEnd(ctx, object.name, support.cursorField, cursor, upTo, ctx.options.bulkWindowMaxRows);
-    const soql = selectWindow({ object: object.name, fields, cursorField: support.cursorField, after: cursor, upTo: end, orderBy: false });
-    for await (const csv of bulkQueryCsvPages(ctx.session, soql, { scanAll: true, pageSize: ctx.options.bulkPageSize, pollIntervalMs: ctx.options.bulkPollIntervalMs })) {
-      const rows = parseCsv(csv, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Array<Record<string, string>>;
+    const end = await windowEnd(
+      ctx,
+      object.name,
+      support.cursorField,
+      cursor,
+      upTo,
+      ctx.options.bulkWindowMaxRows,
+    );
+    const soql = selectWindow({
+      object: object.name,
+      fields,
+      cursorField: support.cursorField,
+      after: cursor,
+      upTo: end,
+      orderBy: false,
+    });
+    for await (const csv of bulkQueryCsvPages(ctx.session, soql, {
+      scanAll: true,
+      pageSize: ctx.options.bulkPageSize,
+      pollIntervalMs: ctx.options.bulkPollIntervalMs,
+    })) {
+      const rows = parseCsv(csv, {
+        columns: true,
+        skip_empty_lines: true,
+        relax_column_count: false,
+      }) as Array<Record<string, string>>;
       if (rows.length === 0) continue;
       const versions = rows.map((r) => toVersion(r, fieldTypes, 'bulk', support.cursorField));
       // Stored without moving the cursor: the window counts as done only when all of it is stored.
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, { schemaHash: object.describeHash });
+      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
+        schemaHash: object.describeHash,
+      });
       state.written += result.written;
       report(rows.length);
     }

@@ -5,7 +5,12 @@
  * change is recorded, and changed describes are snapshotted by hash.
  */
 import pLimit from 'p-limit';
-import { describeGlobal, describeObject, type DescribeField, type GlobalObject } from '../salesforce/describe.js';
+import {
+  describeGlobal,
+  describeObject,
+  type DescribeField,
+  type GlobalObject,
+} from '../salesforce/describe.js';
 import { EXCLUDED_FIELD_TYPES } from '../store/packs/canonical-record.js';
 import { updateOrgSettings } from '../store/orgs/org-repository.js';
 import {
@@ -39,14 +44,17 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
   const { org, session, store, logger } = ctx;
   const knex = store.knex;
   const globalList = await describeGlobal(session);
-  if (globalList === 'not-modified') throw new Error('describeGlobal answered 304 to a request without If-Modified-Since');
+  if (globalList === 'not-modified')
+    throw new Error('describeGlobal answered 304 to a request without If-Modified-Since');
   const scanTime = session.clock.now();
   const registry = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name, o]));
   const visible = new Map(globalList.map((g) => [g.name, g]));
   const changes: ScanResult['changes'] = [];
 
   // Objects the user no longer sees.
-  const lost = [...registry.values()].filter((o) => o.access === 'available' && o.support !== 'unknown' && !visible.has(o.name)).map((o) => o.name);
+  const lost = [...registry.values()]
+    .filter((o) => o.access === 'available' && o.support !== 'unknown' && !visible.has(o.name))
+    .map((o) => o.name);
   await setObjectAccess(knex, org.orgId, lost, 'unavailable');
   for (const name of lost) changes.push({ object: name, change: 'object_unavailable' });
 
@@ -60,7 +68,13 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
         const verdict = decideObjectSupport(entry);
         if (!verdict.supported) {
           unsupported += 1;
-          await upsertScannedObject(knex, org.orgId, { name: entry.name, label: entry.label, support: 'unsupported', supportReason: verdict.reason, supportDetail: verdict });
+          await upsertScannedObject(knex, org.orgId, {
+            name: entry.name,
+            label: entry.label,
+            support: 'unsupported',
+            supportReason: verdict.reason,
+            supportDetail: verdict,
+          });
           return;
         }
         const outcome = await describeAndRecord(ctx, entry, previous, scanTime, changes);
@@ -72,7 +86,17 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
   await applyExclusions(knex, org.orgId, org.exclusions);
   await recordSchemaChanges(knex, org.orgId, changes, scanTime);
   await updateOrgSettings(knex, org.orgId, { lastScanAt: scanTime });
-  logger.info({ type: 'schema-scan', orgId: org.orgId, objects: visible.size, supported, unsupported, changes: changes.length }, 'schema scanned');
+  logger.info(
+    {
+      type: 'schema-scan',
+      orgId: org.orgId,
+      objects: visible.size,
+      supported,
+      unsupported,
+      changes: changes.length,
+    },
+    'schema scanned',
+  );
   return { objects: visible.size, supported, unsupported, unavailable: lost, changes };
 }
 
@@ -92,18 +116,27 @@ async function describeAndRecord(
     fields = previous.fields;
   } else {
     const describe = described === 'not-modified' ? await describeObject(session, entry.name) : described;
-    if (describe === 'not-modified') throw new Error(`describe of ${entry.name} answered 304 without If-Modified-Since`);
+    if (describe === 'not-modified')
+      throw new Error(`describe of ${entry.name} answered 304 without If-Modified-Since`);
     fields = versionedFields(describe.fields);
     const { hash } = await saveSchemaSnapshot(store, org.orgId, entry.name, describe);
     if (previous?.fields) {
       const before = new Set(previous.fields.map((f) => f.name));
       const after = new Set(fields.map((f) => f.name));
-      for (const f of after) if (!before.has(f)) changes.push({ object: entry.name, field: f, change: 'field_added' });
-      for (const f of before) if (!after.has(f)) changes.push({ object: entry.name, field: f, change: 'field_unavailable' });
+      for (const f of after)
+        if (!before.has(f)) changes.push({ object: entry.name, field: f, change: 'field_added' });
+      for (const f of before)
+        if (!after.has(f)) changes.push({ object: entry.name, field: f, change: 'field_unavailable' });
     } else if (!previous || previous.support === 'unknown') {
       changes.push({ object: entry.name, change: 'object_added' });
     }
-    await upsertScannedObject(knex, org.orgId, { name: entry.name, label: entry.label, support: 'supported', supportReason: null, supportDetail: null });
+    await upsertScannedObject(knex, org.orgId, {
+      name: entry.name,
+      label: entry.label,
+      support: 'supported',
+      supportReason: null,
+      supportDetail: null,
+    });
     await setObjectFields(knex, org.orgId, entry.name, fields, hash, scanTime);
   }
   if (previous?.access === 'unavailable') changes.push({ object: entry.name, change: 'object_available' });

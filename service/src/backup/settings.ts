@@ -4,7 +4,12 @@
  * names; anything wrong is rejected whole, so a bad request changes nothing.
  */
 import type { Knex } from 'knex';
-import { updateOrgSettings, type BackupMode, type BackupSchedule, type OrgRecord } from '../store/orgs/org-repository.js';
+import {
+  updateOrgSettings,
+  type BackupMode,
+  type BackupSchedule,
+  type OrgRecord,
+} from '../store/orgs/org-repository.js';
 import { applyExclusions, listRegistry } from '../store/registry/object-registry.js';
 
 export const MODES: readonly BackupMode[] = ['objects_and_files', 'objects_only', 'paused'];
@@ -32,29 +37,53 @@ export function parseExclusions(value: unknown): string[] {
   if (!parts) throw new SettingsError('INVALID_SETTINGS', 'exclusions: expected a list of object API names');
   const names: string[] = [];
   for (const part of parts) {
-    if (typeof part !== 'string') throw new SettingsError('INVALID_SETTINGS', `exclusions: ${JSON.stringify(part)} is not an object API name`);
+    if (typeof part !== 'string')
+      throw new SettingsError(
+        'INVALID_SETTINGS',
+        `exclusions: ${JSON.stringify(part)} is not an object API name`,
+      );
     const name = part.trim();
     if (name === '') {
       if (typeof value === 'string' && parts.length === 1) continue; // an empty text means "no exclusions"
-      throw new SettingsError('INVALID_SETTINGS', 'exclusions: an empty name (two commas in a row, or a trailing comma)');
+      throw new SettingsError(
+        'INVALID_SETTINGS',
+        'exclusions: an empty name (two commas in a row, or a trailing comma)',
+      );
     }
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new SettingsError('INVALID_SETTINGS', `exclusions: "${name}" is not an object API name`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+      throw new SettingsError('INVALID_SETTINGS', `exclusions: "${name}" is not an object API name`);
     names.push(name);
   }
   return names;
 }
 
 /** Validates a change against the org's known objects; returns the normalised settings it leads to. */
-export async function validateSettingsChange(knex: Knex, org: OrgRecord, change: Record<string, unknown>): Promise<Settings> {
+export async function validateSettingsChange(
+  knex: Knex,
+  org: OrgRecord,
+  change: Record<string, unknown>,
+): Promise<Settings> {
   const unknownKeys = Object.keys(change).filter((k) => !['mode', 'schedule', 'exclusions'].includes(k));
-  if (unknownKeys.length > 0) throw new SettingsError('INVALID_SETTINGS', `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected mode, schedule, exclusions`);
+  if (unknownKeys.length > 0)
+    throw new SettingsError(
+      'INVALID_SETTINGS',
+      `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected mode, schedule, exclusions`,
+    );
   const next: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
   if (change.mode !== undefined) {
-    if (!MODES.includes(change.mode as BackupMode)) throw new SettingsError('INVALID_SETTINGS', `mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(change.mode)}`);
+    if (!MODES.includes(change.mode as BackupMode))
+      throw new SettingsError(
+        'INVALID_SETTINGS',
+        `mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(change.mode)}`,
+      );
     next.mode = change.mode as BackupMode;
   }
   if (change.schedule !== undefined) {
-    if (!SCHEDULES.includes(change.schedule as BackupSchedule)) throw new SettingsError('INVALID_SETTINGS', `schedule: expected one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(change.schedule)}`);
+    if (!SCHEDULES.includes(change.schedule as BackupSchedule))
+      throw new SettingsError(
+        'INVALID_SETTINGS',
+        `schedule: expected one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(change.schedule)}`,
+      );
     next.schedule = change.schedule as BackupSchedule;
   }
   if (change.exclusions !== undefined) {
@@ -62,7 +91,11 @@ export async function validateSettingsChange(knex: Knex, org: OrgRecord, change:
     const normalised: string[] = [];
     for (const name of parseExclusions(change.exclusions)) {
       const known = byLower.get(name.toLowerCase());
-      if (!known) throw new SettingsError('UNKNOWN_OBJECT', `exclusions: "${name}" is not an object of this org (as last scanned)`);
+      if (!known)
+        throw new SettingsError(
+          'UNKNOWN_OBJECT',
+          `exclusions: "${name}" is not an object of this org (as last scanned)`,
+        );
       if (!normalised.includes(known)) normalised.push(known);
     }
     next.exclusions = normalised;

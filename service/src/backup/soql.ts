@@ -34,7 +34,9 @@ export function selectWindow(options: {
   limit?: number;
 }): string {
   const where = [
-    options.from ? `${options.cursorField} >= ${soqlDatetime(options.from)}` : afterCursor(options.cursorField, options.after),
+    options.from
+      ? `${options.cursorField} >= ${soqlDatetime(options.from)}`
+      : afterCursor(options.cursorField, options.after),
     `${options.cursorField} <= ${soqlDatetime(options.upTo)}`,
   ].filter((c): c is string => c !== undefined);
   return [
@@ -47,7 +49,12 @@ export function selectWindow(options: {
     .join(' ');
 }
 
-export function countWindow(object: string, cursorField: string, after: PackCursor | null, upTo: Date): string {
+export function countWindow(
+  object: string,
+  cursorField: string,
+  after: PackCursor | null,
+  upTo: Date,
+): string {
   const where = [afterCursor(cursorField, after), `${cursorField} <= ${soqlDatetime(upTo)}`].filter(Boolean);
   return `SELECT COUNT() FROM ${object} WHERE ${where.join(' AND ')}`;
 }

@@ -9,7 +9,8 @@ import type { OrgRecord } from '../store/orgs/org-repository.js';
 import type { DashboardFigures } from '../store/registry/dashboard-data.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 
-export type ObjectStatus = 'Waiting' | 'Running' | 'Backfilling' | 'Paused' | 'Excluded' | 'Unavailable' | 'Error';
+export type ObjectStatus =
+  'Waiting' | 'Running' | 'Backfilling' | 'Paused' | 'Excluded' | 'Unavailable' | 'Error';
 export type OverallStatus = 'Backfilling' | 'Behind' | 'Running Continuously' | 'Paused' | 'Error';
 
 export const SLA_MS = { continuous: 3600_000, daily: 24 * 3600_000 } as const;
@@ -44,7 +45,11 @@ export function listedObjects(objects: RegistryObject[]): RegistryObject[] {
   return objects.filter((o) => o.support === 'supported' || o.versions > 0);
 }
 
-export function objectStatus(o: RegistryObject, org: OrgRecord, objectsWithErrors: ReadonlySet<string>): ObjectStatus {
+export function objectStatus(
+  o: RegistryObject,
+  org: OrgRecord,
+  objectsWithErrors: ReadonlySet<string>,
+): ObjectStatus {
   if (o.excludedByUser) return 'Excluded';
   if (o.access === 'unavailable') return 'Unavailable';
   if (!org.enabled || org.mode === 'paused') return 'Paused';
@@ -75,17 +80,24 @@ export function buildDashboard(input: {
   now: Date;
 }): Dashboard {
   const { org, objects, figures, now } = input;
-  const active = listedObjects(objects).filter((o) => o.support === 'supported' && !o.excludedByUser && o.access === 'available');
-  const pausedScope: Dashboard['pausedScope'] = !org.enabled || org.mode === 'paused' ? 'all' : org.mode === 'objects_only' ? 'files' : 'none';
+  const active = listedObjects(objects).filter(
+    (o) => o.support === 'supported' && !o.excludedByUser && o.access === 'available',
+  );
+  const pausedScope: Dashboard['pausedScope'] =
+    !org.enabled || org.mode === 'paused' ? 'all' : org.mode === 'objects_only' ? 'files' : 'none';
   let status: OverallStatus;
   if (pausedScope !== 'none') status = 'Paused';
   else if (figures.openErrors > 0) status = 'Error';
   else if (active.length === 0 || active.some((o) => !o.backfillCompletedAt)) status = 'Backfilling';
-  else if (active.some((o) => !o.caughtUpAt || now.getTime() - o.caughtUpAt.getTime() > SLA_MS[org.schedule])) status = 'Behind';
+  else if (active.some((o) => !o.caughtUpAt || now.getTime() - o.caughtUpAt.getTime() > SLA_MS[org.schedule]))
+    status = 'Behind';
   else status = 'Running Continuously';
 
   const all = listedObjects(objects);
-  const min = (dates: Array<Date | null>) => dates.filter((d): d is Date => d !== null).reduce<Date | null>((a, d) => (a === null || d < a ? d : a), null);
+  const min = (dates: Array<Date | null>) =>
+    dates
+      .filter((d): d is Date => d !== null)
+      .reduce<Date | null>((a, d) => (a === null || d < a ? d : a), null);
   const caughtUp = active.map((o) => o.caughtUpAt);
   return {
     status,

@@ -13,7 +13,8 @@ import type { ObjectSupport } from './object-support.js';
 import { objectsToBackUp } from './backup-pass.js';
 import { soqlDatetime, soqlString } from './soql.js';
 
-export type GapKind = 'missing-record' | 'stale-version' | 'delete-not-recorded' | 'unexpected-version' | 'counter-mismatch';
+export type GapKind =
+  'missing-record' | 'stale-version' | 'delete-not-recorded' | 'unexpected-version' | 'counter-mismatch';
 
 export interface Gap {
   object: string;
@@ -31,13 +32,23 @@ export interface ObjectVerification {
   gaps: Gap[];
 }
 
-export async function verifyOrg(ctx: EngineContext, only?: string[]): Promise<{ objects: ObjectVerification[]; gaps: number }> {
+export async function verifyOrg(
+  ctx: EngineContext,
+  only?: string[],
+): Promise<{ objects: ObjectVerification[]; gaps: number }> {
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), only);
   const objects: ObjectVerification[] = [];
   for (const object of targets) {
     const support = object.supportDetail as Extract<ObjectSupport, { supported: true }>;
     if (!object.caughtUpAt || support.access.kind !== 'query') {
-      objects.push({ object: object.name, caughtUpTo: null, orgRecords: 0, backupRecords: 0, pending: 0, gaps: [] });
+      objects.push({
+        object: object.name,
+        caughtUpTo: null,
+        orgRecords: 0,
+        backupRecords: 0,
+        pending: 0,
+        gaps: [],
+      });
       continue;
     }
     const hasIsDeleted = (object.fields ?? []).some((f) => f.name === 'IsDeleted');
@@ -46,19 +57,43 @@ export async function verifyOrg(ctx: EngineContext, only?: string[]): Promise<{ 
   return { objects, gaps: objects.reduce((n, o) => n + o.gaps.length, 0) };
 }
 
-async function verifyObject(ctx: EngineContext, object: string, cursorField: string, caughtUpTo: Date, hasIsDeleted: boolean): Promise<ObjectVerification> {
+async function verifyObject(
+  ctx: EngineContext,
+  object: string,
+  cursorField: string,
+  caughtUpTo: Date,
+  hasIsDeleted: boolean,
+): Promise<ObjectVerification> {
   const gaps: Gap[] = [];
   const backup = await newestVersionsAsOf(ctx.store.knex, ctx.org.orgId, object, caughtUpTo);
   const inOrg = new Map<string, { stamp: string; deleted: boolean }>();
   const soql = `SELECT Id, ${cursorField}${hasIsDeleted ? ', IsDeleted' : ''} FROM ${object} WHERE ${cursorField} <= ${soqlDatetime(caughtUpTo)}`;
-  for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { scanAll: true, batchSize: 2000 })) {
-    for (const r of page.records) inOrg.set(String(r.Id), { stamp: canonicalDatetime(cursorField, r[cursorField]), deleted: r.IsDeleted === true });
+  for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, {
+    scanAll: true,
+    batchSize: 2000,
+  })) {
+    for (const r of page.records)
+      inOrg.set(String(r.Id), {
+        stamp: canonicalDatetime(cursorField, r[cursorField]),
+        deleted: r.IsDeleted === true,
+      });
   }
   for (const [id, org] of inOrg) {
     const held = backup.get(id);
-    if (!held) gaps.push({ object, id, kind: 'missing-record', detail: `the org has it at ${org.stamp}; the backup has no version` });
+    if (!held)
+      gaps.push({
+        object,
+        id,
+        kind: 'missing-record',
+        detail: `the org has it at ${org.stamp}; the backup has no version`,
+      });
     else if (held.systemModstamp !== org.stamp || held.deleted !== org.deleted) {
-      gaps.push({ object, id, kind: 'stale-version', detail: `org ${org.stamp}${org.deleted ? ' (deleted)' : ''}, backup ${held.systemModstamp}${held.deleted ? ' (deleted)' : ''}` });
+      gaps.push({
+        object,
+        id,
+        kind: 'stale-version',
+        detail: `org ${org.stamp}${org.deleted ? ' (deleted)' : ''}, backup ${held.systemModstamp}${held.deleted ? ' (deleted)' : ''}`,
+      });
     }
   }
   // Records the backup holds as existing that the bounded query did not return: changed later (pending) or gone.
@@ -68,16 +103,37 @@ async function verifyObject(ctx: EngineContext, object: string, cursorField: str
     const chunk = unexplained.slice(i, i + 200);
     const found = new Set<string>();
     const q = `SELECT Id FROM ${object} WHERE Id IN (${chunk.map(soqlString).join(',')})`;
-    for await (const page of queryPages<{ Id: string }>(ctx.session, q, { scanAll: true })) for (const r of page.records) found.add(r.Id);
+    for await (const page of queryPages<{ Id: string }>(ctx.session, q, { scanAll: true }))
+      for (const r of page.records) found.add(r.Id);
     for (const id of chunk) {
       if (found.has(id)) pending += 1;
-      else gaps.push({ object, id, kind: 'delete-not-recorded', detail: 'gone from the org (hard delete or purge) but the backup still holds it as existing' });
+      else
+        gaps.push({
+          object,
+          id,
+          kind: 'delete-not-recorded',
+          detail: 'gone from the org (hard delete or purge) but the backup still holds it as existing',
+        });
     }
   }
   const counters = await countersMatchIndex(ctx.store.knex, ctx.org.orgId, object);
-  if (counters.counted.versions !== counters.stored.versions || counters.counted.records !== counters.stored.records) {
-    gaps.push({ object, kind: 'counter-mismatch', detail: `counters say ${counters.stored.versions} versions / ${counters.stored.records} records, the index holds ${counters.counted.versions} / ${counters.counted.records}` });
+  if (
+    counters.counted.versions !== counters.stored.versions ||
+    counters.counted.records !== counters.stored.records
+  ) {
+    gaps.push({
+      object,
+      kind: 'counter-mismatch',
+      detail: `counters say ${counters.stored.versions} versions / ${counters.stored.records} records, the index holds ${counters.counted.versions} / ${counters.counted.records}`,
+    });
   }
   const backupRecords = [...backup.values()].filter((v) => !v.deleted).length;
-  return { object, caughtUpTo: caughtUpTo.toISOString(), orgRecords: [...inOrg.values()].filter((v) => !v.deleted).length, backupRecords, pending, gaps };
+  return {
+    object,
+    caughtUpTo: caughtUpTo.toISOString(),
+    orgRecords: [...inOrg.values()].filter((v) => !v.deleted).length,
+    backupRecords,
+    pending,
+    gaps,
+  };
 }

@@ -23,7 +23,10 @@ import { CliUsageError } from './errors.js';
 const ORG_ID = /^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$/;
 
 function checkOrgId(value: string): string {
-  if (!ORG_ID.test(value)) throw new CliUsageError(`--org: "${value}" is not an org id (00D followed by 12 or 15 letters and digits)`);
+  if (!ORG_ID.test(value))
+    throw new CliUsageError(
+      `--org: "${value}" is not an org id (00D followed by 12 or 15 letters and digits)`,
+    );
   return value;
 }
 
@@ -31,7 +34,10 @@ function objectList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((s) => s.trim());
   const bad = names.filter((n) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(n));
-  if (bad.length > 0 || names.length === 0) throw new CliUsageError(`--objects: not object API names: ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`);
+  if (bad.length > 0 || names.length === 0)
+    throw new CliUsageError(
+      `--objects: not object API names: ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`,
+    );
   return names;
 }
 
@@ -41,8 +47,10 @@ async function withDatabase(fn: (runtime: DatabaseRuntime) => Promise<void>): Pr
   try {
     await fn(runtime);
   } catch (err) {
-    if (err instanceof OrgNotRegisteredError || err instanceof UnknownObjectsError) throw new CliUsageError(err.message);
-    if (err instanceof SalesforceError && err.path === '/services/oauth2/token') throw new CliUsageError(`could not connect to the org: ${err.message}`);
+    if (err instanceof OrgNotRegisteredError || err instanceof UnknownObjectsError)
+      throw new CliUsageError(err.message);
+    if (err instanceof SalesforceError && err.path === '/services/oauth2/token')
+      throw new CliUsageError(`could not connect to the org: ${err.message}`);
     throw err;
   } finally {
     await runtime.lifecycle.shutdown();
@@ -53,13 +61,21 @@ function progressReporter(): PassProgress & { stop(): void } {
   if (!process.stderr.isTTY) {
     return {
       objectFinished(name, o) {
-        process.stderr.write(`${name}: ${o.ok ? `${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}${o.via ? ` (${o.via})` : ''}` : `FAILED ${o.error?.code}: ${o.error?.message}`}\n`);
+        process.stderr.write(
+          `${name}: ${o.ok ? `${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}${o.via ? ` (${o.via})` : ''}` : `FAILED ${o.error?.code}: ${o.error?.message}`}\n`,
+        );
       },
       stop() {},
     };
   }
   const bars = new cliProgress.MultiBar(
-    { stream: process.stderr, format: ' {name} | {value} rows read {status}', hideCursor: true, clearOnComplete: false, noTTYOutput: false },
+    {
+      stream: process.stderr,
+      format: ' {name} | {value} rows read {status}',
+      hideCursor: true,
+      clearOnComplete: false,
+      noTTYOutput: false,
+    },
     cliProgress.Presets.shades_grey,
   );
   const byName = new Map<string, cliProgress.SingleBar>();
@@ -71,7 +87,11 @@ function progressReporter(): PassProgress & { stop(): void } {
       byName.get(name)?.update(read);
     },
     objectFinished(name, o) {
-      byName.get(name)?.update({ status: o.ok ? `✓ ${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}` : `✗ ${o.error?.code}` });
+      byName.get(name)?.update({
+        status: o.ok
+          ? `✓ ${o.written} new versions${o.tombstones ? `, ${o.tombstones} deletes` : ''}`
+          : `✗ ${o.error?.code}`,
+      });
     },
     stop() {
       bars.stop();
@@ -82,9 +102,14 @@ function progressReporter(): PassProgress & { stop(): void } {
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
-    .description('runs backup work in the foreground with progress; with --until-caught-up, exits 0 once caught up')
+    .description(
+      'runs backup work in the foreground with progress; with --until-caught-up, exits 0 once caught up',
+    )
     .requiredOption('--org <id>', 'org id')
-    .option('--until-caught-up', 'stop after the pass that catches every object up (otherwise keep backing up until Ctrl-C)')
+    .option(
+      '--until-caught-up',
+      'stop after the pass that catches every object up (otherwise keep backing up until Ctrl-C)',
+    )
     .option('--objects <names>', 'comma-separated object API names to back up (default: all)')
     .action(async (opts: { org: string; untilCaughtUp?: boolean; objects?: string }) => {
       const orgId = checkOrgId(opts.org);
@@ -111,7 +136,10 @@ export function registerBackupCommands(program: Command): void {
             const pass = await runBackupPass(ctx, { ...(objects ? { objects } : {}), progress: reporter });
             failed = pass.outcomes.some((o) => !o.ok);
             const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
-            runtime.logger.info({ type: 'backup-pass', objects: pass.outcomes.length, written, failed }, 'backup pass finished');
+            runtime.logger.info(
+              { type: 'backup-pass', objects: pass.outcomes.length, written, failed },
+              'backup pass finished',
+            );
           } finally {
             reporter.stop();
           }
@@ -159,7 +187,10 @@ export function registerBackupCommands(program: Command): void {
           `  ${dashboard.totals.records.toLocaleString('en-US')} records, ${dashboard.totals.versions.toLocaleString('en-US')} versions, ${dashboard.totals.bytes.toLocaleString('en-US')} bytes`,
           `  covered ${dashboard.coverage.from ?? '—'} → ${dashboard.coverage.to ?? '—'}; ${dashboard.errors.open} open errors`,
           '',
-          ...items.map((i) => `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`),
+          ...items.map(
+            (i) =>
+              `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`,
+          ),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       });
@@ -173,31 +204,44 @@ export function registerBackupCommands(program: Command): void {
     .option('--schedule <schedule>', 'daily or continuous')
     .option('--exclusions <names>', 'comma-separated object API names to leave out ("" for none)')
     .option('--json', 'one JSON line on stdout')
-    .action(async (opts: { org: string; mode?: string; schedule?: string; exclusions?: string; json?: boolean }) => {
-      const orgId = checkOrgId(opts.org);
-      await withDatabase(async (runtime) => {
-        const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
-        if (!org) throw new OrgNotRegisteredError(orgId);
-        const change: Record<string, unknown> = {};
-        if (opts.mode !== undefined) change.mode = opts.mode;
-        if (opts.schedule !== undefined) change.schedule = opts.schedule;
-        if (opts.exclusions !== undefined) change.exclusions = opts.exclusions;
-        let settings;
-        try {
-          settings = await validateSettingsChange(runtime.knex, org, change);
-        } catch (err) {
-          if (err instanceof SettingsError) throw new CliUsageError(err.message);
-          throw err;
-        }
-        if (Object.keys(change).length > 0) await saveSettings(runtime.knex, org, settings);
-        if (opts.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
-        else process.stdout.write(`mode: ${settings.mode}\nschedule: ${settings.schedule}\nexclusions: ${settings.exclusions.join(', ') || '(none)'}\n`);
-      });
-    });
+    .action(
+      async (opts: {
+        org: string;
+        mode?: string;
+        schedule?: string;
+        exclusions?: string;
+        json?: boolean;
+      }) => {
+        const orgId = checkOrgId(opts.org);
+        await withDatabase(async (runtime) => {
+          const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
+          if (!org) throw new OrgNotRegisteredError(orgId);
+          const change: Record<string, unknown> = {};
+          if (opts.mode !== undefined) change.mode = opts.mode;
+          if (opts.schedule !== undefined) change.schedule = opts.schedule;
+          if (opts.exclusions !== undefined) change.exclusions = opts.exclusions;
+          let settings;
+          try {
+            settings = await validateSettingsChange(runtime.knex, org, change);
+          } catch (err) {
+            if (err instanceof SettingsError) throw new CliUsageError(err.message);
+            throw err;
+          }
+          if (Object.keys(change).length > 0) await saveSettings(runtime.knex, org, settings);
+          if (opts.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
+          else
+            process.stdout.write(
+              `mode: ${settings.mode}\nschedule: ${settings.schedule}\nexclusions: ${settings.exclusions.join(', ') || '(none)'}\n`,
+            );
+        });
+      },
+    );
 
   program
     .command('verify')
-    .description('compares the backup with the org (each object up to the point it is caught up to); exits 1 on gaps')
+    .description(
+      'compares the backup with the org (each object up to the point it is caught up to); exits 1 on gaps',
+    )
     .requiredOption('--org <id>', 'org id')
     .option('--objects <names>', 'comma-separated object API names (default: all)')
     .option('--json', 'one JSON line on stdout')
@@ -210,8 +254,11 @@ export function registerBackupCommands(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           for (const o of result.objects) {
-            process.stdout.write(`${o.object.padEnd(32)} org ${o.orgRecords} / backup ${o.backupRecords} records, ${o.pending} pending, ${o.gaps.length} gaps\n`);
-            for (const g of o.gaps) process.stdout.write(`  GAP ${g.kind}${g.id ? ` ${g.id}` : ''}: ${g.detail}\n`);
+            process.stdout.write(
+              `${o.object.padEnd(32)} org ${o.orgRecords} / backup ${o.backupRecords} records, ${o.pending} pending, ${o.gaps.length} gaps\n`,
+            );
+            for (const g of o.gaps)
+              process.stdout.write(`  GAP ${g.kind}${g.id ? ` ${g.id}` : ''}: ${g.detail}\n`);
           }
           process.stdout.write(`${result.gaps} gaps\n`);
         }
@@ -221,14 +268,19 @@ export function registerBackupCommands(program: Command): void {
 
   program
     .command('rebuild-index')
-    .description('rebuilds the database index of an org from its bucket alone (e.g. into a new, empty database)')
+    .description(
+      'rebuilds the database index of an org from its bucket alone (e.g. into a new, empty database)',
+    )
     .requiredOption('--org <id>', 'the 18-character org id (as in the bucket: orgs/<id>/)')
     .option('--json', 'the result as one JSON line on stdout')
     .action(async (opts: { org: string; json?: boolean }) => {
-      if (!/^00D[0-9A-Za-z]{15}$/.test(opts.org)) throw new CliUsageError(`--org: "${opts.org}" is not an 18-character org id`);
+      if (!/^00D[0-9A-Za-z]{15}$/.test(opts.org))
+        throw new CliUsageError(`--org: "${opts.org}" is not an 18-character org id`);
       await withDatabase(async (runtime) => {
         const store = openStore(runtime.config, runtime.knex, runtime.logger);
-        const result = await rebuildIndex(store, opts.org, { onProgress: (message) => process.stderr.write(`${message}\n`) });
+        const result = await rebuildIndex(store, opts.org, {
+          onProgress: (message) => process.stderr.write(`${message}\n`),
+        });
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           process.stdout.write(
@@ -242,16 +294,21 @@ export function registerBackupCommands(program: Command): void {
 
   program
     .command('export')
-    .description('every captured version of an object (or the state as of a time), oldest first, deterministic')
+    .description(
+      'every captured version of an object (or the state as of a time), oldest first, deterministic',
+    )
     .requiredOption('--org <id>', 'org id')
     .requiredOption('--object <name>', 'object API name')
     .option('--format <format>', 'ndjson or csv', 'ndjson')
     .option('--as-of <time>', 'the state as of this ISO-8601 time instead of every version')
     .action(async (opts: { org: string; object: string; format: string; asOf?: string }) => {
       const orgId = checkOrgId(opts.org);
-      if (opts.format !== 'ndjson' && opts.format !== 'csv') throw new CliUsageError(`--format: expected ndjson or csv, got "${opts.format}"`);
-      if (opts.asOf !== undefined && Number.isNaN(Date.parse(opts.asOf))) throw new CliUsageError(`--as-of: "${opts.asOf}" is not an ISO-8601 time`);
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(opts.object)) throw new CliUsageError(`--object: "${opts.object}" is not an object API name`);
+      if (opts.format !== 'ndjson' && opts.format !== 'csv')
+        throw new CliUsageError(`--format: expected ndjson or csv, got "${opts.format}"`);
+      if (opts.asOf !== undefined && Number.isNaN(Date.parse(opts.asOf)))
+        throw new CliUsageError(`--as-of: "${opts.asOf}" is not an ISO-8601 time`);
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(opts.object))
+        throw new CliUsageError(`--object: "${opts.object}" is not an object API name`);
       await withDatabase(async (runtime) => {
         const org = await resolveOrgId(runtime.knex, orgId);
         const store = openStore(runtime.config, runtime.knex, runtime.logger);
@@ -263,13 +320,27 @@ export function registerBackupCommands(program: Command): void {
           if (!process.stdout.write(text)) await once(process.stdout, 'drain');
         };
         if (opts.format === 'ndjson') {
-          for await (const line of exportVersions(store, org, known.name, asOf ? { asOf } : {})) await write(line);
+          for await (const line of exportVersions(store, org, known.name, asOf ? { asOf } : {}))
+            await write(line);
           return;
         }
-        const fieldNames = (known.fields ?? []).map((f) => f.name).filter((n) => n !== 'Id').sort();
+        const fieldNames = (known.fields ?? [])
+          .map((f) => f.name)
+          .filter((n) => n !== 'Id')
+          .sort();
         await write(csvStringify([['object', 'id', 'systemModstamp', 'deleted', ...fieldNames]]));
         for await (const v of objectVersions(store, org, known.name, asOf ? { asOf } : {})) {
-          await write(csvStringify([[known.name, v.id, v.systemModstamp, v.deleted, ...fieldNames.map((f) => formatCell(v.fields[f]))]]));
+          await write(
+            csvStringify([
+              [
+                known.name,
+                v.id,
+                v.systemModstamp,
+                v.deleted,
+                ...fieldNames.map((f) => formatCell(v.fields[f])),
+              ],
+            ]),
+          );
         }
       });
     });

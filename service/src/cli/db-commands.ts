@@ -26,7 +26,11 @@ export function registerDbCommands(program: Command): void {
           embedded: runtime.embedded,
           url: redactPassword(runtime.databaseUrl),
           home: runtime.config.home,
-          migrations: { applied: status.applied.length, pending: status.pending.length, latest: status.applied.at(-1) ?? null },
+          migrations: {
+            applied: status.applied.length,
+            pending: status.pending.length,
+            latest: status.applied.at(-1) ?? null,
+          },
         };
         if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
         else {
@@ -45,12 +49,16 @@ export function registerDbCommands(program: Command): void {
     .action(async () => {
       const runtime = await openDatabase(openRuntime());
       const status = await migrationStatus(runtime.knex);
-      process.stdout.write(`${JSON.stringify({ applied: status.applied.length, pending: status.pending.length })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ applied: status.applied.length, pending: status.pending.length })}\n`,
+      );
       await runtime.lifecycle.shutdown();
     });
 
   db.command('serve')
-    .description('keeps the embedded server running in the foreground and prints its URL (for psql); Ctrl-C stops')
+    .description(
+      'keeps the embedded server running in the foreground and prints its URL (for psql); Ctrl-C stops',
+    )
     .action(async () => {
       const runtime = await openDatabase(openRuntime());
       process.stdout.write(`${JSON.stringify({ url: runtime.databaseUrl })}\n`);

@@ -24,11 +24,21 @@ export interface BulkQueryOptions {
 }
 
 /** Runs one Bulk 2.0 query job and yields its CSV result pages (each with its header line). */
-export async function* bulkQueryCsvPages(session: SalesforceSession, soql: string, options: BulkQueryOptions = {}): AsyncGenerator<string> {
+export async function* bulkQueryCsvPages(
+  session: SalesforceSession,
+  soql: string,
+  options: BulkQueryOptions = {},
+): AsyncGenerator<string> {
   const created = await session.request<BulkJobInfo>({
     method: 'POST',
     path: '/jobs/query',
-    body: { operation: options.scanAll ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' },
+    body: {
+      operation: options.scanAll ? 'queryAll' : 'query',
+      query: soql,
+      contentType: 'CSV',
+      columnDelimiter: 'COMMA',
+      lineEnding: 'LF',
+    },
     retries: 0, // a repeated create would start a second job
   });
   const jobId = created.body.id;
@@ -55,22 +65,41 @@ export async function* bulkQueryCsvPages(session: SalesforceSession, soql: strin
   } finally {
     // Results are kept by Salesforce for 7 days; delete them once read, or abort the job when abandoned.
     await session
-      .request({ method: finished ? 'DELETE' : 'PATCH', path: `/jobs/query/${jobId}`, ...(finished ? {} : { body: { state: 'Aborted' } }), retries: 1 })
+      .request({
+        method: finished ? 'DELETE' : 'PATCH',
+        path: `/jobs/query/${jobId}`,
+        ...(finished ? {} : { body: { state: 'Aborted' } }),
+        retries: 1,
+      })
       .catch(() => undefined);
   }
 }
 
-async function waitForJob(session: SalesforceSession, jobId: string, options: BulkQueryOptions): Promise<void> {
+async function waitForJob(
+  session: SalesforceSession,
+  jobId: string,
+  options: BulkQueryOptions,
+): Promise<void> {
   const started = Date.now();
   let interval = options.pollIntervalMs ?? 500;
   for (;;) {
     const info = (await session.request<BulkJobInfo>({ path: `/jobs/query/${jobId}` })).body;
     if (info.state === 'JobComplete') return;
     if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new SalesforceError(`Bulk query job ${jobId} ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'}`, 400, 'BULK_JOB_FAILED', `/jobs/query/${jobId}`);
+      throw new SalesforceError(
+        `Bulk query job ${jobId} ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'}`,
+        400,
+        'BULK_JOB_FAILED',
+        `/jobs/query/${jobId}`,
+      );
     }
     if (Date.now() - started > (options.timeoutMs ?? 30 * 60_000)) {
-      throw new SalesforceError(`Bulk query job ${jobId} did not complete in time`, 0, 'TIMEOUT', `/jobs/query/${jobId}`);
+      throw new SalesforceError(
+        `Bulk query job ${jobId} did not complete in time`,
+        0,
+        'TIMEOUT',
+        `/jobs/query/${jobId}`,
+      );
     }
     await sleep(interval);
     interval = Math.min(interval * 1.5, 10_000);

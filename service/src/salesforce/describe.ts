@@ -41,7 +41,10 @@ export interface ObjectDescribe {
 /** RFC 7231 date for If-Modified-Since. */
 const httpDate = (d: Date) => d.toUTCString();
 
-export async function describeGlobal(session: SalesforceSession, since?: Date): Promise<GlobalObject[] | 'not-modified'> {
+export async function describeGlobal(
+  session: SalesforceSession,
+  since?: Date,
+): Promise<GlobalObject[] | 'not-modified'> {
   const res = await session.request<{ sobjects: GlobalObject[] } | ''>({
     path: '/sobjects/',
     headers: since ? { 'If-Modified-Since': httpDate(since) } : {},
@@ -53,7 +56,11 @@ export async function describeGlobal(session: SalesforceSession, since?: Date): 
   return res.body.sobjects;
 }
 
-export async function describeObject(session: SalesforceSession, name: string, since?: Date): Promise<ObjectDescribe | 'not-modified'> {
+export async function describeObject(
+  session: SalesforceSession,
+  name: string,
+  since?: Date,
+): Promise<ObjectDescribe | 'not-modified'> {
   const res = await session.request<ObjectDescribe | ''>({
     path: `/sobjects/${encodeURIComponent(name)}/describe/`,
     headers: since ? { 'If-Modified-Since': httpDate(since) } : {},

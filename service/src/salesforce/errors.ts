@@ -27,14 +27,30 @@ export class SalesforceError extends Error {
 /** Turns whatever jsforce or the transport threw into a SalesforceError. */
 export function toSalesforceError(err: unknown, path: string): SalesforceError {
   if (err instanceof SalesforceError) return err;
-  const e = err as { message?: string; errorCode?: string; name?: string; code?: string; statusCode?: number; data?: unknown };
+  const e = err as {
+    message?: string;
+    errorCode?: string;
+    name?: string;
+    code?: string;
+    statusCode?: number;
+    data?: unknown;
+  };
   const message = e?.message ?? String(err);
-  const body = Array.isArray(e?.data) ? (e.data[0] as { errorCode?: string } | undefined) : (e?.data as { errorCode?: string } | undefined);
-  const code = e?.errorCode ?? body?.errorCode ?? e?.code ?? (e?.name && e.name !== 'Error' ? e.name : undefined);
-  if (e?.code && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/.test(e.code)) {
+  const body = Array.isArray(e?.data)
+    ? (e.data[0] as { errorCode?: string } | undefined)
+    : (e?.data as { errorCode?: string } | undefined);
+  const code =
+    e?.errorCode ?? body?.errorCode ?? e?.code ?? (e?.name && e.name !== 'Error' ? e.name : undefined);
+  if (
+    e?.code &&
+    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/.test(
+      e.code,
+    )
+  ) {
     return new SalesforceError(message, 0, e.code, path);
   }
-  if (/socket hang up|other side closed|fetch failed|terminated/i.test(message)) return new SalesforceError(message, 0, 'ECONNRESET', path);
+  if (/socket hang up|other side closed|fetch failed|terminated/i.test(message))
+    return new SalesforceError(message, 0, 'ECONNRESET', path);
   const status = e?.statusCode ?? statusForCode(code);
   return new SalesforceError(message, status, code ?? 'UNKNOWN', path);
 }

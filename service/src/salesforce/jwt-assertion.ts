@@ -16,7 +16,9 @@ export function buildJwtAssertion(options: {
 }): string {
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
   const exp = Math.floor((options.nowMs ?? Date.now()) / 1000) + 180; // Salesforce accepts at most a few minutes
-  const claims = b64url(JSON.stringify({ iss: options.clientId, sub: options.username, aud: options.audience, exp }));
+  const claims = b64url(
+    JSON.stringify({ iss: options.clientId, sub: options.username, aud: options.audience, exp }),
+  );
   const signer = createSign('RSA-SHA256');
   signer.update(`${header}.${claims}`);
   return `${header}.${claims}.${b64url(signer.sign(options.privateKeyPem))}`;

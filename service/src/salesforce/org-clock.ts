@@ -14,7 +14,8 @@ export class OrgClock {
     // The header has whole seconds and is stamped before the response travels: it is a lower bound of org time.
     // Keep the largest lower bound seen recently, but follow the org when its clock is moved back.
     const offset = orgMs - receivedAtMs;
-    if (this.offsetMs === undefined || offset > this.offsetMs || this.offsetMs - offset > 2000) this.offsetMs = offset;
+    if (this.offsetMs === undefined || offset > this.offsetMs || this.offsetMs - offset > 2000)
+      this.offsetMs = offset;
   }
 
   get known(): boolean {

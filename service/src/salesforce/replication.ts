@@ -16,12 +16,28 @@ export function replicationDate(d: Date): string {
   return `${d.toISOString().slice(0, 19)}+00:00`;
 }
 
-export async function getDeleted(session: SalesforceSession, object: string, start: Date, end: Date): Promise<DeletedRecords> {
+export async function getDeleted(
+  session: SalesforceSession,
+  object: string,
+  start: Date,
+  end: Date,
+): Promise<DeletedRecords> {
   const q = `start=${encodeURIComponent(replicationDate(start))}&end=${encodeURIComponent(replicationDate(end))}`;
-  return (await session.request<DeletedRecords>({ path: `/sobjects/${encodeURIComponent(object)}/deleted/?${q}` })).body;
+  return (
+    await session.request<DeletedRecords>({ path: `/sobjects/${encodeURIComponent(object)}/deleted/?${q}` })
+  ).body;
 }
 
-export async function getUpdated(session: SalesforceSession, object: string, start: Date, end: Date): Promise<{ ids: string[]; latestDateCovered: string }> {
+export async function getUpdated(
+  session: SalesforceSession,
+  object: string,
+  start: Date,
+  end: Date,
+): Promise<{ ids: string[]; latestDateCovered: string }> {
   const q = `start=${encodeURIComponent(replicationDate(start))}&end=${encodeURIComponent(replicationDate(end))}`;
-  return (await session.request<{ ids: string[]; latestDateCovered: string }>({ path: `/sobjects/${encodeURIComponent(object)}/updated/?${q}` })).body;
+  return (
+    await session.request<{ ids: string[]; latestDateCovered: string }>({
+      path: `/sobjects/${encodeURIComponent(object)}/updated/?${q}`,
+    })
+  ).body;
 }

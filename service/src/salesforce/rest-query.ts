@@ -20,10 +20,13 @@ export async function* queryPages<R extends Record<string, unknown>>(
   soql: string,
   options: { scanAll?: boolean; batchSize?: number } = {},
 ): AsyncGenerator<QueryPage<R>> {
-  const headers: Record<string, string> = options.batchSize ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` } : {};
+  const headers: Record<string, string> = options.batchSize
+    ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` }
+    : {};
   let path: string | undefined = `/${options.scanAll ? 'queryAll' : 'query'}/?q=${encodeURIComponent(soql)}`;
   while (path) {
-    const res: { body: { records: R[]; totalSize: number; done: boolean; nextRecordsUrl?: string } } = await session.request({ path, headers });
+    const res: { body: { records: R[]; totalSize: number; done: boolean; nextRecordsUrl?: string } } =
+      await session.request({ path, headers });
     const page = res.body;
     yield { records: page.records.map(stripAttributes), totalSize: page.totalSize, done: page.done };
     path = page.done ? undefined : page.nextRecordsUrl;

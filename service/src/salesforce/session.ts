@@ -70,7 +70,9 @@ export class SalesforceSession {
     const apiVersion = settings.apiVersion ?? DEFAULT_API_VERSION;
     const grant = async (): Promise<{ access_token: string; instance_url: string; id: string }> => {
       const tokenUrl =
-        settings.auth.kind === 'jwt' ? `${trimSlash(settings.loginUrl)}/services/oauth2/token` : `${trimSlash(settings.instanceUrl)}/services/oauth2/token`;
+        settings.auth.kind === 'jwt'
+          ? `${trimSlash(settings.loginUrl)}/services/oauth2/token`
+          : `${trimSlash(settings.instanceUrl)}/services/oauth2/token`;
       const form = new URLSearchParams();
       if (settings.auth.kind === 'jwt') {
         form.set('grant_type', 'urn:ietf:params:oauth:grant-type:jwt-bearer');
@@ -88,7 +90,11 @@ export class SalesforceSession {
         form.set('client_id', settings.clientId);
         form.set('client_secret', await settings.auth.clientSecret());
       }
-      const res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' } }).catch((err: unknown) => {
+      const res = await fetch(tokenUrl, {
+        method: 'POST',
+        body: form,
+        headers: { Accept: 'application/json' },
+      }).catch((err: unknown) => {
         throw toSalesforceError(err, '/services/oauth2/token');
       });
       const text = await res.text();
@@ -96,7 +102,12 @@ export class SalesforceSession {
       try {
         json = JSON.parse(text) as Record<string, string>;
       } catch {
-        throw new SalesforceError(`the token endpoint answered ${res.status} without JSON: ${text.slice(0, 200)}`, res.status, 'INVALID_RESPONSE', '/services/oauth2/token');
+        throw new SalesforceError(
+          `the token endpoint answered ${res.status} without JSON: ${text.slice(0, 200)}`,
+          res.status,
+          'INVALID_RESPONSE',
+          '/services/oauth2/token',
+        );
       }
       if (!res.ok || !json.access_token) {
         throw new SalesforceError(
@@ -106,7 +117,11 @@ export class SalesforceSession {
           '/services/oauth2/token',
         );
       }
-      return { access_token: json.access_token, instance_url: json.instance_url ?? settings.instanceUrl, id: json.id ?? '' };
+      return {
+        access_token: json.access_token,
+        instance_url: json.instance_url ?? settings.instanceUrl,
+        id: json.id ?? '',
+      };
     };
 
     const first = await grant();
@@ -127,8 +142,17 @@ export class SalesforceSession {
     });
     // The identity URL ends in /{orgId}/{userId}.
     const [orgId = '', userId = ''] = first.id.split('/').slice(-2);
-    const session = new SalesforceSession(conn, apiVersion, { orgId, userId, username: settings.auth.kind === 'jwt' ? settings.auth.username : '' }, logger);
-    const user = await session.request<{ organization_id?: string; user_id?: string; preferred_username?: string }>({
+    const session = new SalesforceSession(
+      conn,
+      apiVersion,
+      { orgId, userId, username: settings.auth.kind === 'jwt' ? settings.auth.username : '' },
+      logger,
+    );
+    const user = await session.request<{
+      organization_id?: string;
+      user_id?: string;
+      preferred_username?: string;
+    }>({
       path: '/services/oauth2/userinfo',
     });
     session.identity.orgId = user.body.organization_id ?? orgId;
@@ -179,13 +203,19 @@ export class SalesforceSession {
         const body = (await api.request({
           method: req.method ?? 'GET',
           url: `${this.conn.instanceUrl}${path}`,
-          headers: { ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
-          ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) } : {}),
+          headers: {
+            ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...req.headers,
+          },
+          ...(req.body !== undefined
+            ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) }
+            : {}),
         })) as T;
         return { status, headers, body };
       } catch (err) {
         const sfErr = toSalesforceError(err, path);
-        const withStatus = status >= 400 ? new SalesforceError(sfErr.message, status, sfErr.errorCode, path) : sfErr;
+        const withStatus =
+          status >= 400 ? new SalesforceError(sfErr.message, status, sfErr.errorCode, path) : sfErr;
         if (!withStatus.retryable || withStatus.limitExceeded) throw new AbortError(withStatus);
         throw withStatus;
       }
@@ -199,7 +229,14 @@ export class SalesforceSession {
         randomize: true,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           this.logger.warn(
-            { type: 'salesforce-retry', path, errorCode: (error as SalesforceError).errorCode, status: (error as SalesforceError).status, attemptNumber, retriesLeft },
+            {
+              type: 'salesforce-retry',
+              path,
+              errorCode: (error as SalesforceError).errorCode,
+              status: (error as SalesforceError).status,
+              attemptNumber,
+              retriesLeft,
+            },
             'transient Salesforce failure; retrying',
           );
         },

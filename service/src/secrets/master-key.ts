@@ -13,7 +13,10 @@ export class MasterKeyError extends Error {
   }
 }
 
-export async function loadMasterKey(options: { masterKey: Buffer | undefined; home: string }): Promise<Buffer> {
+export async function loadMasterKey(options: {
+  masterKey: Buffer | undefined;
+  home: string;
+}): Promise<Buffer> {
   if (options.masterKey) return options.masterKey;
   const file = path.join(options.home, 'master.key');
   await mkdir(options.home, { recursive: true });
@@ -25,7 +28,9 @@ export async function loadMasterKey(options: { masterKey: Buffer | undefined; ho
   }
   const text = (await readFile(file, 'utf8')).trim();
   if (!/^[0-9a-f]{64}$/i.test(text)) {
-    throw new MasterKeyError(`${file} does not hold a master key (expected 64 hex characters); restore it from your backup`);
+    throw new MasterKeyError(
+      `${file} does not hold a master key (expected 64 hex characters); restore it from your backup`,
+    );
   }
   const mode = (await stat(file)).mode & 0o777;
   if (mode !== 0o600) await chmod(file, 0o600);

@@ -49,7 +49,10 @@ interface Setup {
 }
 
 let bucketCounter = 0;
-async function setUp(simOptions: SimulatorOptions = {}, beforeRegister?: (sim: Simulator) => void): Promise<Setup> {
+async function setUp(
+  simOptions: SimulatorOptions = {},
+  beforeRegister?: (sim: Simulator) => void,
+): Promise<Setup> {
   const sim = await startSimulator({ seed: 'small', ...simOptions });
   beforeRegister?.(sim);
   const db = await createTestDatabase();
@@ -59,7 +62,13 @@ async function setUp(simOptions: SimulatorOptions = {}, beforeRegister?: (sim: S
     await db.destroy();
   });
   await registerOrg(
-    { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, privateKey: readFileSync(sim.privateKeyPath, 'utf8'), username: sim.username },
+    {
+      instanceUrl: sim.url,
+      loginUrl: sim.url,
+      clientId: sim.clientId,
+      privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
+      username: sim.username,
+    },
     { knex: db.knex, masterKey, logger },
   );
   const org = (await findOrg(db.knex, sim.orgId))!;
@@ -83,10 +92,22 @@ async function setUp(simOptions: SimulatorOptions = {}, beforeRegister?: (sim: S
   return { sim, db, ctx, storageUrl, admin };
 }
 
-async function assertNoGaps(ctx: EngineContext, sim: Simulator, objects = ['Account', 'Contact', 'Lead', 'Opportunity']): Promise<void> {
+async function assertNoGaps(
+  ctx: EngineContext,
+  sim: Simulator,
+  objects = ['Account', 'Contact', 'Lead', 'Opportunity'],
+): Promise<void> {
   const result = await verifyOrg(ctx);
-  assert.deepEqual(result.objects.flatMap((o) => o.gaps), [], 'verify finds no gap');
-  assert.deepEqual(await truthMismatches(sim, ctx.store, objects, ctx.options.lagMs), [], 'the backup matches the ground truth');
+  assert.deepEqual(
+    result.objects.flatMap((o) => o.gaps),
+    [],
+    'verify finds no gap',
+  );
+  assert.deepEqual(
+    await truthMismatches(sim, ctx.store, objects, ctx.options.lagMs),
+    [],
+    'the backup matches the ground truth',
+  );
 }
 
 const liveIds = (sim: Simulator, object: string, n: number) =>
@@ -99,17 +120,34 @@ describe('the records engine under real-world conditions', () => {
     await runBackupPass(ctx, { objects: ['Account'] });
     const [slow, fast] = liveIds(sim, 'Account', 2);
     // The slow change is stamped now but only visible 200 s later; a fast one a few seconds after moves the cursor past it.
-    await admin('mutate', { object: 'Account', ops: [{ op: 'update', ids: [slow], set: { Description: 'late commit' } }], commitDelayMs: 200_000 });
+    await admin('mutate', {
+      object: 'Account',
+      ops: [{ op: 'update', ids: [slow], set: { Description: 'late commit' } }],
+      commitDelayMs: 200_000,
+    });
     sim.org.clock.advance(5_000);
-    await admin('mutate', { object: 'Account', ops: [{ op: 'update', ids: [fast], set: { Description: 'on time' } }] });
+    await admin('mutate', {
+      object: 'Account',
+      ops: [{ op: 'update', ids: [fast], set: { Description: 'on time' } }],
+    });
     sim.org.clock.advance(LAG + 10_000);
     await runBackupPass(ctx, { objects: ['Account'] });
-    assert.equal((await recordHistory(ctx.store, sim.orgId, 'Account', fast!))[0]?.fields.Description, 'on time');
-    assert.notEqual((await recordHistory(ctx.store, sim.orgId, 'Account', slow!))[0]?.fields.Description, 'late commit', 'not visible yet');
+    assert.equal(
+      (await recordHistory(ctx.store, sim.orgId, 'Account', fast!))[0]?.fields.Description,
+      'on time',
+    );
+    assert.notEqual(
+      (await recordHistory(ctx.store, sim.orgId, 'Account', slow!))[0]?.fields.Description,
+      'late commit',
+      'not visible yet',
+    );
 
     sim.org.clock.advance(200_000);
     await runBackupPass(ctx, { objects: ['Account'] });
-    assert.equal((await recordHistory(ctx.store, sim.orgId, 'Account', slow!))[0]?.fields.Description, 'late commit');
+    assert.equal(
+      (await recordHistory(ctx.store, sim.orgId, 'Account', slow!))[0]?.fields.Description,
+      'late commit',
+    );
     await assertNoGaps(ctx, sim, ['Account']);
   });
 
@@ -122,12 +160,21 @@ describe('the records engine under real-world conditions', () => {
       sim.org.clock.advance(LAG + 60_000);
       await runBackupPass(ctx);
       const [id] = liveIds(sim, 'Contact', 1);
-      await admin('mutate', { object: 'Contact', ops: [{ op: 'update', ids: [id], set: { Title: `clock ${label}` } }] });
+      await admin('mutate', {
+        object: 'Contact',
+        ops: [{ op: 'update', ids: [id], set: { Title: `clock ${label}` } }],
+      });
       sim.org.clock.advance(LAG + 5_000);
       await runBackupPass(ctx, { objects: ['Contact'] });
-      assert.equal((await recordHistory(ctx.store, sim.orgId, 'Contact', id!))[0]?.fields.Title, `clock ${label}`);
+      assert.equal(
+        (await recordHistory(ctx.store, sim.orgId, 'Contact', id!))[0]?.fields.Title,
+        `clock ${label}`,
+      );
       const contact = await getRegistryObject(ctx.store.knex, sim.orgId, 'Contact');
-      assert.ok(Math.abs(contact!.caughtUpAt!.getTime() - (sim.org.clock.nowMs() - LAG)) < 5_000, 'caught up to the org’s now − lag');
+      assert.ok(
+        Math.abs(contact!.caughtUpAt!.getTime() - (sim.org.clock.nowMs() - LAG)) < 5_000,
+        'caught up to the org’s now − lag',
+      );
       await assertNoGaps(ctx, sim);
     });
   }
@@ -137,7 +184,10 @@ describe('the records engine under real-world conditions', () => {
     sim.org.clock.advance(LAG + 60_000);
     await admin('sessions', { ttlMs: 400 });
     const pass = await runBackupPass(ctx);
-    assert.deepEqual(pass.outcomes.filter((o) => !o.ok), []);
+    assert.deepEqual(
+      pass.outcomes.filter((o) => !o.ok),
+      [],
+    );
     await admin('sessions', { ttlMs: 3600_000 });
     await assertNoGaps(ctx, sim);
   });
@@ -154,7 +204,11 @@ describe('the records engine under real-world conditions', () => {
     });
     const pass = await runBackupPass(ctx);
     await admin('faults', undefined, 'DELETE');
-    assert.deepEqual(pass.outcomes.filter((o) => !o.ok), [], 'every object backed up despite the faults');
+    assert.deepEqual(
+      pass.outcomes.filter((o) => !o.ok),
+      [],
+      'every object backed up despite the faults',
+    );
     await assertNoGaps(ctx, sim);
   });
 
@@ -172,7 +226,12 @@ describe('the records engine under real-world conditions', () => {
       AUTOBACKUP_HOME: home,
       AUTOBACKUP_MASTER_KEY: masterKey.toString('hex'),
     };
-    const run = () => spawn(path.join(REPO_ROOT, 'bin/autobackup.js'), ['backup', '--org', sim.orgId, '--until-caught-up', '--objects', 'Bench__c'], { env, stdio: 'ignore' });
+    const run = () =>
+      spawn(
+        path.join(REPO_ROOT, 'bin/autobackup.js'),
+        ['backup', '--org', sim.orgId, '--until-caught-up', '--objects', 'Bench__c'],
+        { env, stdio: 'ignore' },
+      );
 
     const victim = run();
     // Kill it once part of the backfill is stored.
@@ -184,7 +243,10 @@ describe('the records engine under real-world conditions', () => {
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
     const partial = (await getRegistryObject(db.knex, sim.orgId, 'Bench__c'))!;
-    assert.ok(partial.versions > 0 && partial.versions < 20_000, `killed mid-backfill (${partial.versions} stored)`);
+    assert.ok(
+      partial.versions > 0 && partial.versions < 20_000,
+      `killed mid-backfill (${partial.versions} stored)`,
+    );
 
     const rerun = run();
     const code = await new Promise<number | null>((r) => rerun.once('exit', r));

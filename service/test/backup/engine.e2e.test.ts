@@ -18,7 +18,11 @@ import { createLogger } from '../../src/logger.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { findOrg } from '../../src/store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../../src/store/registry/dashboard-data.js';
-import { getRegistryObject, listRegistry, listSchemaChanges } from '../../src/store/registry/object-registry.js';
+import {
+  getRegistryObject,
+  listRegistry,
+  listSchemaChanges,
+} from '../../src/store/registry/object-registry.js';
 import { exportVersions, recordHistory } from '../../src/store/versions/version-reader.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 import { truthMismatches } from '../support/truth-check.js';
@@ -52,7 +56,12 @@ async function freshContext(): Promise<EngineContext> {
     session: await connectOrg(org, masterKey, logger),
     store: { knex: db.knex, blobs: new FsBlobStore(bucketDir) },
     logger,
-    options: { ...DEFAULT_ENGINE_OPTIONS, restSliceSize: 250, bulkThreshold: 1_000_000, bulkPollIntervalMs: 20 },
+    options: {
+      ...DEFAULT_ENGINE_OPTIONS,
+      restSliceSize: 250,
+      bulkThreshold: 1_000_000,
+      bulkPollIntervalMs: 20,
+    },
   };
 }
 
@@ -63,8 +72,13 @@ async function expectNoGaps(): Promise<void> {
   const gaps = result.objects.flatMap((o) => o.gaps);
   assert.deepEqual(gaps, [], 'verify finds no gap');
   const available = [];
-  for (const name of CHECKED) if ((await getRegistryObject(db.knex, sim.orgId, name))?.access === 'available') available.push(name);
-  assert.deepEqual(await truthMismatches(sim, ctx.store, available, ctx.options.lagMs), [], 'the backup matches the ground truth');
+  for (const name of CHECKED)
+    if ((await getRegistryObject(db.knex, sim.orgId, name))?.access === 'available') available.push(name);
+  assert.deepEqual(
+    await truthMismatches(sim, ctx.store, available, ctx.options.lagMs),
+    [],
+    'the backup matches the ground truth',
+  );
 }
 
 async function exportOf(object: string): Promise<string> {
@@ -78,7 +92,13 @@ before(async () => {
   db = await createTestDatabase();
   bucketDir = mkdtempSync(path.join(tmpdir(), 'ab-engine-'));
   const registered = await registerOrg(
-    { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, privateKey: readFileSync(sim.privateKeyPath, 'utf8'), username: sim.username },
+    {
+      instanceUrl: sim.url,
+      loginUrl: sim.url,
+      clientId: sim.clientId,
+      privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
+      username: sim.username,
+    },
     { knex: db.knex, masterKey, logger },
   );
   assert.equal(registered.orgId, sim.orgId);
@@ -96,20 +116,31 @@ describe('backing up an org’s records', () => {
   test('a full backfill captures every visible record of every supported object, with no gap', async () => {
     await passTheLag();
     const pass = await runBackupPass(ctx);
-    assert.deepEqual(pass.outcomes.filter((o) => !o.ok), [], 'no object failed');
+    assert.deepEqual(
+      pass.outcomes.filter((o) => !o.ok),
+      [],
+      'no object failed',
+    );
     const registry = await listRegistry(db.knex, sim.orgId);
     const account = registry.find((o) => o.name === 'Account');
     assert.ok(account && account.versions > 0 && account.backfillCompletedAt);
     const truthIds = new Set([...sim.org.truth('Account')].map((v) => v.Id));
     assert.equal(account.records, truthIds.size);
-    assert.ok(registry.some((o) => o.support === 'unsupported' && o.supportReason), 'unsupported objects carry a reason');
+    assert.ok(
+      registry.some((o) => o.support === 'unsupported' && o.supportReason),
+      'unsupported objects carry a reason',
+    );
     await expectNoGaps();
   });
 
   test('updates sharing one second across page boundaries are all captured', async () => {
     // 530 contacts written in one second: REST pages of 200 and slices of 250 all cut through that second.
     const records = Array.from({ length: 530 }, (_, i) => ({ LastName: `Tie ${i}`, Title: 'Same Second' }));
-    const created = (await admin('mutate', { object: 'Contact', ops: [{ op: 'create', records }], sameSecond: true })) as { created: string[] };
+    const created = (await admin('mutate', {
+      object: 'Contact',
+      ops: [{ op: 'create', records }],
+      sameSecond: true,
+    })) as { created: string[] };
     await passTheLag();
     const pass = await runBackupPass(ctx, { objects: ['Contact'] });
     assert.equal(pass.outcomes[0]?.written, 530, 'one version per new contact, none skipped');
@@ -130,7 +161,9 @@ describe('backing up an org’s records', () => {
   });
 
   test('soft delete, undelete and hard delete become versions and tombstones', async () => {
-    const [soft, hard] = sim.org.query('SELECT Id FROM Lead ORDER BY Id LIMIT 2').records.map((r) => String(r.Id));
+    const [soft, hard] = sim.org
+      .query('SELECT Id FROM Lead ORDER BY Id LIMIT 2')
+      .records.map((r) => String(r.Id));
     assert.ok(soft && hard);
     await admin('mutate', { object: 'Lead', ops: [{ op: 'delete', ids: [soft] }] });
     await admin('mutate', { object: 'Lead', ops: [{ op: 'delete', ids: [hard], hard: true }] });
@@ -157,7 +190,11 @@ describe('backing up an org’s records', () => {
     const lost = await getRegistryObject(db.knex, sim.orgId, 'Case');
     assert.equal(lost?.access, 'unavailable');
     assert.equal(objectStatus(lost!, org, new Set()), 'Unavailable');
-    assert.ok((await listSchemaChanges(db.knex, sim.orgId)).some((c) => c.object === 'Case' && c.change === 'object_unavailable'));
+    assert.ok(
+      (await listSchemaChanges(db.knex, sim.orgId)).some(
+        (c) => c.object === 'Case' && c.change === 'object_unavailable',
+      ),
+    );
 
     await admin('permissions', { object: 'Case', readable: true });
     await runBackupPass(ctx);
@@ -166,19 +203,42 @@ describe('backing up an org’s records', () => {
 
   test('a field that loses access stops being queried; a new custom object and field join on their own', async () => {
     await admin('permissions', { object: 'Account', fields: { Phone: false } });
-    await admin('schema', { object: 'Invoice__c', label: 'Invoice', fields: [{ name: 'Amount__c', type: 'currency' }] });
+    await admin('schema', {
+      object: 'Invoice__c',
+      label: 'Invoice',
+      fields: [{ name: 'Amount__c', type: 'currency' }],
+    });
     await admin('schema', { object: 'Account', fields: [{ name: 'Tier__c', type: 'string' }] });
-    await admin('mutate', { object: 'Invoice__c', ops: [{ op: 'create', records: [{ Name: 'INV-1', Amount__c: 12.5 }, { Name: 'INV-2', Amount__c: 99 }] }] });
+    await admin('mutate', {
+      object: 'Invoice__c',
+      ops: [
+        {
+          op: 'create',
+          records: [
+            { Name: 'INV-1', Amount__c: 12.5 },
+            { Name: 'INV-2', Amount__c: 99 },
+          ],
+        },
+      ],
+    });
     await passTheLag();
     const pass = await runBackupPass(ctx);
-    assert.deepEqual(pass.outcomes.filter((o) => !o.ok), []);
+    assert.deepEqual(
+      pass.outcomes.filter((o) => !o.ok),
+      [],
+    );
     const account = await getRegistryObject(db.knex, sim.orgId, 'Account');
     assert.ok(!account?.fields?.some((f) => f.name === 'Phone'), 'Phone is no longer read');
-    assert.ok(account?.fields?.some((f) => f.name === 'Tier__c'), 'the new field is read');
+    assert.ok(
+      account?.fields?.some((f) => f.name === 'Tier__c'),
+      'the new field is read',
+    );
     const invoice = await getRegistryObject(db.knex, sim.orgId, 'Invoice__c');
     assert.equal(invoice?.records, 2);
     const changes = await listSchemaChanges(db.knex, sim.orgId);
-    assert.ok(changes.some((c) => c.object === 'Account' && c.field === 'Phone' && c.change === 'field_unavailable'));
+    assert.ok(
+      changes.some((c) => c.object === 'Account' && c.field === 'Phone' && c.change === 'field_unavailable'),
+    );
     assert.ok(changes.some((c) => c.object === 'Invoice__c' && c.change === 'object_added'));
     await admin('permissions', { object: 'Account', fields: { Phone: true } });
   });
@@ -189,7 +249,13 @@ describe('backing up an org’s records', () => {
     const bucket2 = mkdtempSync(path.join(tmpdir(), 'ab-engine-bulk-'));
     try {
       await registerOrg(
-        { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, privateKey: readFileSync(sim.privateKeyPath, 'utf8'), username: sim.username },
+        {
+          instanceUrl: sim.url,
+          loginUrl: sim.url,
+          clientId: sim.clientId,
+          privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
+          username: sim.username,
+        },
         { knex: db2.knex, masterKey, logger },
       );
       const org = (await findOrg(db2.knex, sim.orgId))!;
@@ -206,7 +272,11 @@ describe('backing up an org’s records', () => {
       assert.equal(pass.outcomes[0]?.via, 'rest+bulk', JSON.stringify(pass.outcomes[0]));
       let bulkExport = '';
       for await (const line of exportVersions(bulkCtx.store, sim.orgId, 'Opportunity')) bulkExport += line;
-      const cut = (text: string) => text.split('\n').filter((l) => l && JSON.parse(l).systemModstamp <= upTo.toISOString()).join('\n');
+      const cut = (text: string) =>
+        text
+          .split('\n')
+          .filter((l) => l && JSON.parse(l).systemModstamp <= upTo.toISOString())
+          .join('\n');
       assert.ok(cut(restExport).length > 0);
       assert.equal(cut(bulkExport), cut(restExport));
     } finally {
@@ -227,7 +297,9 @@ describe('backing up an org’s records', () => {
     });
     assert.equal(dashboard.status, 'Running Continuously');
     assert.ok(dashboard.totals.versions > 0 && dashboard.totals.records > 0);
-    assert.ok(dashboard.coverage.from && dashboard.coverage.to && dashboard.coverage.from < dashboard.coverage.to);
+    assert.ok(
+      dashboard.coverage.from && dashboard.coverage.to && dashboard.coverage.from < dashboard.coverage.to,
+    );
     assert.ok(dashboard.api.max > 0);
   });
 });

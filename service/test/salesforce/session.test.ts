@@ -28,7 +28,11 @@ function jwtSettings(): OrgConnectionSettings {
     instanceUrl: sim.url,
     loginUrl: sim.url,
     clientId: sim.clientId,
-    auth: { kind: 'jwt', username: sim.username, privateKey: async () => readFileSync(sim.privateKeyPath, 'utf8') },
+    auth: {
+      kind: 'jwt',
+      username: sim.username,
+      privateKey: async () => readFileSync(sim.privateKeyPath, 'utf8'),
+    },
   };
 }
 
@@ -49,16 +53,27 @@ describe('a session with the org', () => {
 
   test('client credentials login works; a wrong secret is refused with a clear error', async () => {
     const ok = await SalesforceSession.connect(
-      { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, auth: { kind: 'client-credentials', clientSecret: async () => sim.clientSecret } },
+      {
+        instanceUrl: sim.url,
+        loginUrl: sim.url,
+        clientId: sim.clientId,
+        auth: { kind: 'client-credentials', clientSecret: async () => sim.clientSecret },
+      },
       logger,
     );
     assert.equal(ok.identity.orgId, sim.orgId);
     await assert.rejects(
       SalesforceSession.connect(
-        { instanceUrl: sim.url, loginUrl: sim.url, clientId: sim.clientId, auth: { kind: 'client-credentials', clientSecret: async () => 'wrong' } },
+        {
+          instanceUrl: sim.url,
+          loginUrl: sim.url,
+          clientId: sim.clientId,
+          auth: { kind: 'client-credentials', clientSecret: async () => 'wrong' },
+        },
         logger,
       ),
-      (err: SalesforceError) => err instanceof SalesforceError && /authentication failed: invalid_client/.test(err.message),
+      (err: SalesforceError) =>
+        err instanceof SalesforceError && /authentication failed: invalid_client/.test(err.message),
     );
   });
 
@@ -67,7 +82,10 @@ describe('a session with the org', () => {
     try {
       const session = await SalesforceSession.connect(jwtSettings(), logger);
       const simNow = sim.org.clock.nowMs();
-      assert.ok(Math.abs(session.clock.now().getTime() - simNow) < 2500, 'within the Date header’s one-second precision');
+      assert.ok(
+        Math.abs(session.clock.now().getTime() - simNow) < 2500,
+        'within the Date header’s one-second precision',
+      );
       assert.ok(session.clock.now().getTime() - Date.now() > 2.9 * 24 * 3600_000);
     } finally {
       await admin('clock', { advanceMs: -3 * 24 * 3600_000 });
@@ -85,7 +103,11 @@ describe('a session with the org', () => {
 
   test('transient 503s are retried; REQUEST_LIMIT_EXCEEDED is not', async () => {
     const session = await SalesforceSession.connect(jwtSettings(), logger);
-    await admin('faults', { rules: [{ path: '/sobjects/$', action: 'status', status: 503, errorCode: 'SERVER_UNAVAILABLE', count: 2 }] });
+    await admin('faults', {
+      rules: [
+        { path: '/sobjects/$', action: 'status', status: 503, errorCode: 'SERVER_UNAVAILABLE', count: 2 },
+      ],
+    });
     try {
       const res = await session.request({ path: '/sobjects/' });
       assert.equal(res.status, 200);
@@ -94,7 +116,10 @@ describe('a session with the org', () => {
     }
     await admin('limits', { dailyApiRequests: 1 });
     try {
-      await assert.rejects(session.request({ path: '/sobjects/' }), (err: SalesforceError) => err.limitExceeded && err.status === 403);
+      await assert.rejects(
+        session.request({ path: '/sobjects/' }),
+        (err: SalesforceError) => err.limitExceeded && err.status === 403,
+      );
     } finally {
       await admin('limits', { dailyApiRequests: 1_000_000 });
     }
@@ -114,11 +139,17 @@ describe('a session with the org', () => {
     const session = await SalesforceSession.connect(jwtSettings(), logger);
     const ids: string[] = [];
     let pages = 0;
-    for await (const page of queryPages<{ Id: string }>(session, 'SELECT Id FROM Contact ORDER BY SystemModstamp, Id', { batchSize: 200 })) {
+    for await (const page of queryPages<{ Id: string }>(
+      session,
+      'SELECT Id FROM Contact ORDER BY SystemModstamp, Id',
+      { batchSize: 200 },
+    )) {
       pages += 1;
       ids.push(...page.records.map((r) => r.Id));
     }
-    const expected = new Set([...sim.org.truth('Contact')].filter((v) => !v.IsDeleted && !v.purged).map((v) => v.Id));
+    const expected = new Set(
+      [...sim.org.truth('Contact')].filter((v) => !v.IsDeleted && !v.purged).map((v) => v.Id),
+    );
     assert.equal(new Set(ids).size, ids.length, 'no row twice');
     assert.deepEqual(new Set(ids), expected);
     assert.ok(ids.length <= 200 || pages > 1);
@@ -128,13 +159,17 @@ describe('a session with the org', () => {
     const session = await SalesforceSession.connect(jwtSettings(), logger);
     const rows: string[] = [];
     let pages = 0;
-    for await (const csv of bulkQueryCsvPages(session, 'SELECT Id, LastName FROM Contact', { pageSize: 50, pollIntervalMs: 20 })) {
+    for await (const csv of bulkQueryCsvPages(session, 'SELECT Id, LastName FROM Contact', {
+      pageSize: 50,
+      pollIntervalMs: 20,
+    })) {
       pages += 1;
       const lines = csv.trimEnd().split('\n');
       assert.equal(lines[0], '"Id","LastName"');
       rows.push(...lines.slice(1));
     }
-    const count = [...new Set([...sim.org.truth('Contact')].filter((v) => !v.IsDeleted).map((v) => v.Id))].length;
+    const count = [...new Set([...sim.org.truth('Contact')].filter((v) => !v.IsDeleted).map((v) => v.Id))]
+      .length;
     assert.ok(count > 50, 'the small org has enough contacts for several pages');
     assert.equal(rows.length, sim.org.recordCount('Contact'));
     assert.equal(pages, Math.ceil(rows.length / 50));

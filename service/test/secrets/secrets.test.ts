@@ -18,8 +18,15 @@ describe('secrets given as literal, env:NAME or file:PATH', () => {
     assert.equal(stored.kind, 'sealed');
     assert.ok(!JSON.stringify(stored).includes('s3cr3t-value'), 'the value is not in the stored form');
     assert.equal(await revealSecret(stored, key, 'org A/clientSecret'), 's3cr3t-value');
-    await assert.rejects(revealSecret(stored, randomBytes(32), 'org A/clientSecret'), /not the key it was stored with/);
-    await assert.rejects(revealSecret(stored, key, 'org B/clientSecret'), SecretError, 'bound to its purpose');
+    await assert.rejects(
+      revealSecret(stored, randomBytes(32), 'org A/clientSecret'),
+      /not the key it was stored with/,
+    );
+    await assert.rejects(
+      revealSecret(stored, key, 'org B/clientSecret'),
+      SecretError,
+      'bound to its purpose',
+    );
     assert.equal(describeSecret(stored), '(stored encrypted)');
   });
 
@@ -28,18 +35,33 @@ describe('secrets given as literal, env:NAME or file:PATH', () => {
     assert.deepEqual(envRef, { kind: 'env', name: 'SF_SECRET' });
     assert.equal(await revealSecret(envRef, key, 'p', { SF_SECRET: 'first' }), 'first');
     assert.equal(await revealSecret(envRef, key, 'p', { SF_SECRET: 'rotated' }), 'rotated');
-    await assert.rejects(revealSecret(envRef, key, 'p', {}), /environment variable SF_SECRET \(for p\) is not set/);
+    await assert.rejects(
+      revealSecret(envRef, key, 'p', {}),
+      /environment variable SF_SECRET \(for p\) is not set/,
+    );
 
     const keyFile = path.join(dir, 'key.pem');
     writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n');
     const fileRef = sealSecretInput(`file:${keyFile}`, key, 'p', '--private-key');
-    assert.equal(await revealSecret(fileRef, key, 'p'), '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
-    await assert.rejects(revealSecret({ kind: 'file', path: '/no/such/key.pem' }, key, 'p'), /cannot read \/no\/such\/key.pem \(for p\): ENOENT/);
+    assert.equal(
+      await revealSecret(fileRef, key, 'p'),
+      '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+    );
+    await assert.rejects(
+      revealSecret({ kind: 'file', path: '/no/such/key.pem' }, key, 'p'),
+      /cannot read \/no\/such\/key.pem \(for p\): ENOENT/,
+    );
   });
 
   test('malformed inputs are rejected with the option named', () => {
-    assert.throws(() => sealSecretInput('env:1BAD', key, 'p', '--client-secret'), /--client-secret: "env:" must be followed by a variable name/);
-    assert.throws(() => sealSecretInput('file:', key, 'p', '--private-key'), /--private-key: "file:" must be followed by a path/);
+    assert.throws(
+      () => sealSecretInput('env:1BAD', key, 'p', '--client-secret'),
+      /--client-secret: "env:" must be followed by a variable name/,
+    );
+    assert.throws(
+      () => sealSecretInput('file:', key, 'p', '--private-key'),
+      /--private-key: "file:" must be followed by a path/,
+    );
     assert.throws(() => sealSecretInput('   ', key, 'p', '--client-secret'), /--client-secret: empty/);
   });
 });
@@ -47,7 +69,10 @@ describe('secrets given as literal, env:NAME or file:PATH', () => {
 describe('the master key', () => {
   test('is generated once into the home with mode 0600 and reused', async () => {
     const home = path.join(dir, 'home1');
-    const [a, b] = await Promise.all([loadMasterKey({ masterKey: undefined, home }), loadMasterKey({ masterKey: undefined, home })]);
+    const [a, b] = await Promise.all([
+      loadMasterKey({ masterKey: undefined, home }),
+      loadMasterKey({ masterKey: undefined, home }),
+    ]);
     assert.equal(a.length, 32);
     assert.deepEqual(a, b, 'processes starting together agree on one key');
     assert.deepEqual(await loadMasterKey({ masterKey: undefined, home }), a);

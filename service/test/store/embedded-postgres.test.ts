@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,8 +39,11 @@ interface Holder {
   release(): Promise<void>;
 }
 
-async function holdServer(home: string): Promise<Holder> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, home], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function holdServer(home: string, runAs?: { uid: number; gid: number }): Promise<Holder> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, home], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid, env: { ...process.env, HOME: home } } : {}),
+  });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -112,7 +125,10 @@ describe('embedded PostgreSQL shared by one AUTOBACKUP_HOME', () => {
     await check.end();
 
     await next.release();
-    assert.ok(await waitUntilGone(owner.info.postmasterPid), 'nothing is left running after the last clean exit');
+    assert.ok(
+      await waitUntilGone(owner.info.postmasterPid),
+      'nothing is left running after the last clean exit',
+    );
   });
 
   test('a stopped home starts again on its recorded data', async () => {
@@ -141,7 +157,8 @@ describe('embedded PostgreSQL shared by one AUTOBACKUP_HOME', () => {
     writeFileSync(path.join(dataDir, 'precious.txt'), 'not a database');
     await assert.rejects(
       acquireEmbeddedPostgres({ home, logger: createLogger('silent') }),
-      (err: Error) => err.message.includes(dataDir) && /not empty but holds no PostgreSQL cluster/.test(err.message),
+      (err: Error) =>
+        err.message.includes(dataDir) && /not empty but holds no PostgreSQL cluster/.test(err.message),
     );
     assert.ok(existsSync(path.join(dataDir, 'precious.txt')), 'nothing already there was removed');
   });
@@ -159,6 +176,26 @@ describe('embedded PostgreSQL shared by one AUTOBACKUP_HOME', () => {
       blocker.close();
     }
   });
+
+  test(
+    'as a normal user, the server runs as that user with its data in the home',
+    { skip: process.getuid?.() !== 0 ? 'the suite itself runs as a normal user here' : false },
+    async () => {
+      // Run as root, the test plays a normal user with `nobody`.
+      const home = newHome();
+      chownSync(home, 65534, 65534);
+      const holder = await holdServer(home, { uid: 65534, gid: 65534 });
+      assert.equal(holder.info.dataDir, path.join(home, 'postgres', 'data'));
+      assert.equal(
+        statSync(`/proc/${holder.info.postmasterPid}`).uid,
+        65534,
+        'the server runs as the user, not as postgres',
+      );
+      assert.ok(await queryWorks(holder.info.url));
+      await holder.release();
+      assert.ok(await waitUntilGone(holder.info.postmasterPid));
+    },
+  );
 
   test(
     'as root, a home the postgres user cannot reach keeps its data under /var/lib/autobackup',

@@ -9,7 +9,12 @@ import { getRegistryObject } from '../../src/store/registry/object-registry.js';
 import type { StoreContext } from '../../src/store/store-context.js';
 import { recordHistory } from '../../src/store/versions/version-reader.js';
 
-export async function truthMismatches(sim: Simulator, store: StoreContext, objects: string[], lagMs: number): Promise<string[]> {
+export async function truthMismatches(
+  sim: Simulator,
+  store: StoreContext,
+  objects: string[],
+  lagMs: number,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const object of objects) {
     const reg = await getRegistryObject(store.knex, sim.orgId, object);
@@ -22,12 +27,19 @@ export async function truthMismatches(sim: Simulator, store: StoreContext, objec
     const expected = new Map<string, { stamp: string; deleted: boolean; fields: Record<string, unknown> }>();
     for (const v of sim.org.truth(object)) {
       const stamp = canonicalDatetime('SystemModstamp', v.SystemModstamp);
-      if (Date.parse(stamp) > caughtUp || Date.parse(canonicalDatetime('visibleAt', v.visibleAt)) > caughtUp + lagMs) continue;
+      if (
+        Date.parse(stamp) > caughtUp ||
+        Date.parse(canonicalDatetime('visibleAt', v.visibleAt)) > caughtUp + lagMs
+      )
+        continue;
       const prev = expected.get(v.Id);
-      if (!prev || prev.stamp <= stamp) expected.set(v.Id, { stamp, deleted: v.IsDeleted || v.purged, fields: v.fields });
+      if (!prev || prev.stamp <= stamp)
+        expected.set(v.Id, { stamp, deleted: v.IsDeleted || v.purged, fields: v.fields });
     }
     for (const [id, want] of expected) {
-      const held = (await recordHistory(store, sim.orgId, object, id)).find((h) => h.systemModstamp <= reg.caughtUpAt!.toISOString());
+      const held = (await recordHistory(store, sim.orgId, object, id)).find(
+        (h) => h.systemModstamp <= reg.caughtUpAt!.toISOString(),
+      );
       if (!held) {
         problems.push(`${object} ${id}: missing (org has ${want.stamp})`);
         continue;
@@ -37,12 +49,15 @@ export async function truthMismatches(sim: Simulator, store: StoreContext, objec
         continue;
       }
       if (want.deleted) continue;
-      if (held.systemModstamp !== want.stamp) problems.push(`${object} ${id}: version ${held.systemModstamp}, org ${want.stamp}`);
+      if (held.systemModstamp !== want.stamp)
+        problems.push(`${object} ${id}: version ${held.systemModstamp}, org ${want.stamp}`);
       const readable = Object.fromEntries(Object.entries(want.fields).filter(([f]) => f in types));
       const canonical = canonicalizeRecord(readable, types, 'rest');
       for (const [field, value] of Object.entries(canonical)) {
         if (JSON.stringify(held.fields[field] ?? null) !== JSON.stringify(value)) {
-          problems.push(`${object} ${id}.${field}: backup ${JSON.stringify(held.fields[field])}, org ${JSON.stringify(value)}`);
+          problems.push(
+            `${object} ${id}.${field}: backup ${JSON.stringify(held.fields[field])}, org ${JSON.stringify(value)}`,
+          );
         }
       }
     }

@@ -40,7 +40,10 @@ export async function rollbackAll(knex: Knex): Promise<string[]> {
 }
 
 export async function migrationStatus(knex: Knex): Promise<{ applied: string[]; pending: string[] }> {
-  const [completed, pending] = (await knex.migrate.list(config())) as [Array<{ name: string }>, Array<{ file: string } | string>];
+  const [completed, pending] = (await knex.migrate.list(config())) as [
+    Array<{ name: string }>,
+    Array<{ file: string } | string>,
+  ];
   return {
     applied: completed.map((m) => m.name),
     pending: pending.map((m) => (typeof m === 'string' ? m : m.file)),

@@ -63,7 +63,8 @@ export class OrgAlreadyRegisteredError extends Error {
 
 export async function insertOrg(
   knex: Knex,
-  org: Pick<OrgRecord, 'orgId' | 'instanceUrl' | 'loginUrl' | 'auth' | 'enabled'> & Partial<Pick<OrgRecord, 'apiBudgetShare'>>,
+  org: Pick<OrgRecord, 'orgId' | 'instanceUrl' | 'loginUrl' | 'auth' | 'enabled'> &
+    Partial<Pick<OrgRecord, 'apiBudgetShare'>>,
 ): Promise<void> {
   const inserted = await knex('orgs')
     .insert({
@@ -82,7 +83,13 @@ export async function insertOrg(
     const updated = await knex('orgs')
       .where({ org_id: org.orgId })
       .whereNull('instance_url')
-      .update({ instance_url: org.instanceUrl, login_url: org.loginUrl, auth: JSON.stringify(org.auth), enabled: org.enabled, updated_at: knex.fn.now() });
+      .update({
+        instance_url: org.instanceUrl,
+        login_url: org.loginUrl,
+        auth: JSON.stringify(org.auth),
+        enabled: org.enabled,
+        updated_at: knex.fn.now(),
+      });
     if (updated === 0) throw new OrgAlreadyRegisteredError(org.orgId);
   }
 }

@@ -124,13 +124,18 @@ async function ensureServerRunning(
 ): Promise<ServerRecord> {
   const runAs = postgresUser();
   const recordPath = path.join(stateDir, 'server.json');
-  const existing = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as ServerRecord) : undefined;
+  const existing = existsSync(recordPath)
+    ? (JSON.parse(readFileSync(recordPath, 'utf8')) as ServerRecord)
+    : undefined;
 
   if (existing) {
     const running = runningPostmaster(existing.dataDir);
     if (running && (await canConnect(existing, running.port))) {
       if (preferredPort !== undefined && preferredPort !== running.port) {
-        log.warn({ port: running.port, preferredPort }, 'the shared server already runs on another port; using it');
+        log.warn(
+          { port: running.port, preferredPort },
+          'the shared server already runs on another port; using it',
+        );
       }
       log.debug({ port: running.port, pid: running.pid }, 'using the running shared server');
       return { ...existing, port: running.port };
@@ -153,9 +158,13 @@ function postgresUser(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   let id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   if (id.status !== 0) {
-    const created = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
-      encoding: 'utf8',
-    });
+    const created = spawnSync(
+      'useradd',
+      ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (created.status !== 0) {
       throw new EmbeddedPostgresError(
         `running as root, PostgreSQL must run as user "postgres", which does not exist and could not be created: ${created.stderr.trim()}`,
@@ -169,7 +178,10 @@ function postgresUser(): RunAs | undefined {
 
 function canAccessAs(runAs: RunAs | undefined, target: string, test: '-x' | '-w'): boolean {
   if (!runAs) return true;
-  const result = spawnSync('/bin/sh', ['-c', `test ${test} "$1"`, 'sh', target], { uid: runAs.uid, gid: runAs.gid });
+  const result = spawnSync('/bin/sh', ['-c', `test ${test} "$1"`, 'sh', target], {
+    uid: runAs.uid,
+    gid: runAs.gid,
+  });
   return result.status === 0;
 }
 
@@ -248,7 +260,9 @@ async function initialiseIfNeeded(
   await rm(pwFile, { force: true });
   if (result.status !== 0) {
     await rm(dataDir, { recursive: true, force: true });
-    throw new EmbeddedPostgresError(`initdb failed for ${dataDir}: ${(result.stderr || result.stdout).trim()}`);
+    throw new EmbeddedPostgresError(
+      `initdb failed for ${dataDir}: ${(result.stderr || result.stdout).trim()}`,
+    );
   }
 }
 
@@ -299,7 +313,10 @@ function runningPostmaster(dataDir: string): { pid: number; port: number } | und
 }
 
 async function canConnect(record: ServerRecord, port: number): Promise<boolean> {
-  const client = new pg.Client({ connectionString: serverUrl({ ...record, port }, 'postgres'), connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: serverUrl({ ...record, port }, 'postgres'),
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -311,7 +328,12 @@ async function canConnect(record: ServerRecord, port: number): Promise<boolean> 
   }
 }
 
-async function startServer(record: ServerRecord, bin: Binaries, runAs: RunAs | undefined, log: Logger): Promise<void> {
+async function startServer(
+  record: ServerRecord,
+  bin: Binaries,
+  runAs: RunAs | undefined,
+  log: Logger,
+): Promise<void> {
   const logFile = path.join(path.dirname(record.dataDir), 'server.log');
   if (runAs) {
     await writeFile(logFile, '', { flag: 'a' });
@@ -352,7 +374,8 @@ async function stopServer(record: ServerRecord, log: Logger): Promise<void> {
   // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
   process.kill(running.pid, 'SIGINT');
   for (let waited = 0; isProcessAlive(running.pid); waited += 50) {
-    if (waited > 60_000) throw new EmbeddedPostgresError(`embedded PostgreSQL (pid ${running.pid}) did not stop within 60 s`);
+    if (waited > 60_000)
+      throw new EmbeddedPostgresError(`embedded PostgreSQL (pid ${running.pid}) did not stop within 60 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
   log.info({ port: record.port }, 'embedded PostgreSQL stopped (no process uses it any more)');
@@ -365,9 +388,11 @@ async function ensureDatabase(baseUrl: string, database: string): Promise<void> 
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created concurrently by another process
-      });
+      await client
+        .query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`)
+        .catch((err: { code?: string }) => {
+          if (err.code !== '42P04') throw err; // created concurrently by another process
+        });
     }
   } finally {
     await client.end();

@@ -6,7 +6,11 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive, processStartTime } from '../../process-identity.js';
 
-export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  fn: () => Promise<T>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
   const started = Date.now();
   for (;;) {

@@ -11,7 +11,12 @@ export interface DashboardFigures {
 }
 
 export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Promise<DashboardFigures> {
-  const files = await knex('files').where({ org_id: orgId, state: 'stored' }).first<{ n: number; bytes: number | null }>(knex.raw('count(*)::int AS n'), knex.raw('sum(size)::bigint AS bytes'));
+  const files = await knex('files')
+    .where({ org_id: orgId, state: 'stored' })
+    .first<{ n: number; bytes: number | null }>(
+      knex.raw('count(*)::int AS n'),
+      knex.raw('sum(size)::bigint AS bytes'),
+    );
   const progress = await knex('daily_stats')
     .where({ org_id: orgId })
     .orderBy('day', 'desc')
@@ -22,12 +27,19 @@ export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Pr
     .whereNull('closed_at')
     .whereNull('dismissed_at')
     .first<{ n: number; since: Date | null }>(knex.raw('count(*)::int AS n'), knex.raw('min(at) AS since'));
-  const api = await knex('api_usage').where({ org_id: orgId }).orderBy('at', 'desc').first<{ used: number; max: number } | undefined>('used', 'max');
+  const api = await knex('api_usage')
+    .where({ org_id: orgId })
+    .orderBy('at', 'desc')
+    .first<{ used: number; max: number } | undefined>('used', 'max');
   return {
     files: files?.n ?? 0,
     fileBytes: files?.bytes ?? 0,
     progress: progress
-      .map((p) => ({ day: typeof p.day === 'string' ? p.day.slice(0, 10) : isoDay(p.day), versions: p.versions, files: p.files }))
+      .map((p) => ({
+        day: typeof p.day === 'string' ? p.day.slice(0, 10) : isoDay(p.day),
+        versions: p.versions,
+        files: p.files,
+      }))
       .reverse(),
     openErrors: errors?.n ?? 0,
     errorsSince: errors?.since ?? null,
@@ -43,11 +55,24 @@ function isoDay(d: Date): string {
   return `${y}-${m}-${day}`;
 }
 
-export async function recordApiUsage(knex: Knex, orgId: string, usage: { used: number; max: number }, at: Date): Promise<void> {
-  await knex('api_usage').insert({ org_id: orgId, at, used: usage.used, max: usage.max }).onConflict(['org_id', 'at']).merge();
+export async function recordApiUsage(
+  knex: Knex,
+  orgId: string,
+  usage: { used: number; max: number },
+  at: Date,
+): Promise<void> {
+  await knex('api_usage')
+    .insert({ org_id: orgId, at, used: usage.used, max: usage.max })
+    .onConflict(['org_id', 'at'])
+    .merge();
 }
 
 export async function objectErrorNames(knex: Knex, orgId: string): Promise<Set<string>> {
-  const rows = await knex('errors').where({ org_id: orgId }).whereNull('closed_at').whereNull('dismissed_at').whereNotNull('object').distinct('object');
+  const rows = await knex('errors')
+    .where({ org_id: orgId })
+    .whereNull('closed_at')
+    .whereNull('dismissed_at')
+    .whereNotNull('object')
+    .distinct('object');
   return new Set(rows.map((r: { object: string }) => r.object));
 }

@@ -37,7 +37,9 @@ export async function recordError(knex: Knex, e: ErrorInput): Promise<void> {
     .whereNull('dismissed_at')
     .first('error_id');
   if (open) {
-    await knex('errors').where({ error_id: open.error_id }).update({ message: e.message, stack: e.stack ?? null, at: e.at });
+    await knex('errors')
+      .where({ error_id: open.error_id })
+      .update({ message: e.message, stack: e.stack ?? null, at: e.at });
     return;
   }
   await knex('errors').insert({
@@ -54,26 +56,55 @@ export async function recordError(knex: Knex, e: ErrorInput): Promise<void> {
 }
 
 /** Closes the open object-level errors of an object after it backed up successfully. */
-export async function closeObjectErrors(knex: Knex, orgId: string, object: string, at: Date): Promise<number> {
-  return knex('errors').where({ org_id: orgId, object }).whereNull('record_id').whereNull('closed_at').whereNull('dismissed_at').update({ closed_at: at });
+export async function closeObjectErrors(
+  knex: Knex,
+  orgId: string,
+  object: string,
+  at: Date,
+): Promise<number> {
+  return knex('errors')
+    .where({ org_id: orgId, object })
+    .whereNull('record_id')
+    .whereNull('closed_at')
+    .whereNull('dismissed_at')
+    .update({ closed_at: at });
 }
 
 export async function dismissError(knex: Knex, orgId: string, id: string, at: Date): Promise<boolean> {
   if (!/^\d+$/.test(id)) return false;
-  const n = await knex('errors').where({ org_id: orgId, error_id: id }).whereNull('dismissed_at').update({ dismissed_at: at });
+  const n = await knex('errors')
+    .where({ org_id: orgId, error_id: id })
+    .whereNull('dismissed_at')
+    .update({ dismissed_at: at });
   return n > 0;
 }
 
 export async function openErrors(knex: Knex, orgId: string): Promise<ErrorEntry[]> {
-  const rows = await knex('errors').where({ org_id: orgId }).whereNull('closed_at').whereNull('dismissed_at').orderBy('at', 'desc').orderBy('error_id', 'desc');
-  return rows.map((r: { error_id: number; at: Date; object: string | null; record_id: string | null; code: string; message: string; hint: string | null; stack: string | null }) => ({
-    id: String(r.error_id),
-    at: r.at,
-    object: r.object,
-    recordId: r.record_id,
-    code: r.code,
-    message: r.message,
-    hint: r.hint,
-    stack: r.stack,
-  }));
+  const rows = await knex('errors')
+    .where({ org_id: orgId })
+    .whereNull('closed_at')
+    .whereNull('dismissed_at')
+    .orderBy('at', 'desc')
+    .orderBy('error_id', 'desc');
+  return rows.map(
+    (r: {
+      error_id: number;
+      at: Date;
+      object: string | null;
+      record_id: string | null;
+      code: string;
+      message: string;
+      hint: string | null;
+      stack: string | null;
+    }) => ({
+      id: String(r.error_id),
+      at: r.at,
+      object: r.object,
+      recordId: r.record_id,
+      code: r.code,
+      message: r.message,
+      hint: r.hint,
+      stack: r.stack,
+    }),
+  );
 }

@@ -21,22 +21,44 @@ export async function newestVersionsAsOf(
   object: string,
   asOf: Date,
 ): Promise<Map<string, { systemModstamp: string; deleted: boolean }>> {
-  const result = await knex.raw<{ rows: Array<{ record_id: string; system_modstamp: Date; deleted: boolean }> }>(
+  const result = await knex.raw<{
+    rows: Array<{ record_id: string; system_modstamp: Date; deleted: boolean }>;
+  }>(
     `SELECT DISTINCT ON (v.record_id) v.record_id, v.system_modstamp, v.deleted
        FROM versions v JOIN objects o ON o.object_key = v.object_key
       WHERE o.org_id = ? AND o.name = ? AND v.system_modstamp <= ?
       ORDER BY v.record_id, v.system_modstamp DESC`,
     [orgId, object, asOf],
   );
-  return new Map(result.rows.map((r) => [r.record_id, { systemModstamp: r.system_modstamp.toISOString(), deleted: r.deleted }]));
+  return new Map(
+    result.rows.map((r) => [
+      r.record_id,
+      { systemModstamp: r.system_modstamp.toISOString(), deleted: r.deleted },
+    ]),
+  );
 }
 
 /** Counter check: the stored counters against the index rows (an audit; the dashboard never counts rows). */
-export async function countersMatchIndex(knex: Knex, orgId: string, object: string): Promise<{ counted: { versions: number; records: number }; stored: { versions: number; records: number } }> {
-  const stored = await knex('objects').where({ org_id: orgId, name: object }).first<{ versions: number; records: number; object_key: number }>('versions', 'records', 'object_key');
+export async function countersMatchIndex(
+  knex: Knex,
+  orgId: string,
+  object: string,
+): Promise<{
+  counted: { versions: number; records: number };
+  stored: { versions: number; records: number };
+}> {
+  const stored = await knex('objects')
+    .where({ org_id: orgId, name: object })
+    .first<{ versions: number; records: number; object_key: number }>('versions', 'records', 'object_key');
   if (!stored) return { counted: { versions: 0, records: 0 }, stored: { versions: 0, records: 0 } };
   const counted = await knex('versions')
     .where({ object_key: stored.object_key })
-    .first<{ versions: number; records: number }>(knex.raw('count(*)::int AS versions'), knex.raw('count(DISTINCT record_id)::int AS records'));
-  return { counted: { versions: counted?.versions ?? 0, records: counted?.records ?? 0 }, stored: { versions: stored.versions, records: stored.records } };
+    .first<{ versions: number; records: number }>(
+      knex.raw('count(*)::int AS versions'),
+      knex.raw('count(DISTINCT record_id)::int AS records'),
+    );
+  return {
+    counted: { versions: counted?.versions ?? 0, records: counted?.records ?? 0 },
+    stored: { versions: stored.versions, records: stored.records },
+  };
 }

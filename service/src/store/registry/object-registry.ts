@@ -75,7 +75,10 @@ function fromRow(r: Row): RegistryObject {
     supportDetail: r.support_detail,
     excludedByUser: r.excluded_by_user,
     access: r.access,
-    cursor: r.cursor_system_modstamp && r.cursor_id ? { systemModstamp: r.cursor_system_modstamp.toISOString(), id: r.cursor_id } : null,
+    cursor:
+      r.cursor_system_modstamp && r.cursor_id
+        ? { systemModstamp: r.cursor_system_modstamp.toISOString(), id: r.cursor_id }
+        : null,
     backfillCompletedAt: r.backfill_completed_at,
     caughtUpAt: r.caught_up_at,
     records: r.records,
@@ -97,7 +100,11 @@ export async function listRegistry(knex: Knex, orgId: string): Promise<RegistryO
   return (await knex<Row>('objects').where({ org_id: orgId }).orderBy('name')).map(fromRow);
 }
 
-export async function getRegistryObject(knex: Knex, orgId: string, name: string): Promise<RegistryObject | undefined> {
+export async function getRegistryObject(
+  knex: Knex,
+  orgId: string,
+  name: string,
+): Promise<RegistryObject | undefined> {
   const row = await knex<Row>('objects').where({ org_id: orgId, name }).first();
   return row ? fromRow(row) : undefined;
 }
@@ -106,7 +113,13 @@ export async function getRegistryObject(knex: Knex, orgId: string, name: string)
 export async function upsertScannedObject(
   knex: Knex,
   orgId: string,
-  o: { name: string; label: string; support: 'supported' | 'unsupported'; supportReason: string | null; supportDetail: unknown },
+  o: {
+    name: string;
+    label: string;
+    support: 'supported' | 'unsupported';
+    supportReason: string | null;
+    supportDetail: unknown;
+  },
 ): Promise<void> {
   await knex('objects')
     .insert({
@@ -135,7 +148,12 @@ export async function setObjectFields(
     .update({ fields: JSON.stringify(fields), describe_hash: describeHash, describe_seen_at: seenAt });
 }
 
-export async function setObjectAccess(knex: Knex, orgId: string, names: string[], access: 'available' | 'unavailable'): Promise<void> {
+export async function setObjectAccess(
+  knex: Knex,
+  orgId: string,
+  names: string[],
+  access: 'available' | 'unavailable',
+): Promise<void> {
   if (names.length === 0) return;
   await knex('objects').where({ org_id: orgId }).whereIn('name', names).update({ access });
 }
@@ -155,15 +173,26 @@ export async function recordSchemaChanges(
   at: Date,
 ): Promise<void> {
   if (changes.length === 0) return;
-  await knex('schema_changes').insert(changes.map((c) => ({ org_id: orgId, object: c.object, field: c.field ?? null, change: c.change, at })));
+  await knex('schema_changes').insert(
+    changes.map((c) => ({ org_id: orgId, object: c.object, field: c.field ?? null, change: c.change, at })),
+  );
 }
 
-export async function listSchemaChanges(knex: Knex, orgId: string): Promise<Array<{ object: string; field: string | null; change: string; at: Date }>> {
-  return knex('schema_changes').where({ org_id: orgId }).orderBy('change_id').select('object', 'field', 'change', 'at');
+export async function listSchemaChanges(
+  knex: Knex,
+  orgId: string,
+): Promise<Array<{ object: string; field: string | null; change: string; at: Date }>> {
+  return knex('schema_changes')
+    .where({ org_id: orgId })
+    .orderBy('change_id')
+    .select('object', 'field', 'change', 'at');
 }
 
 export async function markBackfillComplete(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  await knex('objects').where({ object_key: objectKey }).whereNull('backfill_completed_at').update({ backfill_completed_at: at });
+  await knex('objects')
+    .where({ object_key: objectKey })
+    .whereNull('backfill_completed_at')
+    .update({ backfill_completed_at: at });
 }
 
 export async function markCaughtUp(knex: Knex, objectKey: number, at: Date): Promise<void> {
@@ -191,20 +220,39 @@ export async function claimObjectRun(
 ): Promise<boolean> {
   const stale = new Date(now.getTime() - (options.staleMs ?? 5 * 60_000));
   return knex.transaction(async (trx) => {
-    const row = await trx('objects').where({ object_key: objectKey }).forUpdate().first<{ running_since: Date | null; running_lease: string | null }>('running_since', 'running_lease');
+    const row = await trx('objects')
+      .where({ object_key: objectKey })
+      .forUpdate()
+      .first<{ running_since: Date | null; running_lease: string | null }>('running_since', 'running_lease');
     if (!row) return false;
-    const free = !row.running_since || row.running_since < stale || (row.running_lease !== null && options.isHolderGone?.(row.running_lease) === true);
+    const free =
+      !row.running_since ||
+      row.running_since < stale ||
+      (row.running_lease !== null && options.isHolderGone?.(row.running_lease) === true);
     if (!free) return false;
-    await trx('objects').where({ object_key: objectKey }).update({ running_since: now, running_lease: lease });
+    await trx('objects')
+      .where({ object_key: objectKey })
+      .update({ running_since: now, running_lease: lease });
     return true;
   });
 }
 
 /** Renews a held lease; false when it was taken over meanwhile. */
-export async function renewObjectRun(knex: Knex, objectKey: number, lease: string, now: Date): Promise<boolean> {
-  return (await knex('objects').where({ object_key: objectKey, running_lease: lease }).update({ running_since: now })) > 0;
+export async function renewObjectRun(
+  knex: Knex,
+  objectKey: number,
+  lease: string,
+  now: Date,
+): Promise<boolean> {
+  return (
+    (await knex('objects')
+      .where({ object_key: objectKey, running_lease: lease })
+      .update({ running_since: now })) > 0
+  );
 }
 
 export async function releaseObjectRun(knex: Knex, objectKey: number, lease: string): Promise<void> {
-  await knex('objects').where({ object_key: objectKey, running_lease: lease }).update({ running_since: null, running_lease: null });
+  await knex('objects')
+    .where({ object_key: objectKey, running_lease: lease })
+    .update({ running_since: null, running_lease: null });
 }

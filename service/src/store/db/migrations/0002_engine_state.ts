@@ -29,6 +29,15 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('schema_changes');
   await knex.schema.alterTable('objects', (t) => {
-    for (const c of ['support_detail', 'fields', 'describe_seen_at', 'deletes_checked_until', 'reconciled_at', 'running_since', 'running_lease']) t.dropColumn(c);
+    for (const c of [
+      'support_detail',
+      'fields',
+      'describe_seen_at',
+      'deletes_checked_until',
+      'reconciled_at',
+      'running_since',
+      'running_lease',
+    ])
+      t.dropColumn(c);
   });
 }
