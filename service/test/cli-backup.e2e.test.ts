@@ -18,13 +18,17 @@ let sim: Simulator;
 let db: TestDatabase;
 let home: string;
 
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+/** Runs `autobackup` against the test database (or `databaseUrl`), collecting its output. */
+function cli(
+  args: string[],
+  databaseUrl = db.url,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(BIN, args, {
       env: {
         ...process.env,
         LOG_LEVEL: 'warn',
-        DATABASE_URL: db.url,
+        DATABASE_URL: databaseUrl,
         AUTOBACKUP_HOME: home,
         AUTOBACKUP_LAG_SECONDS: '120',
       },
@@ -69,7 +73,7 @@ describe('autobackup CLI end to end', () => {
     assert.match(bad.stderr, /could not connect to .*authentication failed/);
     assert.doesNotMatch(bad.stderr, /wrong-secret/, 'the secret is never echoed');
 
-    const added = await cli([
+    const addArgs = [
       'orgs',
       'add',
       '--instance-url',
@@ -78,6 +82,9 @@ describe('autobackup CLI end to end', () => {
       sim.url,
       '--client-id',
       sim.clientId,
+    ];
+    const added = await cli([
+      ...addArgs,
       '--private-key',
       `file:${sim.privateKeyPath}`,
       '--username',
@@ -92,14 +99,7 @@ describe('autobackup CLI end to end', () => {
     orgId = result.orgId;
 
     const again = await cli([
-      'orgs',
-      'add',
-      '--instance-url',
-      sim.url,
-      '--login-url',
-      sim.url,
-      '--client-id',
-      sim.clientId,
+      ...addArgs,
       '--private-key',
       `file:${sim.privateKeyPath}`,
       '--username',
@@ -210,17 +210,7 @@ describe('autobackup CLI end to end', () => {
     const original = await cli(['export', '--org', orgId, '--object', 'Contact']);
     const fresh = await createEmptyDatabase();
     try {
-      const inFresh = (args: string[]) =>
-        new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(BIN, args, {
-            env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: fresh.url, AUTOBACKUP_HOME: home },
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          child.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
-        });
+      const inFresh = (args: string[]) => cli(args, fresh.url);
       const rebuilt = await inFresh(['rebuild-index', '--org', orgId, '--json']);
       assert.equal(rebuilt.status, 0, rebuilt.stderr);
       assert.ok((JSON.parse(rebuilt.stdout) as { versionsIndexed: number }).versionsIndexed > 0);

@@ -6,56 +6,18 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { stringify as csvStringify } from 'csv-stringify/sync';
-import { runBackupPass, UnknownObjectsError, type PassProgress } from '../backup/backup-pass.js';
+import { runBackupPass, type PassProgress } from '../backup/backup-pass.js';
 import { openEngine, openStore, OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
 import { saveSettings, SettingsError, validateSettingsChange } from '../backup/settings.js';
 import { buildDashboard, listedObjects, objectStatus, toListItem } from '../backup/status.js';
 import { verifyOrg } from '../backup/verify.js';
-import { openDatabase, openRuntime, type DatabaseRuntime } from '../runtime.js';
-import { SalesforceError } from '../salesforce/errors.js';
 import { findOrg } from '../store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistry } from '../store/registry/object-registry.js';
 import { rebuildIndex } from '../store/versions/rebuild-index.js';
 import { exportVersions, objectVersions } from '../store/versions/version-reader.js';
+import { checkOrgId, objectList, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
-
-const ORG_ID = /^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$/;
-
-function checkOrgId(value: string): string {
-  if (!ORG_ID.test(value))
-    throw new CliUsageError(
-      `--org: "${value}" is not an org id (00D followed by 12 or 15 letters and digits)`,
-    );
-  return value;
-}
-
-function objectList(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const names = value.split(',').map((s) => s.trim());
-  const bad = names.filter((n) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(n));
-  if (bad.length > 0 || names.length === 0)
-    throw new CliUsageError(
-      `--objects: not object API names: ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty)'}`,
-    );
-  return names;
-}
-
-/** Runs `fn` with a database runtime, turning known failures into clear messages, and always shuts down. */
-async function withDatabase(fn: (runtime: DatabaseRuntime) => Promise<void>): Promise<void> {
-  const runtime = await openDatabase(openRuntime());
-  try {
-    await fn(runtime);
-  } catch (err) {
-    if (err instanceof OrgNotRegisteredError || err instanceof UnknownObjectsError)
-      throw new CliUsageError(err.message);
-    if (err instanceof SalesforceError && err.path === '/services/oauth2/token')
-      throw new CliUsageError(`could not connect to the org: ${err.message}`);
-    throw err;
-  } finally {
-    await runtime.lifecycle.shutdown();
-  }
-}
 
 function progressReporter(): PassProgress & { stop(): void } {
   if (!process.stderr.isTTY) {

@@ -3,30 +3,41 @@
  * `orgs add` prints exactly one JSON line on stdout: {"orgId","serviceKey"}.
  */
 import type { Command } from 'commander';
-import { registerOrg, RegistrationInputError } from '../backup/org-registration.js';
-import { openDatabase, openRuntime } from '../runtime.js';
+import { OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
+import { registerOrg } from '../backup/org-registration.js';
+import type { DatabaseRuntime } from '../runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
-import { SecretError } from '../secrets/secret-ref.js';
 import { describeSecret } from '../secrets/secret-ref.js';
 import { SalesforceError } from '../salesforce/errors.js';
-import {
-  findOrg,
-  listOrgs,
-  OrgAlreadyRegisteredError,
-  updateOrgSettings,
-} from '../store/orgs/org-repository.js';
+import { findOrg, listOrgs, updateOrgSettings, type OrgRecord } from '../store/orgs/org-repository.js';
 import { listServiceKeys, revokeServiceKey, rotateServiceKey } from '../store/orgs/service-key-repository.js';
+import { checkOrgId, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
 
-const ORG_ID = /^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$/;
+const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-function checkOrgId(value: string): string {
-  if (!ORG_ID.test(value))
-    throw new CliUsageError(
-      `--org: "${value}" is not an org id (00D followed by 12 or 15 letters and digits)`,
-    );
-  return value;
+/** Runs `fn` on a registered org named by --org. */
+function withOrg(
+  orgOption: string,
+  fn: (runtime: DatabaseRuntime, org: OrgRecord) => Promise<void>,
+): Promise<void> {
+  const orgId = checkOrgId(orgOption);
+  return withDatabase(async (runtime) => {
+    const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
+    if (!org) throw new OrgNotRegisteredError(orgId);
+    await fn(runtime, org);
+  });
 }
+
+type AddOptions = {
+  instanceUrl: string;
+  clientId: string;
+  clientSecret?: string;
+  privateKey?: string;
+  username?: string;
+  loginUrl?: string;
+  paused?: boolean;
+};
 
 export function registerOrgsCommands(program: Command): void {
   const orgs = program.command('orgs').description('registered Salesforce orgs and their service keys');
@@ -45,45 +56,28 @@ export function registerOrgsCommands(program: Command): void {
     .option('--private-key <key>', 'JWT bearer flow: the PEM signing key (literal, env:NAME or file:PATH)')
     .option('--username <user>', 'JWT bearer flow: the integration user')
     .option('--login-url <url>', 'JWT bearer flow: the login host (default https://login.salesforce.com)')
-    .option('--paused', 'register without starting backups (enable later from the package or the API)')
-    .action(
-      async (opts: {
-        instanceUrl: string;
-        clientId: string;
-        clientSecret?: string;
-        privateKey?: string;
-        username?: string;
-        loginUrl?: string;
-        paused?: boolean;
-      }) => {
-        const runtime = await openDatabase(openRuntime());
+    .option('--paused', 'register without starting backups (start them later with "orgs enable")')
+    .action((opts: AddOptions) =>
+      withDatabase(async (runtime) => {
+        const masterKey = await loadMasterKey(runtime.config);
         try {
-          const masterKey = await loadMasterKey(runtime.config);
           const result = await registerOrg(opts, { knex: runtime.knex, masterKey, logger: runtime.logger });
-          process.stdout.write(`${JSON.stringify({ orgId: result.orgId, serviceKey: result.serviceKey })}\n`);
+          printJson({ orgId: result.orgId, serviceKey: result.serviceKey });
         } catch (err) {
-          if (err instanceof RegistrationInputError || err instanceof SecretError)
-            throw new CliUsageError(err.message);
-          if (err instanceof OrgAlreadyRegisteredError)
-            throw new CliUsageError(`${err.message}; use "orgs rotate-key --org ${err.orgId}" for a new key`);
           if (err instanceof SalesforceError)
             throw new CliUsageError(`could not connect to ${opts.instanceUrl}: ${err.message}`);
           throw err;
-        } finally {
-          await runtime.lifecycle.shutdown();
         }
-      },
+      }),
     );
 
   orgs
     .command('list')
     .description('the registered orgs')
     .option('--json', 'one JSON line on stdout')
-    .action(async (opts: { json?: boolean }) => {
-      const runtime = await openDatabase(openRuntime());
-      try {
-        const all = await listOrgs(runtime.knex);
-        const items = all.map((o) => ({
+    .action((opts: { json?: boolean }) =>
+      withDatabase(async (runtime) => {
+        const items = (await listOrgs(runtime.knex)).map((o) => ({
           orgId: o.orgId,
           instanceUrl: o.instanceUrl,
           auth: o.auth.kind,
@@ -94,7 +88,7 @@ export function registerOrgsCommands(program: Command): void {
           schedule: o.schedule,
           createdAt: o.createdAt.toISOString(),
         }));
-        if (opts.json) process.stdout.write(`${JSON.stringify({ items })}\n`);
+        if (opts.json) printJson({ items });
         else if (items.length === 0)
           process.stdout.write('no orgs registered; add one with "autobackup orgs add"\n');
         else
@@ -103,66 +97,50 @@ export function registerOrgsCommands(program: Command): void {
               `${o.orgId}  ${o.instanceUrl}  ${o.auth} (${o.secret})  ${o.enabled ? o.mode : 'not enabled'}, ${o.schedule}\n`,
             );
           }
-      } finally {
-        await runtime.lifecycle.shutdown();
-      }
-    });
+      }),
+    );
 
   orgs
     .command('enable')
     .description('starts Auto Backup for an org registered with --paused (or never enabled)')
     .requiredOption('--org <id>', 'org id')
-    .action(async (opts: { org: string }) => {
-      const orgId = checkOrgId(opts.org);
-      const runtime = await openDatabase(openRuntime());
-      try {
-        const org = await findOrg(runtime.knex, orgId);
-        if (!org) throw new CliUsageError(`org ${orgId} is not registered`);
+    .action((opts: { org: string }) =>
+      withOrg(opts.org, async (runtime, org) => {
         await updateOrgSettings(runtime.knex, org.orgId, { enabled: true });
-        process.stdout.write(`${JSON.stringify({ orgId: org.orgId, enabled: true, mode: org.mode })}\n`);
-      } finally {
-        await runtime.lifecycle.shutdown();
-      }
-    });
+        printJson({ orgId: org.orgId, enabled: true, mode: org.mode });
+      }),
+    );
 
   orgs
     .command('rotate-key')
     .description('issues a new service key; older keys keep working for 24 hours')
     .requiredOption('--org <id>', 'org id')
-    .action(async (opts: { org: string }) => {
-      const orgId = checkOrgId(opts.org);
-      const runtime = await openDatabase(openRuntime());
-      try {
-        const org = await findOrg(runtime.knex, orgId);
-        if (!org) throw new CliUsageError(`org ${orgId} is not registered`);
+    .action((opts: { org: string }) =>
+      withOrg(opts.org, async (runtime, org) => {
         const key = await rotateServiceKey(runtime.knex, org.orgId);
-        process.stdout.write(
-          `${JSON.stringify({ orgId: org.orgId, keyId: key.keyId, serviceKey: key.serviceKey, previousKeysValidUntil: key.overlapUntil.toISOString() })}\n`,
-        );
-      } finally {
-        await runtime.lifecycle.shutdown();
-      }
-    });
+        printJson({
+          orgId: org.orgId,
+          keyId: key.keyId,
+          serviceKey: key.serviceKey,
+          previousKeysValidUntil: key.overlapUntil.toISOString(),
+        });
+      }),
+    );
 
   orgs
     .command('revoke-key')
     .description('revokes one service key at once')
     .requiredOption('--org <id>', 'org id')
     .requiredOption('--key-id <id>', 'the key id (the part after "abk_")')
-    .action(async (opts: { org: string; keyId: string }) => {
-      const orgId = checkOrgId(opts.org);
-      const runtime = await openDatabase(openRuntime());
-      try {
-        const revoked = await revokeServiceKey(runtime.knex, orgId, opts.keyId);
-        if (!revoked) {
-          const keys = await listServiceKeys(runtime.knex, orgId);
+    .action((opts: { org: string; keyId: string }) =>
+      withOrg(opts.org, async (runtime, org) => {
+        if (!(await revokeServiceKey(runtime.knex, org.orgId, opts.keyId))) {
+          const keys = await listServiceKeys(runtime.knex, org.orgId);
           throw new CliUsageError(
-            `no live key ${opts.keyId} for org ${orgId}; its keys: ${keys.map((k) => `${k.keyId}${k.revokedAt ? ' (revoked)' : ''}`).join(', ') || 'none'}`,
+            `no live key ${opts.keyId} for org ${org.orgId}; its keys: ${keys.map((k) => `${k.keyId}${k.revokedAt ? ' (revoked)' : ''}`).join(', ') || 'none'}`,
           );
         }
-        process.stdout.write(`${JSON.stringify({ orgId, keyId: opts.keyId, revoked: true })}\n`);
-      } finally {
-        await runtime.lifecycle.shutdown();
-      }
-    });
+        printJson({ orgId: org.orgId, keyId: opts.keyId, revoked: true });
+      }),
+    );
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,20 +13,17 @@ import { startGcsSim, type GcsSim } from '../../../test/gcs-sim/src/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../test/sf-sim/src/index.js';
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
-import { connectOrg } from '../../src/backup/org-connection.js';
-import { registerOrg } from '../../src/backup/org-registration.js';
 import { verifyOrg } from '../../src/backup/verify.js';
 import { createLogger } from '../../src/logger.js';
 import { openBlobStore } from '../../src/store/blob/open-blob-store.js';
-import { findOrg } from '../../src/store/orgs/org-repository.js';
 import { getRegistryObject } from '../../src/store/registry/object-registry.js';
 import { recordHistory } from '../../src/store/versions/version-reader.js';
 import { REPO_ROOT } from '../support/shared-test-postgres.js';
+import { engineFor, registerSimOrg, TEST_MASTER_KEY } from '../support/engine-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 import { truthMismatches } from '../support/truth-check.js';
 
 const logger = createLogger('silent');
-const masterKey = Buffer.alloc(32, 9);
 const LAG = DEFAULT_ENGINE_OPTIONS.lagMs;
 let gcs: GcsSim;
 const cleanups: Array<() => Promise<void>> = [];
@@ -61,24 +58,8 @@ async function setUp(
     await sim.close();
     await db.destroy();
   });
-  await registerOrg(
-    {
-      instanceUrl: sim.url,
-      loginUrl: sim.url,
-      clientId: sim.clientId,
-      privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
-      username: sim.username,
-    },
-    { knex: db.knex, masterKey, logger },
-  );
-  const org = (await findOrg(db.knex, sim.orgId))!;
-  const ctx: EngineContext = {
-    org,
-    session: await connectOrg(org, masterKey, logger),
-    store: { knex: db.knex, blobs: openBlobStore(storageUrl, { logger }) },
-    logger,
-    options: { ...DEFAULT_ENGINE_OPTIONS, restSliceSize: 300 },
-  };
+  await registerSimOrg(sim, db.knex);
+  const ctx = await engineFor(sim, db.knex, openBlobStore(storageUrl, { logger }), { restSliceSize: 300 });
   const admin = async (pathname: string, body?: unknown, method = 'POST') => {
     const res = await fetch(`${sim.url}/__sim/${pathname}`, {
       method,
@@ -224,7 +205,7 @@ describe('the records engine under real-world conditions', () => {
       STORAGE_URL: storageUrl,
       STORAGE_EMULATOR_HOST: gcs.url,
       AUTOBACKUP_HOME: home,
-      AUTOBACKUP_MASTER_KEY: masterKey.toString('hex'),
+      AUTOBACKUP_MASTER_KEY: TEST_MASTER_KEY.toString('hex'),
     };
     const run = () =>
       spawn(

@@ -3,7 +3,7 @@
  * each scenario checked with `verify` and against the simulator's ground truth.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +11,6 @@ import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.j
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
 import { connectOrg } from '../../src/backup/org-connection.js';
-import { registerOrg } from '../../src/backup/org-registration.js';
 import { buildDashboard, objectStatus } from '../../src/backup/status.js';
 import { verifyOrg } from '../../src/backup/verify.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,6 +23,7 @@ import {
   listSchemaChanges,
 } from '../../src/store/registry/object-registry.js';
 import { exportVersions, recordHistory } from '../../src/store/versions/version-reader.js';
+import { engineFor, registerSimOrg } from '../support/engine-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 import { truthMismatches } from '../support/truth-check.js';
 
@@ -91,16 +91,7 @@ before(async () => {
   sim = await startSimulator({ seed: 'small' });
   db = await createTestDatabase();
   bucketDir = mkdtempSync(path.join(tmpdir(), 'ab-engine-'));
-  const registered = await registerOrg(
-    {
-      instanceUrl: sim.url,
-      loginUrl: sim.url,
-      clientId: sim.clientId,
-      privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
-      username: sim.username,
-    },
-    { knex: db.knex, masterKey, logger },
-  );
+  const registered = await registerSimOrg(sim, db.knex);
   assert.equal(registered.orgId, sim.orgId);
   assert.match(registered.serviceKey, /^abk_[0-9a-f]{12}_/);
   ctx = await freshContext();
@@ -248,24 +239,12 @@ describe('backing up an org’s records', () => {
     const db2 = await createTestDatabase();
     const bucket2 = mkdtempSync(path.join(tmpdir(), 'ab-engine-bulk-'));
     try {
-      await registerOrg(
-        {
-          instanceUrl: sim.url,
-          loginUrl: sim.url,
-          clientId: sim.clientId,
-          privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
-          username: sim.username,
-        },
-        { knex: db2.knex, masterKey, logger },
-      );
-      const org = (await findOrg(db2.knex, sim.orgId))!;
-      const bulkCtx: EngineContext = {
-        org,
-        session: await connectOrg(org, masterKey, logger),
-        store: { knex: db2.knex, blobs: new FsBlobStore(bucket2) },
-        logger,
-        options: { ...DEFAULT_ENGINE_OPTIONS, bulkThreshold: 1, bulkPageSize: 40, bulkPollIntervalMs: 20 },
-      };
+      await registerSimOrg(sim, db2.knex);
+      const bulkCtx = await engineFor(sim, db2.knex, new FsBlobStore(bucket2), {
+        bulkThreshold: 1,
+        bulkPageSize: 40,
+        bulkPollIntervalMs: 20,
+      });
       // Both backups end at the same point of the org's history.
       const upTo = (await getRegistryObject(db.knex, sim.orgId, 'Opportunity'))!.caughtUpAt!;
       const pass = await runBackupPass(bulkCtx, { objects: ['Opportunity'] });

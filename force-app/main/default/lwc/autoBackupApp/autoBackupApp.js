@@ -1,5 +1,6 @@
 import { LightningElement } from 'lwc';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
+import { Loader } from 'c/dataLoader';
 
 export const TABS = {
   dashboard: 'dashboard',
@@ -20,21 +21,19 @@ export default class AutoBackupApp extends LightningElement {
   activeTab = TABS.dashboard;
 
   tabs = TABS;
+  loader = new Loader(this);
 
   connectedCallback() {
     this.load();
   }
 
-  async load() {
-    this.loading = true;
-    this.error = undefined;
-    try {
-      this.dashboard = await getDashboard();
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.loading = false;
-    }
+  load() {
+    return this.loader.load(
+      () => getDashboard(),
+      (dashboard) => {
+        this.dashboard = dashboard;
+      },
+    );
   }
 
   get showTabs() {

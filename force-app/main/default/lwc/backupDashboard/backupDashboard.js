@@ -2,9 +2,9 @@ import { LightningElement, api } from 'lwc';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
 import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
 import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
-import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
 import { describeOverallStatus } from 'c/backupStatus';
 import { formatBytes, formatCompactNumber, formatNumber, formatPercent } from 'c/backupFormat';
+import { loadCanManage } from 'c/managePermission';
 
 /** How often the open dashboard asks for fresh numbers. */
 export const REFRESH_INTERVAL_MS = 30000;
@@ -94,12 +94,7 @@ export default class BackupDashboard extends LightningElement {
   }
 
   async loadPermission() {
-    try {
-      this.canManage = (await canManageSettings()) === true;
-    } catch {
-      // Without an answer the controls stay read-only; the server checks the permission anyway.
-      this.canManage = false;
-    }
+    this.canManage = await loadCanManage();
   }
 
   get hasDashboard() {

@@ -2,7 +2,8 @@ import { LightningElement, api } from 'lwc';
 import getErrors from '@salesforce/apex/AutoBackupErrorsController.getErrors';
 import dismissError from '@salesforce/apex/AutoBackupErrorsController.dismissError';
 import getErrorsCsv from '@salesforce/apex/AutoBackupErrorsController.getErrorsCsv';
-import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { PagedListLoader, isLoadedEmpty } from 'c/dataLoader';
+import { loadCanManage } from 'c/managePermission';
 import { hintFor } from './errorHints';
 
 export const PAGE_SIZE = 50;
@@ -29,24 +30,21 @@ export default class BackupErrorList extends LightningElement {
   canManage = false;
   dismissing = {};
 
-  filterTimer;
-  requestSequence = 0;
+  pages = new PagedListLoader(this, (cursor) =>
+    getErrors({ objectName: this.objectName || null, cursor, pageSize: this.pageSize }),
+  );
 
   connectedCallback() {
-    this.reload();
+    this.pages.reload();
     this.loadPermission();
   }
 
   disconnectedCallback() {
-    clearTimeout(this.filterTimer);
+    this.pages.cancelPendingReload();
   }
 
   async loadPermission() {
-    try {
-      this.canManage = (await canManageSettings()) === true;
-    } catch {
-      this.canManage = false;
-    }
+    this.canManage = await loadCanManage();
   }
 
   get rows() {
@@ -63,7 +61,7 @@ export default class BackupErrorList extends LightningElement {
   }
 
   get showEmpty() {
-    return this.loaded && !this.loading && !this.error && this.items.length === 0;
+    return isLoadedEmpty(this, this.items);
   }
 
   get emptyMessage() {
@@ -76,10 +74,6 @@ export default class BackupErrorList extends LightningElement {
     return Boolean(this.next);
   }
 
-  get loadMoreLabel() {
-    return this.loadingMore ? 'Loading…' : 'Load more';
-  }
-
   get downloadLabel() {
     return this.downloading ? 'Preparing CSV…' : 'Download CSV';
   }
@@ -90,50 +84,15 @@ export default class BackupErrorList extends LightningElement {
 
   handleFilterChange(event) {
     this.objectName = (event.detail.value || '').trim();
-    clearTimeout(this.filterTimer);
-    // eslint-disable-next-line @lwc/lwc/no-async-operation
-    this.filterTimer = setTimeout(() => this.reload(), FILTER_DELAY_MS);
+    this.pages.reloadAfterPause(FILTER_DELAY_MS);
   }
 
   handleLoadMore() {
-    this.fetchPage(this.next);
+    this.pages.loadMore();
   }
 
   handleRetry() {
-    this.reload();
-  }
-
-  reload() {
-    this.items = [];
-    this.next = null;
-    this.fetchPage(null);
-  }
-
-  async fetchPage(cursor) {
-    const sequence = ++this.requestSequence;
-    const more = cursor !== null;
-    this.loading = !more;
-    this.loadingMore = more;
-    this.error = undefined;
-    try {
-      const page = await getErrors({ objectName: this.objectName || null, cursor, pageSize: this.pageSize });
-      if (sequence !== this.requestSequence) {
-        return;
-      }
-      const items = (page && page.items) || [];
-      this.items = more ? [...this.items, ...items] : items;
-      this.next = (page && page.next) || null;
-      this.loaded = true;
-    } catch (error) {
-      if (sequence === this.requestSequence) {
-        this.error = error;
-      }
-    } finally {
-      if (sequence === this.requestSequence) {
-        this.loading = false;
-        this.loadingMore = false;
-      }
-    }
+    this.pages.reload();
   }
 
   async handleDismiss(event) {

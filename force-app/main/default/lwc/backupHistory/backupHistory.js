@@ -1,5 +1,6 @@
 import { LightningElement, api } from 'lwc';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
+import { Loader, isLoadedEmpty } from 'c/dataLoader';
 import { describeVersions } from './recordDiff';
 
 export const VERSIONS_PER_PAGE = 20;
@@ -40,7 +41,7 @@ export default class BackupHistory extends LightningElement {
   loading = false;
   loaded = false;
   error;
-  requestSequence = 0;
+  loader = new Loader(this);
 
   connectedCallback() {
     this.load();
@@ -50,36 +51,25 @@ export default class BackupHistory extends LightningElement {
     if (!this._recordId || !this._objectApiName) {
       return;
     }
-    const sequence = ++this.requestSequence;
-    this.loading = true;
-    this.error = undefined;
-    try {
-      const result = await getRecordVersions({
-        objectApiName: this._objectApiName,
-        recordId: this._recordId,
-      });
-      if (sequence !== this.requestSequence) {
-        return;
-      }
-      this.versions = describeVersions((result && result.items) || []).map((version) => ({
-        ...version,
-        hasChanges: version.changes.length > 0,
-        noChangeText: version.deleted
-          ? 'The record was deleted in Salesforce; no field value changed.'
-          : 'No field value changed in this version.',
-        valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
-      }));
-      this.shown = VERSIONS_PER_PAGE;
-      this.loaded = true;
-    } catch (error) {
-      if (sequence === this.requestSequence) {
-        this.error = error;
-      }
-    } finally {
-      if (sequence === this.requestSequence) {
-        this.loading = false;
-      }
-    }
+    await this.loader.load(
+      () =>
+        getRecordVersions({
+          objectApiName: this._objectApiName,
+          recordId: this._recordId,
+        }),
+      (result) => {
+        this.versions = describeVersions((result && result.items) || []).map((version) => ({
+          ...version,
+          hasChanges: version.changes.length > 0,
+          noChangeText: version.deleted
+            ? 'The record was deleted in Salesforce; no field value changed.'
+            : 'No field value changed in this version.',
+          valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
+        }));
+        this.shown = VERSIONS_PER_PAGE;
+        this.loaded = true;
+      },
+    );
   }
 
   /** Outside a record page (e.g. an App Builder preview) there is no record to show. */
@@ -96,7 +86,7 @@ export default class BackupHistory extends LightningElement {
   }
 
   get showEmpty() {
-    return this.loaded && !this.loading && !this.error && this.versions.length === 0;
+    return isLoadedEmpty(this, this.versions);
   }
 
   get hasOlder() {

@@ -1,6 +1,7 @@
 import { LightningElement, api } from 'lwc';
 import getObjects from '@salesforce/apex/AutoBackupObjectsController.getObjects';
 import { OBJECT_STATUSES, describeObjectStatus, objectStatusLegend } from 'c/backupStatus';
+import { PagedListLoader, isLoadedEmpty } from 'c/dataLoader';
 
 export const PAGE_SIZE = 50;
 export const SEARCH_DELAY_MS = 300;
@@ -24,8 +25,15 @@ export default class BackupObjectList extends LightningElement {
   error;
   loaded = false;
 
-  searchTimer;
-  requestSequence = 0;
+  // Only the newest request may change the list: an older search answer is dropped.
+  pages = new PagedListLoader(this, (cursor) =>
+    getObjects({
+      status: this.status || null,
+      query: this.query || null,
+      cursor,
+      pageSize: this.pageSize,
+    }),
+  );
 
   get statusOptions() {
     return [
@@ -45,11 +53,11 @@ export default class BackupObjectList extends LightningElement {
   }));
 
   connectedCallback() {
-    this.reload();
+    this.pages.reload();
   }
 
   disconnectedCallback() {
-    clearTimeout(this.searchTimer);
+    this.pages.cancelPendingReload();
   }
 
   get rows() {
@@ -73,7 +81,7 @@ export default class BackupObjectList extends LightningElement {
   }
 
   get showEmpty() {
-    return this.loaded && !this.loading && !this.error && this.items.length === 0;
+    return isLoadedEmpty(this, this.items);
   }
 
   get emptyMessage() {
@@ -86,67 +94,21 @@ export default class BackupObjectList extends LightningElement {
     return Boolean(this.next);
   }
 
-  get loadMoreLabel() {
-    return this.loadingMore ? 'Loading…' : 'Load more';
-  }
-
   handleStatusChange(event) {
     this.status = event.target.value;
-    this.reload();
+    this.pages.reload();
   }
 
   handleSearchChange(event) {
     this.query = (event.detail.value || '').trim();
-    clearTimeout(this.searchTimer);
-    // Wait until the user pauses typing before asking the service.
-    // eslint-disable-next-line @lwc/lwc/no-async-operation
-    this.searchTimer = setTimeout(() => this.reload(), SEARCH_DELAY_MS);
+    this.pages.reloadAfterPause(SEARCH_DELAY_MS);
   }
 
   handleLoadMore() {
-    this.fetchPage(this.next);
+    this.pages.loadMore();
   }
 
   handleRetry() {
-    this.reload();
-  }
-
-  reload() {
-    this.items = [];
-    this.next = null;
-    this.fetchPage(null);
-  }
-
-  async fetchPage(cursor) {
-    // Only the newest request may change the list: an older search answer is dropped.
-    const sequence = ++this.requestSequence;
-    const more = cursor !== null;
-    this.loading = !more;
-    this.loadingMore = more;
-    this.error = undefined;
-    try {
-      const page = await getObjects({
-        status: this.status || null,
-        query: this.query || null,
-        cursor,
-        pageSize: this.pageSize,
-      });
-      if (sequence !== this.requestSequence) {
-        return;
-      }
-      const items = (page && page.items) || [];
-      this.items = more ? [...this.items, ...items] : items;
-      this.next = (page && page.next) || null;
-      this.loaded = true;
-    } catch (error) {
-      if (sequence === this.requestSequence) {
-        this.error = error;
-      }
-    } finally {
-      if (sequence === this.requestSequence) {
-        this.loading = false;
-        this.loadingMore = false;
-      }
-    }
+    this.pages.reload();
   }
 }

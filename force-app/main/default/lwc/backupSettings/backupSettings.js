@@ -1,8 +1,9 @@
 import { LightningElement } from 'lwc';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
 import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
-import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { Loader } from 'c/dataLoader';
 import { reduceErrors } from 'c/ldsUtils';
+import { loadCanManage } from 'c/managePermission';
 import { parseExclusions } from './exclusions';
 
 /**
@@ -23,32 +24,25 @@ export default class BackupSettings extends LightningElement {
   showFieldErrors = false;
   // A native textarea's text is a property the template cannot bind; it is written after render.
   textareaStale = true;
+  loader = new Loader(this, { errorField: 'loadError' });
 
   connectedCallback() {
     this.load();
     this.loadPermission();
   }
 
-  async load() {
-    this.loading = true;
-    this.loadError = undefined;
-    try {
-      const settings = await getSettings();
-      this.savedText = ((settings && settings.exclusions) || []).join(', ');
-      this.setText(this.savedText);
-    } catch (error) {
-      this.loadError = error;
-    } finally {
-      this.loading = false;
-    }
+  load() {
+    return this.loader.load(
+      () => getSettings(),
+      (settings) => {
+        this.savedText = ((settings && settings.exclusions) || []).join(', ');
+        this.setText(this.savedText);
+      },
+    );
   }
 
   async loadPermission() {
-    try {
-      this.canManage = (await canManageSettings()) === true;
-    } catch {
-      this.canManage = false;
-    }
+    this.canManage = await loadCanManage();
   }
 
   get showForm() {

@@ -1,6 +1,6 @@
 import { LightningElement, api } from 'lwc';
 import enableAutoBackup from '@salesforce/apex/AutoBackupDashboardController.enableAutoBackup';
-import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { loadCanManage } from 'c/managePermission';
 
 /**
  * First run: shows the bucket backups will go to and starts Auto Backup ("Enable Auto Backup"),
@@ -20,11 +20,7 @@ export default class EnableAutoBackupPanel extends LightningElement {
   }
 
   async loadPermission() {
-    try {
-      this.canManage = (await canManageSettings()) === true;
-    } catch {
-      this.canManage = false;
-    }
+    this.canManage = await loadCanManage();
   }
 
   get hasStorage() {

@@ -1,5 +1,6 @@
 import { LightningElement } from 'lwc';
 import getExcludedObjects from '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects';
+import { Loader } from 'c/dataLoader';
 
 /**
  * Objects Auto Backup does not back up because they cannot be backed up (not stored records,
@@ -9,22 +10,19 @@ export default class ExcludedObjectList extends LightningElement {
   items = [];
   loading = true;
   error;
+  loader = new Loader(this);
 
   connectedCallback() {
     this.load();
   }
 
-  async load() {
-    this.loading = true;
-    this.error = undefined;
-    try {
-      const result = await getExcludedObjects();
-      this.items = (result && result.items) || [];
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.loading = false;
-    }
+  load() {
+    return this.loader.load(
+      () => getExcludedObjects(),
+      (result) => {
+        this.items = (result && result.items) || [];
+      },
+    );
   }
 
   get hasItems() {

@@ -1,77 +1,31 @@
-import { createElement } from 'lwc';
 import AutoBackupApp from 'c/autoBackupApp';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
 import enableAutoBackup from '@salesforce/apex/AutoBackupDashboardController.enableAutoBackup';
+import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import getObjects from '@salesforce/apex/AutoBackupObjectsController.getObjects';
+import getExcludedObjects from '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects';
+import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
+import getErrors from '@salesforce/apex/AutoBackupErrorsController.getErrors';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockDashboard = require('./data/getDashboard.json');
 
-// The app renders every screen, so every Apex method the screens call is stood in for.
-jest.mock('@salesforce/apex/AutoBackupDashboardController.getDashboard', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupDashboardController.enableAutoBackup', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupDashboardController.updateMode', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupDashboardController.updateSchedule', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
-  () => ({ default: jest.fn(() => Promise.resolve(true)) }),
-  { virtual: true },
-);
-jest.mock(
-  '@salesforce/apex/AutoBackupObjectsController.getObjects',
-  () => ({ default: jest.fn(() => Promise.resolve({ items: [], next: null })) }),
-  { virtual: true },
-);
-jest.mock(
-  '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects',
-  () => ({ default: jest.fn(() => Promise.resolve({ items: [] })) }),
-  { virtual: true },
-);
-jest.mock(
-  '@salesforce/apex/AutoBackupSettingsController.getSettings',
-  () => ({
-    default: jest.fn(() => Promise.resolve({ mode: 'objects_and_files', schedule: 'daily', exclusions: [] })),
-  }),
-  { virtual: true },
-);
-jest.mock('@salesforce/apex/AutoBackupSettingsController.saveExclusions', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupErrorsController.getErrors',
-  () => ({ default: jest.fn(() => Promise.resolve({ items: [], next: null })) }),
-  { virtual: true },
-);
-jest.mock('@salesforce/apex/AutoBackupErrorsController.dismissError', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupErrorsController.getErrorsCsv', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderApp() {
-  const element = createElement('c-auto-backup-app', { is: AutoBackupApp });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderApp() {
+  return mount('c-auto-backup-app', AutoBackupApp);
 }
 
 describe('c-auto-backup-app', () => {
+  // The app renders every screen, so the Apex methods the screens load from answer as for an empty org.
+  beforeEach(() => {
+    canManageSettings.mockResolvedValue(true);
+    getObjects.mockResolvedValue({ items: [], next: null });
+    getExcludedObjects.mockResolvedValue({ items: [] });
+    getSettings.mockResolvedValue({ mode: 'objects_and_files', schedule: 'daily', exclusions: [] });
+    getErrors.mockResolvedValue({ items: [], next: null });
+  });
+
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
   });
 
@@ -155,7 +109,7 @@ describe('c-auto-backup-app', () => {
   });
 
   it('shows an error panel when the service cannot be reached, and retries', async () => {
-    const error = { body: { message: 'Unable to reach the backup service.' }, ok: false, status: 500 };
+    const error = apexError('Unable to reach the backup service.');
     getDashboard.mockRejectedValueOnce(error).mockResolvedValue(mockDashboard);
     const element = await renderApp();
 

@@ -4,41 +4,18 @@ import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDash
 import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
 import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockDashboard = require('./data/getDashboard.json');
 
-jest.mock('@salesforce/apex/AutoBackupDashboardController.getDashboard', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupDashboardController.updateMode', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupDashboardController.updateSchedule', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
-  () => ({ default: jest.fn() }),
-  { virtual: true },
-);
-
-const APEX_ERROR = { body: { message: 'The backup service is unreachable.' }, ok: false, status: 500 };
+const APEX_ERROR = apexError('The backup service is unreachable.');
 
 function dashboardWith(overrides) {
   return { ...mockDashboard, ...overrides };
 }
 
-// Lets pending promise callbacks (Apex answers, re-renders) run.
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderDashboard() {
-  const element = createElement('c-backup-dashboard', { is: BackupDashboard });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderDashboard() {
+  return mount('c-backup-dashboard', BackupDashboard);
 }
 
 function setDocumentHidden(hidden) {
@@ -51,9 +28,7 @@ describe('c-backup-dashboard', () => {
   });
 
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
     jest.useRealTimers();
     delete document.hidden;
@@ -61,9 +36,7 @@ describe('c-backup-dashboard', () => {
 
   it('shows a spinner until the dashboard arrives', async () => {
     getDashboard.mockReturnValue(new Promise(() => {}));
-    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
-    document.body.appendChild(element);
-    await flushPromises();
+    const element = await renderDashboard();
 
     expect(element.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
     expect(element.shadowRoot.querySelector('.status-section')).toBeNull();
@@ -252,9 +225,7 @@ describe('c-backup-dashboard', () => {
     const banner = element.shadowRoot.querySelector('.error-banner');
     expect(banner.getAttribute('role')).toBe('alert');
     expect(banner.querySelector('.error-banner-text').textContent).toBe('3 backup errors need attention.');
-    expect(banner.querySelector('.errors-since lightning-formatted-date-time').value).toBe(
-      '2026-11-24T10:00:00.000Z',
-    );
+    expect(banner.querySelector('.errors-since c-backup-date-time').value).toBe('2026-11-24T10:00:00.000Z');
     banner.querySelector('a.view-errors').click();
 
     expect(handler).toHaveBeenCalledTimes(1);

@@ -4,37 +4,15 @@ import getErrors from '@salesforce/apex/AutoBackupErrorsController.getErrors';
 import dismissError from '@salesforce/apex/AutoBackupErrorsController.dismissError';
 import getErrorsCsv from '@salesforce/apex/AutoBackupErrorsController.getErrorsCsv';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockErrors = require('./data/getErrors.json');
 const mockCsv = require('./data/getErrorsCsv.json');
 
-jest.mock('@salesforce/apex/AutoBackupErrorsController.getErrors', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupErrorsController.dismissError', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupErrorsController.getErrorsCsv', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
-  () => ({ default: jest.fn() }),
-  { virtual: true },
-);
+const APEX_ERROR = apexError('The backup service is unreachable.');
 
-const APEX_ERROR = { body: { message: 'The backup service is unreachable.' }, ok: false, status: 500 };
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderList() {
-  const element = createElement('c-backup-error-list', { is: BackupErrorList });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderList() {
+  return mount('c-backup-error-list', BackupErrorList);
 }
 
 function rowIds(element) {
@@ -60,9 +38,7 @@ describe('c-backup-error-list', () => {
   });
 
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.restoreAllMocks();
     jest.clearAllMocks();
     jest.useRealTimers();
@@ -102,7 +78,7 @@ describe('c-backup-error-list', () => {
     });
     const element = await renderList();
 
-    element.shadowRoot.querySelector('.load-more').click();
+    element.shadowRoot.querySelector('.load-more').dispatchEvent(new CustomEvent('loadmore'));
     await flushPromises();
 
     expect(getErrors).toHaveBeenLastCalledWith({ objectName: null, cursor: 'cursor-page-2', pageSize: 50 });

@@ -1,27 +1,14 @@
 import { createElement } from 'lwc';
 import BackupHistory from 'c/backupHistory';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
+import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockVersions = require('./data/getRecordVersions.json');
 
-jest.mock('@salesforce/apex/AutoBackupHistoryController.getRecordVersions', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-
 const RECORD_ID = '001000000000001AAA';
 
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderHistory() {
-  const element = createElement('c-backup-history', { is: BackupHistory });
-  element.recordId = RECORD_ID;
-  element.objectApiName = 'Account';
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderHistory() {
+  return mount('c-backup-history', BackupHistory, { recordId: RECORD_ID, objectApiName: 'Account' });
 }
 
 function versions(element) {
@@ -38,9 +25,7 @@ function changesOf(version) {
 
 describe('c-backup-history', () => {
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
   });
 

@@ -1,29 +1,14 @@
 import { createElement } from 'lwc';
 import BackupObjectList from 'c/backupObjectList';
 import getObjects from '@salesforce/apex/AutoBackupObjectsController.getObjects';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockObjects = require('./data/getObjects.json');
 
-jest.mock('@salesforce/apex/AutoBackupObjectsController.getObjects', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
+const APEX_ERROR = apexError('The backup service did not answer in time.');
 
-const APEX_ERROR = {
-  body: { message: 'The backup service did not answer in time.' },
-  ok: false,
-  status: 500,
-};
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderList() {
-  const element = createElement('c-backup-object-list', { is: BackupObjectList });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderList() {
+  return mount('c-backup-object-list', BackupObjectList);
 }
 
 function objectNames(element) {
@@ -42,9 +27,7 @@ function row(element, name) {
 
 describe('c-backup-object-list', () => {
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
     jest.useRealTimers();
   });
@@ -169,7 +152,7 @@ describe('c-backup-object-list', () => {
     });
     const element = await renderList();
 
-    element.shadowRoot.querySelector('.load-more').click();
+    element.shadowRoot.querySelector('.load-more').dispatchEvent(new CustomEvent('loadmore'));
     await flushPromises();
 
     expect(getObjects).toHaveBeenLastCalledWith({

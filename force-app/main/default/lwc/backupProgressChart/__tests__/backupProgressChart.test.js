@@ -1,5 +1,5 @@
-import { createElement } from 'lwc';
 import BackupProgressChart, { niceCeiling } from 'c/backupProgressChart';
+import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const PROGRESS = [
   { day: '2026-11-21', versions: 1200000, files: 3000 },
@@ -9,17 +9,8 @@ const PROGRESS = [
   { day: '2026-11-25', versions: 5678, files: 1 },
 ];
 
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderChart(progress = PROGRESS) {
-  const element = createElement('c-backup-progress-chart', { is: BackupProgressChart });
-  element.progress = progress;
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderChart(progress = PROGRESS) {
+  return mount('c-backup-progress-chart', BackupProgressChart, { progress });
 }
 
 function bars(element) {
@@ -31,11 +22,7 @@ function readout(element) {
 }
 
 describe('c-backup-progress-chart', () => {
-  afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
-  });
+  afterEach(unmountAll);
 
   it('draws one bar per day, taller for busier days', async () => {
     const element = await renderChart();

@@ -1,33 +1,13 @@
-import { createElement } from 'lwc';
 import BackupSettings from 'c/backupSettings';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
 import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockSettings = require('./data/getSettings.json');
 
-jest.mock('@salesforce/apex/AutoBackupSettingsController.getSettings', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock('@salesforce/apex/AutoBackupSettingsController.saveExclusions', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
-  () => ({ default: jest.fn() }),
-  { virtual: true },
-);
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderSettings() {
-  const element = createElement('c-backup-settings', { is: BackupSettings });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderSettings() {
+  return mount('c-backup-settings', BackupSettings);
 }
 
 async function type(element, text) {
@@ -53,9 +33,7 @@ describe('c-backup-settings', () => {
   });
 
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
   });
 

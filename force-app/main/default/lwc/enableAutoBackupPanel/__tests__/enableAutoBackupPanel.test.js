@@ -1,30 +1,12 @@
-import { createElement } from 'lwc';
 import EnableAutoBackupPanel from 'c/enableAutoBackupPanel';
 import enableAutoBackup from '@salesforce/apex/AutoBackupDashboardController.enableAutoBackup';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockEnabled = require('./data/enableAutoBackup.json');
 
-jest.mock('@salesforce/apex/AutoBackupDashboardController.enableAutoBackup', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
-jest.mock(
-  '@salesforce/apex/AutoBackupDashboardController.canManageSettings',
-  () => ({ default: jest.fn() }),
-  { virtual: true },
-);
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderPanel(storage = 'gs://acme-salesforce-backup/prod') {
-  const element = createElement('c-enable-auto-backup-panel', { is: EnableAutoBackupPanel });
-  element.storage = storage;
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderPanel(storage = 'gs://acme-salesforce-backup/prod') {
+  return mount('c-enable-auto-backup-panel', EnableAutoBackupPanel, { storage });
 }
 
 describe('c-enable-auto-backup-panel', () => {
@@ -33,9 +15,7 @@ describe('c-enable-auto-backup-panel', () => {
   });
 
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
   });
 

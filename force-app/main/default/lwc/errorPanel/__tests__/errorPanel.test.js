@@ -1,25 +1,12 @@
-import { createElement } from 'lwc';
 import ErrorPanel from 'c/errorPanel';
+import { mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderPanel(properties) {
-  const element = createElement('c-error-panel', { is: ErrorPanel });
-  Object.assign(element, properties);
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderPanel(properties) {
+  return mount('c-error-panel', ErrorPanel, properties);
 }
 
 describe('c-error-panel', () => {
-  afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
-  });
+  afterEach(unmountAll);
 
   it('shows the friendly message and every reduced server message as an alert', async () => {
     const element = await renderPanel({

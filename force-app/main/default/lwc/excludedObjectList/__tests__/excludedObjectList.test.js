@@ -1,32 +1,18 @@
-import { createElement } from 'lwc';
 import ExcludedObjectList from 'c/excludedObjectList';
 import getExcludedObjects from '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockExcluded = require('./data/getExcludedObjects.json');
 
-jest.mock('@salesforce/apex/AutoBackupObjectsController.getExcludedObjects', () => ({ default: jest.fn() }), {
-  virtual: true,
-});
+const APEX_ERROR = apexError('The backup service rejected the key.');
 
-const APEX_ERROR = { body: { message: 'The backup service rejected the key.' }, ok: false, status: 500 };
-
-function flushPromises() {
-  // eslint-disable-next-line @lwc/lwc/no-async-operation
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-async function renderList() {
-  const element = createElement('c-excluded-object-list', { is: ExcludedObjectList });
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
+function renderList() {
+  return mount('c-excluded-object-list', ExcludedObjectList);
 }
 
 describe('c-excluded-object-list', () => {
   afterEach(() => {
-    while (document.body.firstChild) {
-      document.body.removeChild(document.body.firstChild);
-    }
+    unmountAll();
     jest.clearAllMocks();
   });
 
