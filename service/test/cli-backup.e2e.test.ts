@@ -129,6 +129,13 @@ describe('autobackup CLI end to end', () => {
     };
     assert.equal(dashboard.status, 'Running Continuously');
     const account = dashboard.objects.find((o) => o.name === 'Account');
+    const excluded = (JSON.parse(status.stdout) as { excluded: Array<{ name: string; reason: string }> })
+      .excluded;
+    assert.ok(
+      excluded.some((e) => e.name === 'ActivityHistory' && e.reason.length > 0),
+      'unsupported objects are listed with their reason',
+    );
+    assert.ok(!dashboard.objects.some((o) => o.name === 'ActivityHistory'));
     assert.equal(account?.status, 'Waiting');
     assert.equal(account?.records, sim.org.recordCount('Account'));
 

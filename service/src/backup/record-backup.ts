@@ -88,8 +88,9 @@ export async function backupRecords(
       ...(first && overlapFrom ? { from: overlapFrom } : {}),
       limit: ctx.options.restSliceSize,
     });
+    const overlapSlice = first && overlapFrom !== undefined;
     first = false;
-    let rows = 0;
+    const sliceStart = cursor;
     state.usedRest = true;
     // A slice is stored as one batch, so its versions share packs of a useful size; the cursor moves with it.
     let batch: VersionInput[] = [];
@@ -107,18 +108,34 @@ export async function backupRecords(
       cursor = next;
       batch = [];
     };
-    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, {
-      scanAll: true,
-      batchSize: 2000,
-    })) {
-      if (page.records.length === 0) continue;
-      rows += page.records.length;
-      batch.push(...page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField)));
+    const slice = { full: false };
+    for await (const page of slicePages(
+      ctx,
+      object.name,
+      fields,
+      support.cursorField,
+      soql,
+      ctx.options.restSliceSize,
+      slice,
+    )) {
+      if (page.length === 0) continue;
+      batch.push(...page.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField)));
       if (batch.length >= MAX_BATCH_VERSIONS) await flush();
-      report(page.records.length);
+      report(page.length);
     }
     await flush();
-    if (rows < ctx.options.restSliceSize) break;
+    // A slice that was not cut short by its LIMIT reached `upTo`: everything up to there is stored.
+    if (!slice.full) break;
+    if (
+      !overlapSlice &&
+      cursor?.systemModstamp === sliceStart?.systemModstamp &&
+      cursor?.id === sliceStart?.id
+    ) {
+      // Only possible when split queries disagreed on every row (heavy concurrent change): try again next pass.
+      throw new Error(
+        `${object.name}: a full slice made no progress from ${JSON.stringify(sliceStart)}; retrying on the next pass`,
+      );
+    }
   }
 
   const now = ctx.session.clock.now();
@@ -189,6 +206,82 @@ async function backupThroughParents(
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
 const PARENT_IDS_PER_QUERY = 300;
+
+/**
+ * Salesforce refuses request lines over 16 KB (414), and there is no POST form of query, so a field list that
+ * would make the URL too long is read as several queries over the same window, each with Id and the cursor field,
+ * merged by (cursor field, Id). A record that changed between those queries drops out of the later ones and is
+ * left for a later slice; the slice ends where the first of the queries was cut short by its LIMIT.
+ */
+const MAX_QUERY_CHARS = 12_000;
+
+async function* slicePages(
+  ctx: EngineContext,
+  object: string,
+  fields: string[],
+  cursorField: string,
+  soql: string,
+  limit: number,
+  slice: { full: boolean },
+): AsyncGenerator<Array<Record<string, unknown>>> {
+  const options = { scanAll: true, batchSize: 2000 };
+  if (encodeURIComponent(soql).length <= MAX_QUERY_CHARS) {
+    let rows = 0;
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
+      rows += page.records.length;
+      yield page.records;
+    }
+    slice.full = rows >= limit;
+    return;
+  }
+  const selectList = `SELECT ${fields.join(', ')} FROM ${object}`;
+  if (!soql.startsWith(selectList)) throw new Error(`cannot split the field list of: ${soql.slice(0, 200)}`);
+  const tail = soql.slice(selectList.length);
+  const keyFields = ['Id', cursorField, ...(fields.includes('IsDeleted') ? ['IsDeleted'] : [])];
+  const groups = splitFields(
+    fields.filter((f) => !keyFields.includes(f)),
+    keyFields,
+    (group) => encodeURIComponent(`SELECT ${group.join(', ')} FROM ${object}${tail}`).length,
+  );
+  const results: Array<Array<Record<string, unknown>>> = [];
+  for (const group of groups) {
+    const rows: Array<Record<string, unknown>> = [];
+    const groupSoql = `SELECT ${group.join(', ')} FROM ${object}${tail}`;
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, groupSoql, options))
+      rows.push(...page.records);
+    results.push(rows);
+  }
+  const keyOf = (r: Record<string, unknown>) =>
+    `${canonicalDatetime(cursorField, r[cursorField])}|${String(r.Id)}`;
+  // Where a query hit its LIMIT, nothing after its last row is known to the others.
+  const cuts = results.filter((rows) => rows.length >= limit).map((rows) => keyOf(rows[rows.length - 1]!));
+  const end = cuts.length > 0 ? cuts.sort()[0] : undefined;
+  const byKey = results.slice(1).map((rows) => new Map(rows.map((r) => [keyOf(r), r])));
+  const merged: Array<Record<string, unknown>> = [];
+  for (const row of results[0]!) {
+    const key = keyOf(row);
+    if (end !== undefined && key > end) break;
+    const parts = byKey.map((m) => m.get(key));
+    if (parts.every((p) => p !== undefined)) merged.push(Object.assign({}, row, ...parts));
+  }
+  slice.full = end !== undefined;
+  yield merged;
+}
+
+/** Splits fields into groups (each starting with the key fields) whose query stays under MAX_QUERY_CHARS. */
+function splitFields(rest: string[], keyFields: string[], lengthOf: (group: string[]) => number): string[][] {
+  const groups: string[][] = [];
+  let current = [...keyFields];
+  for (const field of rest) {
+    const candidate = [...current, field];
+    if (current.length > keyFields.length && lengthOf(candidate) > MAX_QUERY_CHARS) {
+      groups.push(current);
+      current = [...keyFields, field];
+    } else current = candidate;
+  }
+  groups.push(current);
+  return groups;
+}
 
 /** Versions stored per write: large enough for packs of several MiB, small enough to bound memory. */
 const MAX_BATCH_VERSIONS = 20_000;

@@ -140,8 +140,11 @@ export function registerBackupCommands(program: Command): void {
           now: new Date(),
         });
         const items = listedObjects(registry).map((o) => toListItem(o, objectStatus(o, org, withErrors)));
+        const excluded = registry
+          .filter((o) => o.support === 'unsupported')
+          .map((o) => ({ name: o.name, label: o.label ?? o.name, reason: o.supportReason ?? '' }));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ ...dashboard, objects: items })}\n`);
+          process.stdout.write(`${JSON.stringify({ ...dashboard, objects: items, excluded })}\n`);
           return;
         }
         const lines = [

@@ -282,3 +282,39 @@ describe('backing up an org’s records', () => {
     assert.ok(dashboard.api.max > 0);
   });
 });
+
+describe('objects with very many fields', () => {
+  test('a field list too long for one query URL is read in parts and merged, matching the org', async () => {
+    const fields = Array.from({ length: 400 }, (_, i) => ({
+      name: `Quarterly_Revenue_Forecast_Field_${String(i).padStart(3, '0')}__c`,
+      type: 'string',
+    }));
+    await admin('schema', { object: 'Wide_Object__c', label: 'Wide object', fields });
+    const records = Array.from({ length: 620 }, (_, i) => ({
+      Name: `Wide ${i}`,
+      Quarterly_Revenue_Forecast_Field_000__c: `first ${i}`,
+      Quarterly_Revenue_Forecast_Field_399__c: `last ${i}`,
+    }));
+    await admin('mutate', { object: 'Wide_Object__c', ops: [{ op: 'create', records }], sameSecond: true });
+    await passTheLag();
+    const pass = await runBackupPass(ctx, { objects: ['Wide_Object__c'] });
+    assert.deepEqual(
+      pass.outcomes.filter((o) => !o.ok),
+      [],
+    );
+    const wide = await getRegistryObject(db.knex, sim.orgId, 'Wide_Object__c');
+    assert.equal(wide?.records, 620);
+    const history = await recordHistory(
+      ctx.store,
+      sim.orgId,
+      'Wide_Object__c',
+      String(sim.org.query("SELECT Id FROM Wide_Object__c WHERE Name = 'Wide 7'").records[0]!.Id),
+    );
+    assert.equal(history[0]?.fields.Quarterly_Revenue_Forecast_Field_000__c, 'first 7');
+    assert.equal(history[0]?.fields.Quarterly_Revenue_Forecast_Field_399__c, 'last 7');
+    assert.deepEqual(await truthMismatches(sim, ctx.store, ['Wide_Object__c'], ctx.options.lagMs), []);
+    // The premise: one query with every field would be refused by Salesforce (414 over 16 KB).
+    const oneQuery = `SELECT ${(wide?.fields ?? []).map((f) => f.name).join(', ')} FROM Wide_Object__c`;
+    assert.ok(`/services/data/v62.0/queryAll/?q=${encodeURIComponent(oneQuery)}`.length > 16_384);
+  });
+});
