@@ -22,6 +22,8 @@ import type { EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { soqlString } from './soql.js';
 
+type Supported = Extract<ObjectSupport, { supported: true }>;
+
 /** getDeleted reaches 30 days back (REST API developer guide); stay a little inside it. */
 const GET_DELETED_REACH_MS = 29 * 24 * 3600_000;
 const IDS_PER_QUERY = 200;
@@ -35,7 +37,7 @@ export async function trackDeletes(
   ctx: EngineContext,
   object: RegistryObject,
 ): Promise<DeleteTrackingResult> {
-  const support = object.supportDetail as Extract<ObjectSupport, { supported: true }>;
+  const support = object.supportDetail as Supported;
   const now = ctx.session.clock.now();
   const upTo = new Date(Math.floor((now.getTime() - ctx.options.lagMs) / 1000) * 1000);
   const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
@@ -67,9 +69,8 @@ export async function trackDeletes(
     if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now); // nothing held before the first check
     return { tombstones: result.written, method: 'get-deleted' };
   }
-  if (support.access.kind !== 'query') return { tombstones: 0, method: 'none' };
   if (!useGetDeleted && object.reconciledAt && !reconcileDue) return { tombstones: 0, method: 'none' };
-  return reconcileIds(ctx, object, now, upTo);
+  return reconcileIds(ctx, object, support, now, upTo);
 }
 
 interface DeletedWindow {
@@ -120,20 +121,38 @@ async function notInOrg(ctx: EngineContext, object: string, ids: string[]): Prom
 }
 
 /** Every record the backup holds as existing but the org no longer has gets a tombstone at `now`. */
+/** Every Id the org has for the object (recycle bin included), through its parents' Ids where Salesforce demands it. */
+async function* idsInOrg(ctx: EngineContext, object: string, support: Supported): AsyncGenerator<string[]> {
+  const options = { scanAll: true, batchSize: 2000 };
+  if (support.access.kind === 'query') {
+    for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${object}`, options))
+      yield page.records.map((r) => r.Id);
+    return;
+  }
+  const { parentObject, parentField } = support.access;
+  const parents: string[] = [];
+  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${parentObject}`, options))
+    parents.push(...page.records.map((r) => r.Id));
+  for (let i = 0; i < parents.length; i += IDS_PER_QUERY) {
+    const soql = `SELECT Id FROM ${object} WHERE ${parentField} IN (${parents
+      .slice(i, i + IDS_PER_QUERY)
+      .map(soqlString)
+      .join(',')})`;
+    for await (const page of queryPages<{ Id: string }>(ctx.session, soql, { batchSize: 2000 }))
+      yield page.records.map((r) => r.Id);
+  }
+}
+
 async function reconcileIds(
   ctx: EngineContext,
   object: RegistryObject,
+  support: Supported,
   now: Date,
   upTo: Date,
 ): Promise<DeleteTrackingResult> {
   const held = await liveRecordIds(ctx.store.knex, ctx.org.orgId, object.name);
   if (held.size > 0) {
-    for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${object.name}`, {
-      scanAll: true,
-      batchSize: 2000,
-    })) {
-      for (const r of page.records) held.delete(r.Id);
-    }
+    for await (const ids of idsInOrg(ctx, object.name, support)) for (const id of ids) held.delete(id);
   }
   const at = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
   const result = await writeVersions(

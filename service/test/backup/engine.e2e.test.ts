@@ -264,6 +264,27 @@ describe('backing up an org’s records', () => {
     }
   });
 
+  test('ContentDocumentLink is backed up through its documents, and a removed link is found by reconciliation', async () => {
+    const links = sim.org.query(
+      'SELECT Id, ContentDocumentId FROM ContentDocumentLink WHERE ContentDocumentId IN (SELECT Id FROM ContentDocument)',
+    );
+    const link = String(links.records[0]?.Id ?? '');
+    assert.ok(link, 'the small org has file links');
+    const held = await recordHistory(ctx.store, sim.orgId, 'ContentDocumentLink', link);
+    assert.equal(held[0]?.deleted, false, 'the link was backed up');
+    await admin('mutate', {
+      object: 'ContentDocumentLink',
+      ops: [{ op: 'delete', ids: [link], hard: true }],
+    });
+    await passTheLag();
+    const pass = await runBackupPass(
+      { ...ctx, options: { ...ctx.options, reconcileEveryMs: 0 } },
+      { objects: ['ContentDocumentLink'] },
+    );
+    assert.equal(pass.outcomes[0]?.tombstones, 1);
+    assert.equal((await recordHistory(ctx.store, sim.orgId, 'ContentDocumentLink', link))[0]?.deleted, true);
+  });
+
   test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async () => {
     const org = (await findOrg(db.knex, sim.orgId))!;
     const dashboard = buildDashboard({
