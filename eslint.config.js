@@ -11,6 +11,7 @@ export default tseslint.config(
       'test/browser/dist/**',
       '.autobackup*/**',
       'bench/results/**',
+      '.tmp/**',
     ],
   },
   js.configs.recommended,
