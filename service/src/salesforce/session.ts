@@ -37,7 +37,7 @@ export interface SalesforceRequest {
   headers?: Record<string, string>;
   /** 'text' keeps the body as a string (Bulk CSV); default parses JSON. */
   responseType?: 'json' | 'text';
-  /** Retries for transient failures (default 4); 0 for calls that must not repeat. */
+  /** Retries for transient failures (default 6, about 16 s of backoff in all); 0 for calls that must not repeat. */
   retries?: number;
 }
 
@@ -222,7 +222,7 @@ export class SalesforceSession {
     };
     try {
       return await pRetry(attempt, {
-        retries: req.retries ?? 4,
+        retries: req.retries ?? 6,
         minTimeout: 250,
         maxTimeout: 8000,
         factor: 2,

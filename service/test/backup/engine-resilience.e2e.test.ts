@@ -178,13 +178,16 @@ describe('the records engine under real-world conditions', () => {
     sim.org.clock.advance(LAG + 60_000);
     await admin('faults', {
       rules: [
-        { path: '/query', action: 'status', status: 503, errorCode: 'SERVER_UNAVAILABLE', rate: 0.25 },
-        { path: '/query', action: 'reset', rate: 0.1 },
+        // About one request in four fails; retries with backoff must carry every one through.
+        { path: '/query', action: 'status', status: 503, errorCode: 'SERVER_UNAVAILABLE', rate: 0.2 },
+        { path: '/query', action: 'reset', rate: 0.05 },
         { path: '/describe', action: 'status', status: 500, errorCode: 'UNKNOWN_EXCEPTION', rate: 0.15 },
       ],
     });
     const pass = await runBackupPass(ctx);
+    const { fired } = (await admin('faults', undefined, 'GET')) as { fired: number };
     await admin('faults', undefined, 'DELETE');
+    assert.ok(fired >= 20, `the storm hit the backup (${fired} faults fired)`);
     assert.deepEqual(
       pass.outcomes.filter((o) => !o.ok),
       [],
