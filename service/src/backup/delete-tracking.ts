@@ -53,7 +53,10 @@ export async function trackDeletes(
     support.access.kind === 'query';
   if (useGetDeleted && !gap && !(reconcileDue && object.reconciledAt)) {
     const start = checkedUntil ?? reachStart;
-    if (upTo <= start) return { tombstones: 0, method: 'none' };
+    // Salesforce reads the window in whole minutes and refuses one shorter than a minute
+    // (INVALID_REPLICATION_DATE): wait until a full minute has passed since the last check.
+    if (Math.floor(upTo.getTime() / 60_000) * 60_000 - start.getTime() < 60_000)
+      return { tombstones: 0, method: 'none' };
     const { deleted, coveredUntil } = await deletedInWindow(ctx, object.name, start, upTo);
     const purged = await notInOrg(
       ctx,

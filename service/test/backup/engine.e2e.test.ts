@@ -151,6 +151,19 @@ describe('backing up an org’s records', () => {
     assert.equal(after?.versions, before?.versions);
   });
 
+  test('passes in quick succession (less than a minute apart) succeed and add nothing', async () => {
+    const first = await runBackupPass(ctx);
+    const second = await runBackupPass(ctx);
+    assert.deepEqual(
+      [...first.outcomes, ...second.outcomes].filter((o) => !o.ok),
+      [],
+    );
+    assert.equal(
+      second.outcomes.reduce((n, o) => n + o.written + o.tombstones, 0),
+      0,
+    );
+  });
+
   test('soft delete, undelete and hard delete become versions and tombstones', async () => {
     const [soft, hard] = sim.org
       .query('SELECT Id FROM Lead ORDER BY Id LIMIT 2')
