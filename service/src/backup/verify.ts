@@ -4,6 +4,7 @@
  * the same SystemModstamp and deleted state; a record the backup holds as existing must still exist in the org
  * (or have changed after that point: pending, not a gap). Counters are checked against the index rows.
  */
+import { getDeleted } from '../salesforce/replication.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { countersMatchIndex, newestVersionsAsOf } from '../store/registry/live-records.js';
@@ -52,9 +53,33 @@ export async function verifyOrg(
       continue;
     }
     const hasIsDeleted = (object.fields ?? []).some((f) => f.name === 'IsDeleted');
-    objects.push(await verifyObject(ctx, object.name, support.cursorField, object.caughtUpAt, hasIsDeleted));
+    objects.push(
+      await verifyObject(ctx, object.name, support.cursorField, object.caughtUpAt, hasIsDeleted, {
+        viaGetDeleted: support.deletes === 'get-deleted' && support.cursorField === 'SystemModstamp',
+        checkedUntil: object.deletesCheckedUntil,
+      }),
+    );
   }
   return { objects, gaps: objects.reduce((n, o) => n + o.gaps.length, 0) };
+}
+
+/**
+ * Deletes the backup cannot have seen yet: those after its last getDeleted check (asked of Salesforce), or — for
+ * objects whose deletes are found by periodic Id reconciliation — any, until the next reconciliation.
+ */
+async function deletedSinceLastCheck(
+  ctx: EngineContext,
+  object: string,
+  deletes: { viaGetDeleted: boolean; checkedUntil: Date | null },
+  needed: boolean,
+): Promise<Set<string> | 'all'> {
+  if (!needed) return new Set();
+  if (!deletes.viaGetDeleted || !deletes.checkedUntil) return 'all';
+  const now = ctx.session.clock.now();
+  // Less than a whole minute since the check: Salesforce cannot answer yet, and nothing could have been checked.
+  if (Math.floor(now.getTime() / 60_000) * 60_000 - deletes.checkedUntil.getTime() < 60_000) return 'all';
+  const result = await getDeleted(ctx.session, object, deletes.checkedUntil, now);
+  return new Set(result.deletedRecords.map((r) => r.id));
 }
 
 async function verifyObject(
@@ -63,6 +88,7 @@ async function verifyObject(
   cursorField: string,
   caughtUpTo: Date,
   hasIsDeleted: boolean,
+  deletes: { viaGetDeleted: boolean; checkedUntil: Date | null },
 ): Promise<ObjectVerification> {
   const gaps: Gap[] = [];
   const backup = await newestVersionsAsOf(ctx.store.knex, ctx.org.orgId, object, caughtUpTo);
@@ -105,14 +131,18 @@ async function verifyObject(
     const q = `SELECT Id FROM ${object} WHERE Id IN (${chunk.map(soqlString).join(',')})`;
     for await (const page of queryPages<{ Id: string }>(ctx.session, q, { scanAll: true }))
       for (const r of page.records) found.add(r.Id);
-    for (const id of chunk) {
-      if (found.has(id)) pending += 1;
+    const gone = chunk.filter((id) => !found.has(id));
+    pending += chunk.length - gone.length;
+    const deletedSinceCheck = await deletedSinceLastCheck(ctx, object, deletes, gone.length > 0);
+    for (const id of gone) {
+      if (deletedSinceCheck === 'all' || deletedSinceCheck.has(id)) pending += 1;
       else
         gaps.push({
           object,
           id,
           kind: 'delete-not-recorded',
-          detail: 'gone from the org (hard delete or purge) but the backup still holds it as existing',
+          detail:
+            'gone from the org (hard delete or purge) before the last delete check, but the backup still holds it as existing',
         });
     }
   }

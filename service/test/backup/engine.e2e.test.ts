@@ -164,6 +164,18 @@ describe('backing up an org’s records', () => {
     );
   });
 
+  test('a delete after the last backup is pending in verify, not a gap', async () => {
+    await runBackupPass(ctx, { objects: ['Lead'] });
+    const [id] = sim.org
+      .query('SELECT Id FROM Lead ORDER BY Id DESC LIMIT 1')
+      .records.map((r) => String(r.Id));
+    await admin('mutate', { object: 'Lead', ops: [{ op: 'delete', ids: [id], hard: true }] });
+    await admin('clock', { advanceMs: 90_000 });
+    const result = await verifyOrg(ctx, ['Lead']);
+    assert.deepEqual(result.objects[0]?.gaps, []);
+    assert.ok((result.objects[0]?.pending ?? 0) >= 1, 'the deletion is reported as pending');
+  });
+
   test('soft delete, undelete and hard delete become versions and tombstones', async () => {
     const [soft, hard] = sim.org
       .query('SELECT Id FROM Lead ORDER BY Id LIMIT 2')
