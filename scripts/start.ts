@@ -13,16 +13,10 @@ import { openEngine } from '../service/src/backup/engine-factory.js';
 import { registerOrg } from '../service/src/backup/org-registration.js';
 import { openDatabase, openRuntime } from '../service/src/runtime.js';
 import { loadMasterKey } from '../service/src/secrets/master-key.js';
-import { findOrg } from '../service/src/store/orgs/org-repository.js';
+import { findOrg, updateOrgConnection } from '../service/src/store/orgs/org-repository.js';
 
 const runtime = openRuntime();
 const { config, logger, lifecycle } = runtime;
-let stopping = false;
-let wake: (() => void) | undefined;
-lifecycle.onShutdown('backup-loop', () => {
-  stopping = true;
-  wake?.();
-});
 
 try {
   const db = await openDatabase(runtime);
@@ -64,9 +58,9 @@ try {
   );
 
   // The simulator serves the demo org on a new port after a restart: point the stored org at it.
-  await db.knex('orgs').where({ org_id: sim.orgId }).update({ instance_url: sim.url, login_url: sim.url });
+  await updateOrgConnection(db.knex, sim.orgId, { instanceUrl: sim.url, loginUrl: sim.url });
   const ctx = await openEngine(db, sim.orgId);
-  while (!stopping) {
+  while (!lifecycle.stopping) {
     try {
       const pass = await runBackupPass(ctx);
       const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
@@ -78,13 +72,7 @@ try {
     } catch (err) {
       logger.error({ type: 'backup-pass', err }, 'backup pass failed; trying again shortly');
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 30_000);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    await lifecycle.pause(ctx.options.passIntervalMs);
   }
 } catch (err) {
   logger.error({ type: 'start', err }, 'npm start failed');

@@ -8,7 +8,8 @@ type Step = { name: string; run: () => Promise<void> | void };
 
 export class Lifecycle {
   private readonly steps: Step[] = [];
-  private stopping: Promise<void> | undefined;
+  private stoppingPromise: Promise<void> | undefined;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly logger: Logger,
@@ -30,9 +31,31 @@ export class Lifecycle {
     process.once('SIGTERM', onSignal);
   }
 
+  /** True once shutdown has begun: loops check it between units of work. */
+  get stopping(): boolean {
+    return this.stoppingPromise !== undefined;
+  }
+
+  /** Waits `ms`, or less: shutdown ends every pause at once. */
+  pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
   shutdown(): Promise<void> {
-    this.stopping ??= this.runSteps();
-    return this.stopping;
+    if (!this.stoppingPromise) {
+      this.stoppingPromise = this.runSteps();
+      for (const wake of [...this.sleepers]) wake();
+    }
+    return this.stoppingPromise;
   }
 
   private async runSteps(): Promise<void> {

@@ -11,7 +11,6 @@ import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
 import {
   claimObjectRun,
-  getRegistryObject,
   listRegistry,
   releaseObjectRun,
   renewObjectRun,
@@ -107,10 +106,8 @@ async function backupObject(
   let outcome: ObjectOutcome;
   try {
     const records = await backupRecords(ctx, object, (read) => progress?.objectProgress?.(object.name, read));
-    const deletes = await trackDeletes(
-      ctx,
-      (await getRegistryObject(knex, ctx.org.orgId, object.name)) ?? object,
-    );
+    // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
+    const deletes = await trackDeletes(ctx, object);
     await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
     outcome = {
       object: object.name,

@@ -6,9 +6,8 @@
  * - every object, periodically, and whenever the last check is older than getDeleted's 30-day reach: an Id
  *   reconciliation comparing every record the backup holds as existing with the org.
  */
-import { getDeleted } from '../salesforce/replication.js';
-import { queryPages } from '../salesforce/rest-query.js';
 import { SalesforceError } from '../salesforce/errors.js';
+import { getDeleted, holdsWholeMinute } from '../salesforce/replication.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { liveRecordIds } from '../store/registry/live-records.js';
 import {
@@ -18,15 +17,14 @@ import {
 } from '../store/registry/object-registry.js';
 import { tombstone } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
-import type { EngineContext } from './engine-context.js';
+import { windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
-import { soqlString } from './soql.js';
+import { idsFoundInOrg, idsInOrg } from './org-ids.js';
 
 type Supported = Extract<ObjectSupport, { supported: true }>;
 
 /** getDeleted reaches 30 days back (REST API developer guide); stay a little inside it. */
 const GET_DELETED_REACH_MS = 29 * 24 * 3600_000;
-const IDS_PER_QUERY = 200;
 
 export interface DeleteTrackingResult {
   tombstones: number;
@@ -39,7 +37,7 @@ export async function trackDeletes(
 ): Promise<DeleteTrackingResult> {
   const support = object.supportDetail as Supported;
   const now = ctx.session.clock.now();
-  const upTo = new Date(Math.floor((now.getTime() - ctx.options.lagMs) / 1000) * 1000);
+  const upTo = windowUpperBound(ctx);
   const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
   const checkedUntil = object.deletesCheckedUntil;
   const gap = checkedUntil !== null && checkedUntil < reachStart;
@@ -53,18 +51,17 @@ export async function trackDeletes(
     support.access.kind === 'query';
   if (useGetDeleted && !gap && !(reconcileDue && object.reconciledAt)) {
     const start = checkedUntil ?? reachStart;
-    // Salesforce reads the window in whole minutes and refuses one shorter than a minute
-    // (INVALID_REPLICATION_DATE): wait until a full minute has passed since the last check.
-    if (Math.floor(upTo.getTime() / 60_000) * 60_000 - start.getTime() < 60_000)
-      return { tombstones: 0, method: 'none' };
+    // Wait until a whole minute has passed since the last check: Salesforce refuses shorter windows.
+    if (!holdsWholeMinute(start, upTo)) return { tombstones: 0, method: 'none' };
     const { deleted, coveredUntil } = await deletedInWindow(ctx, object.name, start, upTo);
-    const purged = await notInOrg(
+    // Ids queryAll still returns are in the recycle bin: the record backup captures them as IsDeleted versions.
+    const inBin = await idsFoundInOrg(
       ctx,
       object.name,
       deleted.map((d) => d.id),
     );
     const stones = deleted
-      .filter((d) => purged.has(d.id))
+      .filter((d) => !inBin.has(d.id))
       .map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
     const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones);
     // Salesforce vouches only up to latestDateCovered (whole minutes, before in-flight commits): resume there.
@@ -110,42 +107,7 @@ async function deletedInWindow(
   }
 }
 
-/** The ids (of those given) that queryAll no longer returns at all: gone from the org, recycle bin included. */
-async function notInOrg(ctx: EngineContext, object: string, ids: string[]): Promise<Set<string>> {
-  const gone = new Set(ids);
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    const chunk = ids.slice(i, i + IDS_PER_QUERY);
-    const soql = `SELECT Id FROM ${object} WHERE Id IN (${chunk.map(soqlString).join(',')})`;
-    for await (const page of queryPages<{ Id: string }>(ctx.session, soql, { scanAll: true })) {
-      for (const r of page.records) gone.delete(r.Id);
-    }
-  }
-  return gone;
-}
-
 /** Every record the backup holds as existing but the org no longer has gets a tombstone at `now`. */
-/** Every Id the org has for the object (recycle bin included), through its parents' Ids where Salesforce demands it. */
-async function* idsInOrg(ctx: EngineContext, object: string, support: Supported): AsyncGenerator<string[]> {
-  const options = { scanAll: true, batchSize: 2000 };
-  if (support.access.kind === 'query') {
-    for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${object}`, options))
-      yield page.records.map((r) => r.Id);
-    return;
-  }
-  const { parentObject, parentField } = support.access;
-  const parents: string[] = [];
-  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${parentObject}`, options))
-    parents.push(...page.records.map((r) => r.Id));
-  for (let i = 0; i < parents.length; i += IDS_PER_QUERY) {
-    const soql = `SELECT Id FROM ${object} WHERE ${parentField} IN (${parents
-      .slice(i, i + IDS_PER_QUERY)
-      .map(soqlString)
-      .join(',')})`;
-    for await (const page of queryPages<{ Id: string }>(ctx.session, soql, { batchSize: 2000 }))
-      yield page.records.map((r) => r.Id);
-  }
-}
-
 async function reconcileIds(
   ctx: EngineContext,
   object: RegistryObject,

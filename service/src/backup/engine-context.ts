@@ -22,6 +22,8 @@ export interface EngineOptions {
   describeConcurrency: number;
   /** How often every record Id is compared with the org to find deletes getDeleted cannot report. */
   reconcileEveryMs: number;
+  /** Pause between passes when backing up continuously (keeps the org at most a minute behind its lag). */
+  passIntervalMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -34,6 +36,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   bulkPollIntervalMs: 1000,
   describeConcurrency: 4,
   reconcileEveryMs: 7 * 24 * 3600_000,
+  passIntervalMs: 30_000,
 };
 
 export interface EngineContext {
@@ -42,4 +45,9 @@ export interface EngineContext {
   store: StoreContext;
   logger: Logger;
   options: EngineOptions;
+}
+
+/** The inclusive end of every record window: the org's now − lag, in whole seconds (SystemModstamp's precision). */
+export function windowUpperBound(ctx: EngineContext): Date {
+  return new Date(Math.floor((ctx.session.clock.now().getTime() - ctx.options.lagMs) / 1000) * 1000);
 }

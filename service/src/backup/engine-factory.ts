@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { openBlobStore } from '../store/blob/open-blob-store.js';
-import { findOrg } from '../store/orgs/org-repository.js';
+import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
 import type { StoreContext } from '../store/store-context.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from './engine-context.js';
 import { connectOrg } from './org-connection.js';
@@ -32,13 +32,19 @@ export async function resolveOrgId(knex: Knex, orgId: string): Promise<string> {
   return row.org_id;
 }
 
+/** The registered org a 15- or 18-character id names; OrgNotRegisteredError when there is none. */
+export async function findRegisteredOrg(knex: Knex, orgId: string): Promise<OrgRecord> {
+  const org = await findOrg(knex, await resolveOrgId(knex, orgId));
+  if (!org) throw new OrgNotRegisteredError(orgId);
+  return org;
+}
+
 export async function openEngine(
   deps: { config: Config; knex: Knex; logger: Logger },
   orgId: string,
   options: Partial<EngineOptions> = {},
 ): Promise<EngineContext> {
-  const org = await findOrg(deps.knex, await resolveOrgId(deps.knex, orgId));
-  if (!org) throw new OrgNotRegisteredError(orgId);
+  const org = await findRegisteredOrg(deps.knex, orgId);
   const masterKey = await loadMasterKey(deps.config);
   const logger = deps.logger.child({ orgId: org.orgId });
   const session = await connectOrg(org, masterKey, logger);

@@ -12,22 +12,16 @@ import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
 import {
-  getRegistryObject,
   markBackfillComplete,
   markCaughtUp,
   type RegistryObject,
 } from '../store/registry/object-registry.js';
-import type { VersionInput } from '../store/versions/version-entry.js';
+import { compareVersions, type VersionInput } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
-import type { EngineContext } from './engine-context.js';
+import { windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
-import { countWindow, selectWindow, soqlString } from './soql.js';
-
-/**
- * The largest valid 18-character Id in byte order (15 × 'z'; no capitals, so checksum 'AAA'): a cursor at
- * (t, MAX_ID) means "everything at or before t is stored".
- */
-export const MAX_ID = 'zzzzzzzzzzzzzzzAAA';
+import { idList, parentIdBatches } from './org-ids.js';
+import { countWindow, MAX_ID, selectWindow } from './soql.js';
 
 export interface RecordBackupResult {
   object: string;
@@ -49,7 +43,7 @@ export async function backupRecords(
     throw new Error(`${object.name} is not ready for backup (scan it first)`);
   const fieldTypes: FieldTypes = Object.fromEntries(object.fields.map((f) => [f.name, f.type]));
   const fields = object.fields.map((f) => f.name);
-  const upTo = new Date(Math.floor((ctx.session.clock.now().getTime() - ctx.options.lagMs) / 1000) * 1000);
+  const upTo = windowUpperBound(ctx);
   const state = { read: 0, written: 0, usedBulk: false, usedRest: false };
   const report = (n: number) => {
     state.read += n;
@@ -58,11 +52,37 @@ export async function backupRecords(
 
   if (support.access.kind === 'parent-id-batches') {
     await backupThroughParents(ctx, object, support, support.access, fields, fieldTypes, upTo, report, state);
-    await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
-    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
-    return { object: object.name, written: state.written, read: state.read, via: 'rest', caughtUpTo: upTo };
+  } else {
+    await backupByCursor(ctx, object, support, fields, fieldTypes, upTo, report, state);
   }
+  await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
+  await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
+  return {
+    object: object.name,
+    written: state.written,
+    read: state.read,
+    via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest',
+    caughtUpTo: upTo,
+  };
+}
 
+interface PassState {
+  written: number;
+  usedBulk: boolean;
+  usedRest: boolean;
+}
+
+/** Bulk windows for a large backlog, then REST slices until one comes back short of its LIMIT. */
+async function backupByCursor(
+  ctx: EngineContext,
+  object: RegistryObject,
+  support: Supported,
+  fields: string[],
+  fieldTypes: FieldTypes,
+  upTo: Date,
+  report: (n: number) => void,
+  state: PassState,
+): Promise<void> {
   let cursor = object.cursor;
   if (!object.backfillCompletedAt && support.bulk) {
     const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
@@ -97,11 +117,11 @@ export async function backupRecords(
     const flush = async () => {
       if (batch.length === 0) return;
       const last = batch[batch.length - 1]!;
-      const stored = (await getRegistryObject(ctx.store.knex, ctx.org.orgId, object.name))?.cursor ?? null;
-      const next = laterCursor(stored, { systemModstamp: last.systemModstamp, id: last.id });
+      // `cursor` is the stored cursor (this run holds the object's lease); the write checks it did not move.
+      const next = laterCursor(cursor, { systemModstamp: last.systemModstamp, id: last.id });
       const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, batch, {
         cursor: next,
-        expectedCursor: stored,
+        expectedCursor: cursor,
         schemaHash: object.describeHash,
       });
       state.written += result.written;
@@ -137,17 +157,6 @@ export async function backupRecords(
       );
     }
   }
-
-  const now = ctx.session.clock.now();
-  await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
-  await markBackfillComplete(ctx.store.knex, object.objectKey, now);
-  return {
-    object: object.name,
-    written: state.written,
-    read: state.read,
-    via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest',
-    caughtUpTo: upTo,
-  };
 }
 
 /**
@@ -164,31 +173,21 @@ async function backupThroughParents(
   fieldTypes: FieldTypes,
   upTo: Date,
   report: (n: number) => void,
-  state: { written: number; usedRest: boolean },
+  state: PassState,
 ): Promise<void> {
-  const parentIds: string[] = [];
-  for await (const page of queryPages<{ Id: string }>(ctx.session, `SELECT Id FROM ${access.parentObject}`, {
-    batchSize: 2000,
-  })) {
-    parentIds.push(...page.records.map((r) => r.Id));
-  }
   const start = object.cursor;
   let newest: PackCursor | null = start;
   state.usedRest = true;
-  for (let i = 0; i < parentIds.length; i += PARENT_IDS_PER_QUERY) {
-    const ids = parentIds
-      .slice(i, i + PARENT_IDS_PER_QUERY)
-      .map(soqlString)
-      .join(',');
-    const window = selectWindow({
+  for await (const parents of parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false)) {
+    const soql = selectWindow({
       object: object.name,
       fields,
       cursorField: support.cursorField,
       after: start,
       upTo,
+      filter: `${access.parentField} IN (${idList(parents)})`,
       orderBy: false,
     });
-    const soql = window.replace(' WHERE ', ` WHERE ${access.parentField} IN (${ids}) AND `);
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { batchSize: 2000 })) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
@@ -287,9 +286,7 @@ function splitFields(rest: string[], keyFields: string[], lengthOf: (group: stri
 const MAX_BATCH_VERSIONS = 20_000;
 
 function laterCursor(a: PackCursor | null, b: PackCursor): PackCursor {
-  if (!a) return b;
-  if (a.systemModstamp !== b.systemModstamp) return a.systemModstamp > b.systemModstamp ? a : b;
-  return a.id > b.id ? a : b;
+  return a && compareVersions(a, b) >= 0 ? a : b;
 }
 
 /** A record as read (REST JSON or Bulk CSV row) → its canonical version, keyed by the object's cursor field. */
@@ -357,7 +354,7 @@ async function bulkBackfill(
   start: PackCursor | null,
   upTo: Date,
   report: (n: number) => void,
-  state: { written: number },
+  state: PassState,
 ): Promise<PackCursor | null> {
   let cursor = start;
   while (!cursor || new Date(cursor.systemModstamp).getTime() < upTo.getTime()) {

@@ -12,12 +12,18 @@ export function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/**
+ * The largest valid 18-character Id in byte order (15 × 'z'; no capitals, so checksum 'AAA'): a cursor at
+ * (t, MAX_ID) means "everything at or before t is stored".
+ */
+export const MAX_ID = 'zzzzzzzzzzzzzzzAAA';
+
 /** Rows strictly after the cursor in (field, Id) order: ties on one second are continued by Id, never skipped. */
 export function afterCursor(field: string, cursor: PackCursor | null): string | undefined {
   if (!cursor) return undefined;
   const ts = soqlDatetime(cursor.systemModstamp);
   // A cursor at the largest Id closes its whole second.
-  if (cursor.id === 'zzzzzzzzzzzzzzzAAA') return `${field} > ${ts}`;
+  if (cursor.id === MAX_ID) return `${field} > ${ts}`;
   return `(${field} > ${ts} OR (${field} = ${ts} AND Id > ${soqlString(cursor.id)}))`;
 }
 
@@ -30,18 +36,16 @@ export function selectWindow(options: {
   upTo: Date;
   /** Inclusive lower bound used instead of `after` for overlap re-reads. */
   from?: Date;
+  /** A further condition, e.g. the parent Id filter Salesforce demands for some objects. */
+  filter?: string;
   orderBy?: boolean;
   limit?: number;
 }): string {
-  const where = [
-    options.from
-      ? `${options.cursorField} >= ${soqlDatetime(options.from)}`
-      : afterCursor(options.cursorField, options.after),
-    `${options.cursorField} <= ${soqlDatetime(options.upTo)}`,
-  ].filter((c): c is string => c !== undefined);
+  const bounds = windowWhere(options.cursorField, options.after, options.upTo, options.from);
+  const where = options.filter ? `${options.filter} AND ${bounds}` : bounds;
   return [
     `SELECT ${options.fields.join(', ')} FROM ${options.object}`,
-    `WHERE ${where.join(' AND ')}`,
+    `WHERE ${where}`,
     options.orderBy === false ? '' : `ORDER BY ${options.cursorField} ASC, Id ASC`,
     options.limit ? `LIMIT ${options.limit}` : '',
   ]
@@ -55,6 +59,15 @@ export function countWindow(
   after: PackCursor | null,
   upTo: Date,
 ): string {
-  const where = [afterCursor(cursorField, after), `${cursorField} <= ${soqlDatetime(upTo)}`].filter(Boolean);
-  return `SELECT COUNT() FROM ${object} WHERE ${where.join(' AND ')}`;
+  return `SELECT COUNT() FROM ${object} WHERE ${windowWhere(cursorField, after, upTo)}`;
+}
+
+/** The WHERE bounds of a window: after the cursor (or from an overlap start), up to `upTo` inclusive. */
+function windowWhere(cursorField: string, after: PackCursor | null, upTo: Date, from?: Date): string {
+  return [
+    from ? `${cursorField} >= ${soqlDatetime(from)}` : afterCursor(cursorField, after),
+    `${cursorField} <= ${soqlDatetime(upTo)}`,
+  ]
+    .filter((c): c is string => c !== undefined)
+    .join(' AND ');
 }

@@ -4,7 +4,7 @@
  * the same SystemModstamp and deleted state; a record the backup holds as existing must still exist in the org
  * (or have changed after that point: pending, not a gap). Counters are checked against the index rows.
  */
-import { getDeleted } from '../salesforce/replication.js';
+import { getDeleted, holdsWholeMinute } from '../salesforce/replication.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { countersMatchIndex, newestVersionsAsOf } from '../store/registry/live-records.js';
@@ -12,10 +12,10 @@ import { listRegistry } from '../store/registry/object-registry.js';
 import type { EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { objectsToBackUp } from './backup-pass.js';
-import { soqlDatetime, soqlString } from './soql.js';
+import { idsFoundInOrg } from './org-ids.js';
+import { soqlDatetime } from './soql.js';
 
-export type GapKind =
-  'missing-record' | 'stale-version' | 'delete-not-recorded' | 'unexpected-version' | 'counter-mismatch';
+export type GapKind = 'missing-record' | 'stale-version' | 'delete-not-recorded' | 'counter-mismatch';
 
 export interface Gap {
   object: string;
@@ -71,13 +71,11 @@ async function deletedSinceLastCheck(
   ctx: EngineContext,
   object: string,
   deletes: { viaGetDeleted: boolean; checkedUntil: Date | null },
-  needed: boolean,
 ): Promise<Set<string> | 'all'> {
-  if (!needed) return new Set();
   if (!deletes.viaGetDeleted || !deletes.checkedUntil) return 'all';
   const now = ctx.session.clock.now();
   // Less than a whole minute since the check: Salesforce cannot answer yet, and nothing could have been checked.
-  if (Math.floor(now.getTime() / 60_000) * 60_000 - deletes.checkedUntil.getTime() < 60_000) return 'all';
+  if (!holdsWholeMinute(deletes.checkedUntil, now)) return 'all';
   const result = await getDeleted(ctx.session, object, deletes.checkedUntil, now);
   return new Set(result.deletedRecords.map((r) => r.id));
 }
@@ -124,27 +122,21 @@ async function verifyObject(
   }
   // Records the backup holds as existing that the bounded query did not return: changed later (pending) or gone.
   const unexplained = [...backup].filter(([id, v]) => !v.deleted && !inOrg.has(id)).map(([id]) => id);
-  let pending = 0;
-  for (let i = 0; i < unexplained.length; i += 200) {
-    const chunk = unexplained.slice(i, i + 200);
-    const found = new Set<string>();
-    const q = `SELECT Id FROM ${object} WHERE Id IN (${chunk.map(soqlString).join(',')})`;
-    for await (const page of queryPages<{ Id: string }>(ctx.session, q, { scanAll: true }))
-      for (const r of page.records) found.add(r.Id);
-    const gone = chunk.filter((id) => !found.has(id));
-    pending += chunk.length - gone.length;
-    const deletedSinceCheck = await deletedSinceLastCheck(ctx, object, deletes, gone.length > 0);
-    for (const id of gone) {
-      if (deletedSinceCheck === 'all' || deletedSinceCheck.has(id)) pending += 1;
-      else
-        gaps.push({
-          object,
-          id,
-          kind: 'delete-not-recorded',
-          detail:
-            'gone from the org (hard delete or purge) before the last delete check, but the backup still holds it as existing',
-        });
-    }
+  const found = await idsFoundInOrg(ctx, object, unexplained);
+  const gone = unexplained.filter((id) => !found.has(id));
+  let pending = unexplained.length - gone.length;
+  const deletedSinceCheck =
+    gone.length > 0 ? await deletedSinceLastCheck(ctx, object, deletes) : new Set<string>();
+  for (const id of gone) {
+    if (deletedSinceCheck === 'all' || deletedSinceCheck.has(id)) pending += 1;
+    else
+      gaps.push({
+        object,
+        id,
+        kind: 'delete-not-recorded',
+        detail:
+          'gone from the org (hard delete or purge) before the last delete check, but the backup still holds it as existing',
+      });
   }
   const counters = await countersMatchIndex(ctx.store.knex, ctx.org.orgId, object);
   if (

@@ -7,11 +7,10 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { stringify as csvStringify } from 'csv-stringify/sync';
 import { runBackupPass, type PassProgress } from '../backup/backup-pass.js';
-import { openEngine, openStore, OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
+import { findRegisteredOrg, openEngine, openStore, resolveOrgId } from '../backup/engine-factory.js';
 import { saveSettings, SettingsError, validateSettingsChange } from '../backup/settings.js';
 import { buildDashboard, listedObjects, objectStatus, toListItem } from '../backup/status.js';
 import { verifyOrg } from '../backup/verify.js';
-import { findOrg } from '../store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistry } from '../store/registry/object-registry.js';
 import { rebuildIndex } from '../store/versions/rebuild-index.js';
@@ -86,12 +85,7 @@ export function registerBackupCommands(program: Command): void {
           );
         }
         let failed = false;
-        let stopping = false;
-        let wake: (() => void) | undefined;
-        runtime.lifecycle.onShutdown('backup-loop', () => {
-          stopping = true;
-          wake?.();
-        });
+        const { lifecycle } = runtime;
         do {
           const reporter = progressReporter();
           try {
@@ -105,16 +99,9 @@ export function registerBackupCommands(program: Command): void {
           } finally {
             reporter.stop();
           }
-          if (opts.untilCaughtUp || stopping) break;
-          // Between passes: continuous mode keeps the org at most a minute behind its lag.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 30_000);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        } while (!stopping);
+          if (opts.untilCaughtUp || lifecycle.stopping) break;
+          await lifecycle.pause(ctx.options.passIntervalMs);
+        } while (!lifecycle.stopping);
         if (failed) process.exitCode = 1;
       });
     });
@@ -127,8 +114,7 @@ export function registerBackupCommands(program: Command): void {
     .action(async (opts: { org: string; json?: boolean }) => {
       const orgId = checkOrgId(opts.org);
       await withDatabase(async (runtime) => {
-        const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
-        if (!org) throw new OrgNotRegisteredError(orgId);
+        const org = await findRegisteredOrg(runtime.knex, orgId);
         const registry = await listRegistry(runtime.knex, org.orgId);
         const withErrors = await objectErrorNames(runtime.knex, org.orgId);
         const dashboard = buildDashboard({
@@ -179,8 +165,7 @@ export function registerBackupCommands(program: Command): void {
       }) => {
         const orgId = checkOrgId(opts.org);
         await withDatabase(async (runtime) => {
-          const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
-          if (!org) throw new OrgNotRegisteredError(orgId);
+          const org = await findRegisteredOrg(runtime.knex, orgId);
           const change: Record<string, unknown> = {};
           if (opts.mode !== undefined) change.mode = opts.mode;
           if (opts.schedule !== undefined) change.schedule = opts.schedule;

@@ -3,13 +3,13 @@
  * `orgs add` prints exactly one JSON line on stdout: {"orgId","serviceKey"}.
  */
 import type { Command } from 'commander';
-import { OrgNotRegisteredError, resolveOrgId } from '../backup/engine-factory.js';
+import { findRegisteredOrg } from '../backup/engine-factory.js';
 import { registerOrg } from '../backup/org-registration.js';
 import type { DatabaseRuntime } from '../runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { describeSecret } from '../secrets/secret-ref.js';
 import { SalesforceError } from '../salesforce/errors.js';
-import { findOrg, listOrgs, updateOrgSettings, type OrgRecord } from '../store/orgs/org-repository.js';
+import { listOrgs, updateOrgSettings, type OrgRecord } from '../store/orgs/org-repository.js';
 import { listServiceKeys, revokeServiceKey, rotateServiceKey } from '../store/orgs/service-key-repository.js';
 import { checkOrgId, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
@@ -23,8 +23,7 @@ function withOrg(
 ): Promise<void> {
   const orgId = checkOrgId(orgOption);
   return withDatabase(async (runtime) => {
-    const org = await findOrg(runtime.knex, await resolveOrgId(runtime.knex, orgId));
-    if (!org) throw new OrgNotRegisteredError(orgId);
+    const org = await findRegisteredOrg(runtime.knex, orgId);
     await fn(runtime, org);
   });
 }

@@ -16,6 +16,14 @@ export function replicationDate(d: Date): string {
   return `${d.toISOString().slice(0, 19)}+00:00`;
 }
 
+/**
+ * Salesforce reads these windows in whole minutes and refuses one shorter than a minute
+ * (INVALID_REPLICATION_DATE): whether [start, end] holds at least one whole minute.
+ */
+export function holdsWholeMinute(start: Date, end: Date): boolean {
+  return Math.floor(end.getTime() / 60_000) * 60_000 - start.getTime() >= 60_000;
+}
+
 export async function getDeleted(
   session: SalesforceSession,
   object: string,

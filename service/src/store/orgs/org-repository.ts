@@ -117,3 +117,14 @@ export async function updateOrgSettings(
   if (changes.lastScanAt !== undefined) row.last_scan_at = changes.lastScanAt;
   await knex('orgs').where({ org_id: orgId }).update(row);
 }
+
+/** Where the org is reached (its My Domain moved, or a simulator restarted on another port). */
+export async function updateOrgConnection(
+  knex: Knex,
+  orgId: string,
+  where: { instanceUrl: string; loginUrl: string },
+): Promise<void> {
+  await knex('orgs')
+    .where({ org_id: orgId })
+    .update({ instance_url: where.instanceUrl, login_url: where.loginUrl, updated_at: knex.fn.now() });
+}
