@@ -112,6 +112,7 @@ async function describeAndRecord(
   const since = previous?.fields && previous.describeSeenAt ? previous.describeSeenAt : undefined;
   const described = await describeObject(session, entry.name, since);
   let fields: ObjectField[];
+  let newSnapshot: string | undefined; // hash of a describe that changed, recorded with the fields below
   if (described === 'not-modified' && previous?.fields) {
     fields = previous.fields;
   } else {
@@ -119,7 +120,7 @@ async function describeAndRecord(
     if (describe === 'not-modified')
       throw new Error(`describe of ${entry.name} answered 304 without If-Modified-Since`);
     fields = versionedFields(describe.fields);
-    const { hash } = await saveSchemaSnapshot(store, org.orgId, entry.name, describe);
+    newSnapshot = (await saveSchemaSnapshot(store, org.orgId, entry.name, describe)).hash;
     if (previous?.fields) {
       const before = new Set(previous.fields.map((f) => f.name));
       const after = new Set(fields.map((f) => f.name));
@@ -130,14 +131,6 @@ async function describeAndRecord(
     } else if (!previous || previous.support === 'unknown') {
       changes.push({ object: entry.name, change: 'object_added' });
     }
-    await upsertScannedObject(knex, org.orgId, {
-      name: entry.name,
-      label: entry.label,
-      support: 'supported',
-      supportReason: null,
-      supportDetail: null,
-    });
-    await setObjectFields(knex, org.orgId, entry.name, fields, hash, scanTime);
   }
   if (previous?.access === 'unavailable') changes.push({ object: entry.name, change: 'object_available' });
   const verdict = decideObjectSupport(entry, { fieldNames: new Set(fields.map((f) => f.name)) });
@@ -148,5 +141,6 @@ async function describeAndRecord(
     supportReason: verdict.supported ? null : verdict.reason,
     supportDetail: verdict,
   });
+  if (newSnapshot) await setObjectFields(knex, org.orgId, entry.name, fields, newSnapshot, scanTime);
   return verdict.supported ? 'supported' : 'unsupported';
 }

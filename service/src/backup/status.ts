@@ -80,7 +80,8 @@ export function buildDashboard(input: {
   now: Date;
 }): Dashboard {
   const { org, objects, figures, now } = input;
-  const active = listedObjects(objects).filter(
+  const all = listedObjects(objects);
+  const active = all.filter(
     (o) => o.support === 'supported' && !o.excludedByUser && o.access === 'available',
   );
   const pausedScope: Dashboard['pausedScope'] =
@@ -93,7 +94,6 @@ export function buildDashboard(input: {
     status = 'Behind';
   else status = 'Running Continuously';
 
-  const all = listedObjects(objects);
   const min = (dates: Array<Date | null>) =>
     dates
       .filter((d): d is Date => d !== null)
