@@ -5,7 +5,7 @@
  * Failures (a body that could not be fetched) are recorded in the table only.
  */
 import type { Knex } from 'knex';
-import { buildPacks } from '../packs/pack-builder.js';
+import { buildPacks, packSummary } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
@@ -125,16 +125,7 @@ export async function writeFileMappings(
     const totals = await indexPacks(
       trx,
       { orgId, objectKey, object },
-      packs.map((p) => ({
-        pack: {
-          id: p.id,
-          header: p.header,
-          headerLength: p.headerLength,
-          blockOffsets: p.blockOffsets,
-          size: p.bytes.length,
-        },
-        rows: [],
-      })),
+      packs.map((p) => ({ pack: packSummary(p), rows: [] })),
     );
     await applyCounters(trx, orgId, objectKey, totals, writtenAt);
     let n = 0;

@@ -75,6 +75,23 @@ export interface BuiltPack {
   locations: EntryLocation[];
 }
 
+/** What the index records of a built pack (its `packs` row), without the bytes. */
+export function packSummary(p: BuiltPack): {
+  id: string;
+  header: PackHeader;
+  headerLength: number;
+  blockOffsets: number[];
+  size: number;
+} {
+  return {
+    id: p.id,
+    header: p.header,
+    headerLength: p.headerLength,
+    blockOffsets: p.blockOffsets,
+    size: p.bytes.length,
+  };
+}
+
 interface RawBlock {
   firstLine: number;
   lines: number;

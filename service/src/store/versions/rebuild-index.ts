@@ -39,6 +39,18 @@ export interface RebuildOptions {
 
 class RedundantPack extends Error {}
 
+function emptyResult(): RebuildResult {
+  return {
+    packsSeen: 0,
+    packsIndexed: 0,
+    packsMarkedRedundant: 0,
+    versionsIndexed: 0,
+    filesIndexed: 0,
+    schemasRestored: 0,
+    unreadable: [],
+  };
+}
+
 /** Creates the org row when the database has never seen the org (a rebuild into an empty database). */
 async function ensureOrgRow(knex: Knex, orgId: string): Promise<void> {
   await knex('orgs').insert({ org_id: orgId, enabled: false }).onConflict('org_id').ignore();
@@ -112,15 +124,7 @@ export async function rebuildIndex(
 ): Promise<RebuildResult> {
   const { knex } = store;
   await ensureOrgRow(knex, orgId);
-  const result: RebuildResult = {
-    packsSeen: 0,
-    packsIndexed: 0,
-    packsMarkedRedundant: 0,
-    versionsIndexed: 0,
-    filesIndexed: 0,
-    schemasRestored: 0,
-    unreadable: [],
-  };
+  const result = emptyResult();
   const listed = await listPacks(store, orgId);
   result.packsSeen = listed.length;
   const indexed = new Set(
@@ -262,16 +266,7 @@ export async function adoptOrphanPacks(
       old.add(orphan.key); // reported as unreadable by the rebuild pass
     }
   }
-  if (old.size === 0)
-    return {
-      packsSeen: orphans.length,
-      packsIndexed: 0,
-      packsMarkedRedundant: 0,
-      versionsIndexed: 0,
-      filesIndexed: 0,
-      schemasRestored: 0,
-      unreadable: [],
-    };
+  if (old.size === 0) return { ...emptyResult(), packsSeen: orphans.length };
   return rebuildIndex(store, orgId, { onlyKeys: old });
 }
 

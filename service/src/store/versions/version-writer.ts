@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { buildPacksFrom, type PackLine } from '../packs/pack-builder.js';
+import { buildPacksFrom, packSummary, type PackLine } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
@@ -139,13 +139,7 @@ export async function writeVersions(
   );
   const reused = packs.filter((_, i) => !uploads[i]!.created);
   const items: PackToIndex[] = packs.map((p) => ({
-    pack: {
-      id: p.id,
-      header: p.header,
-      headerLength: p.headerLength,
-      blockOffsets: p.blockOffsets,
-      size: p.bytes.length,
-    },
+    pack: packSummary(p),
     rows: fresh.slice(p.firstLine, p.firstLine + p.header.count).map((v, i) => {
       const loc = p.locations[i]!;
       return {
