@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGcsSim, type GcsSim } from '../../../test/gcs-sim/src/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../test/sf-sim/src/index.js';
+import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
 import { verifyOrg } from '../../src/backup/verify.js';
@@ -60,16 +61,7 @@ async function setUp(
   });
   await registerSimOrg(sim, db.knex);
   const ctx = await engineFor(sim, db.knex, openBlobStore(storageUrl, { logger }), { restSliceSize: 300 });
-  const admin = async (pathname: string, body?: unknown, method = 'POST') => {
-    const res = await fetch(`${sim.url}/__sim/${pathname}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `admin ${pathname}: ${res.status} ${text}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
+  const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
   return { sim, db, ctx, storageUrl, admin };
 }
 
@@ -187,7 +179,8 @@ describe('the records engine under real-world conditions', () => {
     const pass = await runBackupPass(ctx);
     const { fired } = (await admin('faults', undefined, 'GET')) as { fired: number };
     await admin('faults', undefined, 'DELETE');
-    assert.ok(fired >= 20, `the storm hit the backup (${fired} faults fired)`);
+    // About 50 queries and 45 describes make a pass of the small org: some 19 faults on average, rarely under 10.
+    assert.ok(fired >= 5, `the storm hit the backup (${fired} faults fired)`);
     assert.deepEqual(
       pass.outcomes.filter((o) => !o.ok),
       [],

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
+import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
 import { connectOrg } from '../../src/backup/org-connection.js';
@@ -34,16 +35,8 @@ let db: TestDatabase;
 let bucketDir: string;
 let ctx: EngineContext;
 
-async function admin(pathname: string, body?: unknown, method = 'POST'): Promise<unknown> {
-  const res = await fetch(`${sim.url}/__sim/${pathname}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `admin ${pathname}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+/** The simulator's admin API (throws on a refused call). */
+const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
 
 /** Lets the org's clock pass the engine's lag, so the latest changes are inside the next window. */
 const passTheLag = () => admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.lagMs + 65_000 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
+import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { createLogger } from '../../src/logger.js';
 import { bulkQueryCsvPages } from '../../src/salesforce/bulk-query.js';
 import { describeGlobal, describeObject } from '../../src/salesforce/describe.js';
@@ -13,15 +14,8 @@ import { SalesforceSession, type OrgConnectionSettings } from '../../src/salesfo
 const logger = createLogger('silent');
 let sim: Simulator;
 
-const admin = async (path: string, body?: unknown, method = 'POST') => {
-  const res = await fetch(`${sim.url}/__sim/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  assert.ok(res.ok, `admin ${path}: ${res.status} ${await res.clone().text()}`);
-  return res;
-};
+/** The simulator's admin API (throws on a refused call). */
+const admin = (path: string, body?: unknown, method = 'POST') => simAdmin(sim, method, path, body);
 
 function jwtSettings(): OrgConnectionSettings {
   return {
