@@ -73,6 +73,28 @@ export async function run(): Promise<BenchResult[]> {
     const seconds = (performance.now() - t) / 1000;
     const cpuUsed = process.cpuUsage(cpu);
     const perSecond = TOTAL / seconds;
+
+    // A backup pass writes two objects at once by default (runBackupPass concurrency): the same
+    // volume as two concurrent streams of batches.
+    const streams = ['Opportunity', 'Case'];
+    const perStream = TOTAL / streams.length;
+    const inputs = streams.map((_, s) =>
+      syntheticVersions(perStream, { records: perStream / 2, seed: 11 + s }),
+    );
+    const tc = performance.now();
+    await Promise.all(
+      streams.map(async (object, s) => {
+        const own = inputs[s]!;
+        for (let i = 0; i < perStream; i += BATCH) {
+          const batch = own.slice(i, i + BATCH);
+          const last = batch.at(-1)!;
+          await writeVersions(store, ORG_ID, object, batch, {
+            cursor: { systemModstamp: last.systemModstamp, id: last.id },
+          });
+        }
+      }),
+    );
+    const concurrentPerSecond = TOTAL / ((performance.now() - tc) / 1000);
     // The Contact warm-up packs are in the bucket too; count Account only.
     const accountPercent = (100 * (await bucketBytes(blobs, 'Account'))) / rawBytes;
 
@@ -90,6 +112,13 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'versions/s',
         goal: '≥ 100,000 versions/s',
         met: perSecond >= 100_000,
+      },
+      {
+        name: `the same, two objects at once (a backup pass's default concurrency)`,
+        value: Math.round(concurrentPerSecond),
+        unit: 'versions/s',
+        goal: '≥ 100,000 versions/s',
+        met: concurrentPerSecond >= 100_000,
       },
       {
         name: 'bucket bytes per version, % of raw canonical JSON (gzip 1)',

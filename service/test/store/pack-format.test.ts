@@ -1,14 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
+import { entryHash } from '../../src/store/packs/entry-hash.js';
 import {
   buildPacks,
+  packLocations,
   type EntryLocation,
   type PackLine,
   type PackMeta,
 } from '../../src/store/packs/pack-builder.js';
 import { parsePack, PREAMBLE_BYTES, PACK_FORMAT } from '../../src/store/packs/pack-format.js';
-import { readEntry, readWholePack } from '../../src/store/packs/pack-reader.js';
+import { entryFromBlock, readBlock, readEntry, readWholePack } from '../../src/store/packs/pack-reader.js';
 import { packKey } from '../../src/store/packs/pack-keys.js';
 import { createHash } from 'node:crypto';
 import { MemoryBlobStore } from './support/memory-blob-store.js';
@@ -67,7 +69,7 @@ describe('pack format', () => {
     const key = packKey(ORG, 'Account', pack.id);
     await blobs.putIfAbsent(key, pack.bytes);
     for (const i of [0, 777, 1999]) {
-      const loc: EntryLocation = pack.locations[i]!;
+      const loc: EntryLocation = packLocations(pack)[i]!;
       blobs.reads.length = 0;
       const line = await readEntry(blobs, {
         key,
@@ -75,10 +77,10 @@ describe('pack format', () => {
         blockLength: pack.header.blocks[loc.block]!.length,
         offset: loc.offset,
         length: loc.length,
-        hash: createHash('sha256').update(input[i]!.json).digest(),
+        hash: loc.hash,
       });
       assert.equal(line.toString(), input[i]!.json);
-      assert.deepEqual(loc.hash, createHash('sha256').update(input[i]!.json).digest());
+      assert.deepEqual(loc.hash, entryHash(Buffer.from(input[i]!.json)));
       assert.equal(blobs.reads.length, 1);
       assert.ok(blobs.reads[0]!.range, 'a ranged read');
       assert.ok(
@@ -86,6 +88,32 @@ describe('pack format', () => {
         'reads a block, not the pack',
       );
     }
+  });
+
+  test('an entry whose bytes do not match its indexed check is refused; older SHA-256 checks still verify', async () => {
+    const blobs = new MemoryBlobStore();
+    const input = lines(50);
+    const [pack] = await buildPacks(META, input);
+    assert.ok(pack);
+    const key = packKey(ORG, 'Account', pack.id);
+    await blobs.putIfAbsent(key, pack.bytes);
+    const loc = packLocations(pack)[7]!;
+    const block = await readBlock(
+      blobs,
+      key,
+      pack.blockOffsets[loc.block]!,
+      pack.header.blocks[loc.block]!.length,
+    );
+    const address = { key, blockOffset: pack.blockOffsets[loc.block]!, blockLength: 0, ...loc };
+    assert.equal(entryFromBlock(block, address).toString(), input[7]!.json);
+    // The index pointing one entry off (or at damaged bytes) is caught, not served.
+    assert.throws(
+      () => entryFromBlock(block, { ...address, hash: packLocations(pack)[8]!.hash }),
+      /does not match/,
+    );
+    const sha256 = createHash('sha256').update(input[7]!.json).digest();
+    assert.equal(entryFromBlock(block, { ...address, hash: sha256 }).toString(), input[7]!.json);
+    assert.throws(() => entryFromBlock(block, { ...address, hash: Buffer.alloc(32) }), /does not match/);
   });
 
   test('the same versions always give the same pack name', async () => {

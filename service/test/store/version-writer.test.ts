@@ -166,6 +166,37 @@ describe('writing versions', () => {
     assert.equal(new Set(lines).size, 400);
   });
 
+  test(
+    'a batch that fails while its index rows stream in leaves nothing behind, and the next batch writes',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const store = { ...f.store, packOptions: { blockRawBytes: 4 * 1024, maxPackBytes: 16 * 1024 } };
+      const versions = makeVersions(3000, 1, { prefix: '003' });
+      // A value no JSON can hold, deep in the batch: earlier blocks are already copied into the index.
+      versions[2500] = {
+        ...versions[2500]!,
+        fields: { ...versions[2500]!.fields, Amount: 10n as unknown as number },
+      };
+      await assert.rejects(writeVersions(store, ORG_ID, 'Contact', versions), /BigInt/);
+      assert.equal(
+        Number((await f.db.knex('versions').where({ record_id: versions[0]!.id }).count({ n: '*' }))[0]!.n),
+        0,
+      );
+      const before = await objectRow(f, 'Contact');
+      assert.equal(Number(before?.versions ?? 0), 0, 'nothing of the failed batch is indexed or counted');
+
+      const good = makeVersions(3000, 1, { prefix: '003' });
+      const result = await writeVersions(store, ORG_ID, 'Contact', good);
+      assert.equal(result.written, 3000);
+      assert.ok(result.packs.length > 1, 'several packs, one COPY each');
+      const lines = await collect(exportVersions(f.store, ORG_ID, 'Contact'));
+      assert.equal(lines.length, 3000);
+      assert.equal((await objectRow(f, 'Contact')).records, 3000);
+    },
+  );
+
   test('bad input is rejected with a clear message', async () => {
     await assert.rejects(
       writeVersions(f.store, ORG_ID, 'Account', [

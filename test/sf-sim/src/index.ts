@@ -3,6 +3,7 @@ import type { SeedName, SimOrg } from './org/api.js';
 import { createOrg } from './org/create-org.js';
 import { startInfo } from './http/admin.js';
 import { BulkJobs } from './http/bulk-jobs.js';
+import { LongRequestLimit } from './http/concurrency.js';
 import type { SimContext } from './http/context.js';
 import { loadOrCreateCredentials } from './http/credentials.js';
 import { FaultInjector } from './http/faults.js';
@@ -73,7 +74,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       credentials: loadOrCreateCredentials(org),
       sessions: new SessionStore(org.org15, now),
       limits: new ApiLimits(now, opts.dailyApiRequests ?? DEFAULT_DAILY_API_REQUESTS),
-      faults: new FaultInjector(),
+      concurrency: new LongRequestLimit(now),
+      faults: new FaultInjector(org.seedValue),
       stats: new CallStats(),
       bulk,
       baseUrl: '',

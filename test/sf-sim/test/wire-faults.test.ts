@@ -81,3 +81,32 @@ describe('sf-sim wire: fault rules', () => {
     assert.equal(stats.uncounted['fault:delay'], 1);
   });
 });
+
+describe('sf-sim wire: fault rates are deterministic by seed', () => {
+  /** Which of `n` requests a `rate: 0.5` rule fails on a fresh simulator of this seed value. */
+  async function failurePattern(seedValue: string, n: number): Promise<string> {
+    const sim = await startSimulator({ seed: 'none', seedValue });
+    try {
+      const call = api(sim, await clientCredentialsToken(sim));
+      await admin(sim, 'POST', 'faults', { rules: [{ path: '/limits$', status: 503, rate: 0.5 }] });
+      let pattern = '';
+      for (let i = 0; i < n; i++) {
+        // Requests the rule does not match draw nothing, so they do not shift the pattern.
+        assert.equal((await call('sobjects')).status, 200);
+        pattern += (await call('limits')).status === 503 ? 'x' : '.';
+      }
+      return pattern;
+    } finally {
+      await sim.close();
+    }
+  }
+
+  test('two simulators with the same seed and requests fail the same requests; another seed differs', async () => {
+    const a = await failurePattern('faulty', 40);
+    const b = await failurePattern('faulty', 40);
+    assert.equal(a, b);
+    assert.match(a, /x/, 'some requests fail');
+    assert.match(a, /\./, 'some requests pass');
+    assert.notEqual(await failurePattern('other', 40), a);
+  });
+});

@@ -1,11 +1,19 @@
 /**
- * Builds packs (see pack-format.ts) from entry lines already in their final order: lines are cut
- * into blocks of about `blockRawBytes`, blocks are gzipped in parallel (libuv thread pool), then
- * consecutive blocks are grouped into packs of at most `maxPackBytes`.
+ * Builds packs (see pack-format.ts) from entry lines already in their final order, as a pipeline:
+ * lines are encoded straight into blocks of about `blockRawBytes`; each block goes to a compressor
+ * thread (block-compressor.ts) as soon as it is full while this thread encodes the next one;
+ * compressed blocks are then placed, in order, into packs of at most `maxPackBytes`.
+ *
+ * Callers can act while the batch is still being packed: `onBlock` learns where each block's
+ * entries will live (pack, block, offsets) the moment its pack is decided, and `onPack` receives
+ * each pack as soon as its bytes are final. The version writer uses this to stream index rows
+ * into Postgres and upload packs while later blocks are still being compressed.
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { compressBlock, type CompressedBlock } from './block-compressor.js';
+import { entryHashBytes } from './entry-hash.js';
 import {
   encodePreamble,
   PACK_FORMAT,
@@ -51,14 +59,32 @@ export const DEFAULT_PACK_OPTIONS: PackOptions = {
   level: 1,
 };
 
+/** Blocks compressed ahead of the one being placed: bounds memory, keeps the thread pool busy. */
+const BLOCKS_AHEAD = 8;
+
 /** Where one entry landed. */
 export interface EntryLocation {
   block: number;
   /** Byte offset of the line inside the uncompressed block. */
   offset: number;
   length: number;
-  /** SHA-256 of the line's bytes. */
+  /** The line's stored check (entry-hash.ts). */
   hash: Buffer;
+}
+
+/** A block as placed in its pack: which pack of the batch, which block of the pack, and its entries. */
+export interface PlacedBlock {
+  /** Index of the pack among the packs of this batch. */
+  packIndex: number;
+  /** Index of the block inside its pack. */
+  block: number;
+  /** Index of the block's first line in the input. */
+  firstLine: number;
+  /** Byte offset of each line inside the uncompressed block. */
+  offsets: number[];
+  lengths: number[];
+  /** CRC-32 of each line (entry-hash.ts). */
+  checksums: Uint32Array;
 }
 
 export interface BuiltPack {
@@ -71,8 +97,31 @@ export interface BuiltPack {
   blockOffsets: number[];
   /** Index of the pack's first line in the input. */
   firstLine: number;
-  /** One per line of this pack, in input order. */
-  locations: EntryLocation[];
+  /** The pack's blocks and where their entries are. */
+  blocks: PlacedBlock[];
+}
+
+export interface PackHooks {
+  /** Each block, in input order, once its place is known (before its pack is complete). Awaited. */
+  onBlock?(block: PlacedBlock): void | Promise<void>;
+  /** Each pack, in order, as soon as its bytes are final. Not awaited. */
+  onPack?(pack: BuiltPack): void;
+}
+
+/** Where each entry of a pack landed, in input order. */
+export function packLocations(pack: BuiltPack): EntryLocation[] {
+  const locations: EntryLocation[] = [];
+  for (const b of pack.blocks) {
+    for (let j = 0; j < b.offsets.length; j++) {
+      locations.push({
+        block: b.block,
+        offset: b.offsets[j]!,
+        length: b.lengths[j]!,
+        hash: entryHashBytes(b.checksums[j]!),
+      });
+    }
+  }
+  return locations;
 }
 
 /** What the index records of a built pack (its `packs` row), without the bytes. */
@@ -94,62 +143,74 @@ export function packSummary(p: BuiltPack): {
 
 interface RawBlock {
   firstLine: number;
-  lines: number;
+  /** Handed over to the compressor (detached afterwards): read `rawLength`, not `raw.length`. */
   raw: Buffer;
+  rawLength: number;
   offsets: number[];
   lengths: number[];
+  minStamp: string;
+  maxStamp: string;
 }
 
 /**
- * Items → blocks of about `blockRawBytes` (one UTF-8 encoding per block, not per line), one block at
- * a time, so the caller can start compressing a block while the next one is encoded.
+ * Items → blocks of about `blockRawBytes`, one block at a time, each line UTF-8-encoded once,
+ * straight into the block's buffer. A line longer than a block gets a block of its own.
  */
 function* cutBlocks<T>(
   items: readonly T[],
   toLine: (item: T) => PackLine,
-  stamps: string[],
   blockRawBytes: number,
 ): Generator<RawBlock> {
   let i = 0;
-  let pending: string | null = null;
+  let pending: PackLine | null = null;
   while (i < items.length) {
     const first = i;
+    // Never from the shared pool: the block's memory is transferred to a compressor thread.
+    let buffer = Buffer.allocUnsafeSlow(blockRawBytes);
     let size = 0;
-    let text = '';
     const offsets: number[] = [];
     const lengths: number[] = [];
+    let minStamp = '';
+    let maxStamp = '';
     while (i < items.length) {
-      let json: string | null = pending;
-      if (json === null) {
-        const line = toLine(items[i]!);
-        stamps.push(line.systemModstamp);
-        json = line.json;
-      }
-      const length = Buffer.byteLength(json);
-      if (i !== first && size + length + 1 > blockRawBytes) {
-        pending = json; // starts the next block
-        break;
-      }
+      const line: PackLine = pending ?? toLine(items[i]!);
       pending = null;
+      let length: number;
+      // A UTF-16 code unit never takes more than 3 UTF-8 bytes: most lines need no length probe.
+      if (size + line.json.length * 3 + 1 <= buffer.length) {
+        length = buffer.write(line.json, size);
+      } else {
+        length = Buffer.byteLength(line.json);
+        if (i !== first && size + length + 1 > blockRawBytes) {
+          pending = line; // starts the next block
+          break;
+        }
+        if (size + length + 1 > buffer.length) {
+          const larger = Buffer.allocUnsafeSlow(size + length + 1);
+          buffer.copy(larger, 0, 0, size);
+          buffer = larger;
+        }
+        buffer.write(line.json, size);
+      }
+      buffer[size + length] = 0x0a;
       offsets.push(size);
       lengths.push(length);
       size += length + 1;
-      text += json + '\n';
+      const stamp = line.systemModstamp;
+      if (minStamp === '' || stamp < minStamp) minStamp = stamp;
+      if (stamp > maxStamp) maxStamp = stamp;
       i++;
     }
-    yield { firstLine: first, lines: i - first, raw: Buffer.from(text), offsets, lengths };
+    yield {
+      firstLine: first,
+      raw: buffer.subarray(0, size),
+      rawLength: size,
+      offsets,
+      lengths,
+      minStamp,
+      maxStamp,
+    };
   }
-}
-
-function minMax(stamps: readonly string[], from: number, to: number): [string | null, string | null] {
-  let min: string | null = null;
-  let max: string | null = null;
-  for (let i = from; i < to; i++) {
-    const t = stamps[i]!;
-    if (min === null || t < min) min = t;
-    if (max === null || t > max) max = t;
-  }
-  return [min, max];
 }
 
 export async function buildPacks(
@@ -160,74 +221,41 @@ export async function buildPacks(
   return buildPacksFrom(meta, lines, (line) => line, options);
 }
 
+interface OpenPack {
+  blocks: Array<{ raw: RawBlock; compressed: Buffer; placed: PlacedBlock }>;
+  bytes: number;
+}
+
 /** As buildPacks, encoding each item to its line as it goes (encoding overlaps compression). */
 export async function buildPacksFrom<T>(
   meta: PackMeta,
   items: readonly T[],
   toLine: (item: T) => PackLine,
   options: Partial<PackOptions> = {},
+  hooks: PackHooks = {},
 ): Promise<BuiltPack[]> {
   const opts = { ...DEFAULT_PACK_OPTIONS, ...options };
   if (items.length === 0) return [];
-  const stamps: string[] = [];
-  const rawBlocks: RawBlock[] = [];
-  const compressing: Array<Promise<Buffer>> = [];
-  const hashes: Buffer[][] = [];
-  const gzipOptions = { level: opts.level, memLevel: 9, chunkSize: Math.max(16 * 1024, opts.blockRawBytes) };
-  for (const b of cutBlocks(items, toLine, stamps, opts.blockRawBytes)) {
-    rawBlocks.push(b);
-    compressing.push(gzip(b.raw, gzipOptions)); // thread pool
-    // Hash the entries on this thread while the thread pool compresses.
-    hashes.push(
-      b.offsets.map((offset, j) =>
-        createHash('sha256')
-          .update(b.raw.subarray(offset, offset + b.lengths[j]!))
-          .digest(),
-      ),
-    );
-  }
-  const compressed = await Promise.all(compressing);
-
-  // Group consecutive blocks into packs.
-  const groups: number[][] = [];
-  let current: number[] = [];
-  let currentBytes = 0;
-  compressed.forEach((c, index) => {
-    if (current.length > 0 && currentBytes + c.length > opts.maxPackBytes) {
-      groups.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(index);
-    currentBytes += c.length;
-  });
-  groups.push(current);
-
+  const gzipOptions = { level: opts.level, memLevel: 9 };
   const packs: BuiltPack[] = [];
-  for (const [g, group] of groups.entries()) {
-    const isLast = g === groups.length - 1;
-    const first = rawBlocks[group[0]!]!;
-    const lastBlock = rawBlocks[group.at(-1)!]!;
-    const firstLine = first.firstLine;
-    const endLine = lastBlock.firstLine + lastBlock.lines;
+  let open: OpenPack = { blocks: [], bytes: 0 };
+
+  const closePack = async (isLast: boolean): Promise<void> => {
     const blocks: PackBlock[] = [];
-    const locations: EntryLocation[] = [];
     let offset = 0;
-    for (const [b, index] of group.entries()) {
-      const raw = rawBlocks[index]!;
-      const length = compressed[index]!.length;
-      blocks.push({ offset, length, count: raw.lines, rawLength: raw.raw.length });
-      offset += length;
-      for (let j = 0; j < raw.lines; j++) {
-        locations.push({
-          block: b,
-          offset: raw.offsets[j]!,
-          length: raw.lengths[j]!,
-          hash: hashes[index]![j]!,
-        });
-      }
+    let minSystemModstamp: string | null = null;
+    let maxSystemModstamp: string | null = null;
+    for (const { raw, compressed } of open.blocks) {
+      blocks.push({
+        offset,
+        length: compressed.length,
+        count: raw.offsets.length,
+        rawLength: raw.rawLength,
+      });
+      offset += compressed.length;
+      if (minSystemModstamp === null || raw.minStamp < minSystemModstamp) minSystemModstamp = raw.minStamp;
+      if (maxSystemModstamp === null || raw.maxStamp > maxSystemModstamp) maxSystemModstamp = raw.maxStamp;
     }
-    const [minSystemModstamp, maxSystemModstamp] = minMax(stamps, firstLine, endLine);
     const header: PackHeader = {
       format: PACK_FORMAT,
       version: PACK_FORMAT_VERSION,
@@ -235,7 +263,7 @@ export async function buildPacksFrom<T>(
       orgId: meta.orgId,
       object: meta.object,
       schemaHash: meta.schemaHash,
-      count: endLine - firstLine,
+      count: blocks.reduce((n, b) => n + b.count, 0),
       minSystemModstamp,
       maxSystemModstamp,
       writtenAt: meta.writtenAt,
@@ -245,18 +273,50 @@ export async function buildPacksFrom<T>(
       blocks,
     };
     const headerMember = await gzip(Buffer.from(JSON.stringify(header) + '\n'), { level: opts.level });
-    const preamble = encodePreamble(headerMember.length);
-    const bytes = Buffer.concat([preamble, headerMember, ...group.map((index) => compressed[index]!)]);
+    const bytes = Buffer.concat([
+      encodePreamble(headerMember.length),
+      headerMember,
+      ...open.blocks.map((b) => b.compressed),
+    ]);
     const dataStart = PREAMBLE_BYTES + headerMember.length;
-    packs.push({
+    const pack: BuiltPack = {
       id: createHash('sha256').update(bytes).digest('hex'),
       bytes,
       header,
       headerLength: headerMember.length,
       blockOffsets: blocks.map((b) => dataStart + b.offset),
-      firstLine,
-      locations,
-    });
+      firstLine: open.blocks[0]!.raw.firstLine,
+      blocks: open.blocks.map((b) => b.placed),
+    };
+    packs.push(pack);
+    hooks.onPack?.(pack);
+    open = { blocks: [], bytes: 0 };
+  };
+
+  const place = async (raw: RawBlock, compressing: Promise<CompressedBlock>) => {
+    const { compressed, checksums } = await compressing;
+    if (open.blocks.length > 0 && open.bytes + compressed.length > opts.maxPackBytes) await closePack(false);
+    const placed: PlacedBlock = {
+      packIndex: packs.length,
+      block: open.blocks.length,
+      firstLine: raw.firstLine,
+      offsets: raw.offsets,
+      lengths: raw.lengths,
+      checksums,
+    };
+    open.blocks.push({ raw, compressed, placed });
+    open.bytes += compressed.length;
+    await hooks.onBlock?.(placed);
+  };
+
+  const ahead: Array<[RawBlock, Promise<CompressedBlock>]> = [];
+  for (const raw of cutBlocks(items, toLine, opts.blockRawBytes)) {
+    const compressing = compressBlock(raw.raw, raw.offsets, raw.lengths, gzipOptions);
+    compressing.catch(() => {}); // awaited in order by place(); never an unhandled rejection meanwhile
+    ahead.push([raw, compressing]);
+    if (ahead.length >= BLOCKS_AHEAD) await place(...ahead.shift()!);
   }
+  for (const next of ahead) await place(...next);
+  await closePack(true);
   return packs;
 }

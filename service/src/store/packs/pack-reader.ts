@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { BlobStore } from '../blob/blob-store.js';
+import { entryMatches } from './entry-hash.js';
 import {
   blockLines,
   blockRange,
@@ -21,7 +22,7 @@ export interface EntryAddress {
   /** Position of the entry's line inside the uncompressed block. */
   offset: number;
   length: number;
-  /** SHA-256 of the line. */
+  /** The line's stored check (entry-hash.ts). */
   hash: Buffer;
 }
 
@@ -43,7 +44,7 @@ export async function readBlock(
 /** Cuts one entry out of an uncompressed block and checks its hash. */
 export function entryFromBlock(block: Buffer, address: EntryAddress): Buffer {
   const line = block.subarray(address.offset, address.offset + address.length);
-  if (line.length !== address.length || !createHash('sha256').update(line).digest().equals(address.hash)) {
+  if (line.length !== address.length || !entryMatches(line, address.hash)) {
     throw new PackFormatError(
       `${address.key}: entry at block ${address.blockOffset}+${address.offset} does not match its hash`,
     );

@@ -7,9 +7,9 @@
  * A cursor stored in a pack header is only restored when every pack of its batch (`requires`) is in
  * the bucket: otherwise the versions between the old and the new cursor might be missing.
  */
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { blockRange, PackFormatError, type PackCursor, type PackHeader } from '../packs/pack-format.js';
+import { entryHash } from '../packs/entry-hash.js';
 import { readPackHeader, readWholePack, type ReadPack } from '../packs/pack-reader.js';
 import { packsPrefix, parsePackKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
@@ -73,7 +73,7 @@ function rowsOfPack(key: string, blocks: Buffer[][]): IndexRow[] {
         block,
         offset,
         length: line.length,
-        hash: createHash('sha256').update(line).digest(),
+        hash: entryHash(line),
       });
       offset += line.length + 1;
     }

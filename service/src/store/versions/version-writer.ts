@@ -5,16 +5,33 @@
  * primary key (object, record id, SystemModstamp) deduplicates them. Versions already indexed are
  * filtered out before packing, so a re-read stores nothing twice and counts nothing twice.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { buildPacksFrom, packSummary, type PackLine } from '../packs/pack-builder.js';
+import {
+  buildPacksFrom,
+  packLocations,
+  packSummary,
+  type BuiltPack,
+  type PackLine,
+  type PackMeta,
+  type PlacedBlock,
+} from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { ensureObjectKey } from './objects-repository.js';
+import {
+  copyPreamble,
+  copyTrailer,
+  encodeBlockRows,
+  encodeRows,
+  VERSION_COLUMNS,
+  VERSION_COPY_SQL,
+  writeCopy,
+} from './version-copy.js';
 import { assertVersion, compareVersions, encodeVersionLine, type VersionInput } from './version-entry.js';
 
 export interface WriteVersionsOptions {
@@ -107,7 +124,7 @@ export async function writeVersions(
       deleted: false,
       fields: {},
     });
-  const { knex, blobs } = store;
+  const { knex } = store;
   const objectKey = await ensureObjectKey(knex, orgId, object);
   const unique = sortedUnique(versions);
 
@@ -118,44 +135,16 @@ export async function writeVersions(
   const fresh = known.size === 0 ? unique : unique.filter((v) => !known.has(`${v.id}|${v.systemModstamp}`));
 
   const writtenAt = storeNow(store).toISOString();
-  const packs = await buildPacksFrom(
-    {
-      kind: 'versions',
-      orgId,
-      object,
-      schemaHash: options.schemaHash ?? null,
-      writtenAt,
-      cursor: options.cursor ?? null,
-    },
-    fresh,
-    (v): PackLine => ({ json: encodeVersionLine(v), systemModstamp: v.systemModstamp }),
-    store.packOptions,
-  );
-  // Durable in the bucket before anything points at them.
-  const uploads = await Promise.all(
-    packs.map((p) =>
-      blobs.putIfAbsent(packKey(orgId, object, p.id), p.bytes, { contentType: PACK_CONTENT_TYPE }),
-    ),
-  );
-  const reused = packs.filter((_, i) => !uploads[i]!.created);
-  const items: PackToIndex[] = packs.map((p) => ({
-    pack: packSummary(p),
-    rows: fresh.slice(p.firstLine, p.firstLine + p.header.count).map((v, i) => {
-      const loc = p.locations[i]!;
-      return {
-        id: v.id,
-        systemModstamp: v.systemModstamp,
-        deleted: v.deleted,
-        block: loc.block,
-        offset: loc.offset,
-        length: loc.length,
-        hash: loc.hash,
-      };
-    }),
-  }));
-
+  const meta: PackMeta = {
+    kind: 'versions',
+    orgId,
+    object,
+    schemaHash: options.schemaHash ?? null,
+    writtenAt,
+    cursor: options.cursor ?? null,
+  };
   const target = { orgId, objectKey, object };
-  const committed = await knex.transaction(async (trx) => {
+  const { totals, packs } = await knex.transaction(async (trx) => {
     const current = await trx('objects')
       .where({ object_key: objectKey })
       .forUpdate()
@@ -168,19 +157,222 @@ export async function writeVersions(
     if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
       throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
     }
-    if (reused.length > 0) await reclaimFromCollection(trx, store, orgId, object, reused);
-    const totals = await indexPacksPreferCopy(trx, target, items, current.versions === 0);
-    await applyCounters(trx, orgId, objectKey, totals, writtenAt);
+    const written = await packAndIndex(trx, store, target, meta, fresh, current.versions === 0);
+    await applyCounters(trx, orgId, objectKey, written.totals, writtenAt);
     if (options.cursor) await advanceCursor(trx, objectKey, options.cursor);
-    return totals;
+    return written;
   });
 
   return {
-    written: committed.versions,
-    duplicates: versions.length - committed.versions,
-    newRecords: committed.newRecords,
+    written: totals.versions,
+    duplicates: versions.length - totals.versions,
+    newRecords: totals.newRecords,
     packs: packs.map((p) => p.id),
   };
+}
+
+/**
+ * Packs `fresh` and indexes it inside the caller's transaction (which holds the object's row lock),
+ * as one pipeline: while later blocks are still compressing, the index rows of placed blocks
+ * stream into Postgres by binary COPY and finished packs upload. Nothing is committed before
+ * every pack is durable: the caller commits after this returns. When some version turns out to
+ * be indexed already (another writer, an adopted orphan), the COPY is rolled back to its
+ * savepoint and the packs are indexed row by row, skipping what exists.
+ */
+async function packAndIndex(
+  trx: Knex.Transaction,
+  store: StoreContext,
+  target: Target,
+  meta: PackMeta,
+  fresh: readonly VersionInput[],
+  objectIsEmpty: boolean,
+): Promise<{ totals: IndexTotals; packs: BuiltPack[] }> {
+  if (fresh.length === 0) return { totals: emptyTotals(), packs: [] };
+  const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+  // Queued on the connection before any row of this batch exists: records with no version yet.
+  const newRecords = objectIsEmpty
+    ? Promise.resolve(new Set(fresh.map((v) => v.id)).size)
+    : countNewRecords(connection, target.objectKey, fresh);
+  newRecords.catch(() => {});
+  await connection.query('SAVEPOINT autobackup_copy_index');
+  const copy = new IndexCopy(connection, target.objectKey);
+
+  const uploads: Array<Promise<{ created: boolean }>> = [];
+  let packs: BuiltPack[];
+  try {
+    packs = await buildPacksFrom(
+      meta,
+      fresh,
+      (v): PackLine => ({ json: encodeVersionLine(v), systemModstamp: v.systemModstamp }),
+      store.packOptions,
+      {
+        onBlock: (block) => copy.add(block, fresh),
+        onPack: (pack) => {
+          const upload = store.blobs.putIfAbsent(packKey(target.orgId, target.object, pack.id), pack.bytes, {
+            contentType: PACK_CONTENT_TYPE,
+          });
+          upload.catch(() => {}); // awaited below, with the others
+          uploads.push(upload);
+        },
+      },
+    );
+  } catch (err) {
+    // The connection is still in COPY mode: end it (the server rolls the COPY back) so the
+    // transaction can roll back instead of waiting behind it.
+    await copy.abort(err as Error);
+    throw err;
+  }
+  const copied = await copy.finish();
+  // Durable in the bucket before anything points at them.
+  const uploaded = await Promise.all(uploads);
+  const reused = packs.filter((_, i) => !uploaded[i]!.created);
+  if (reused.length > 0) await reclaimFromCollection(trx, store, target.orgId, target.object, reused);
+
+  if (copied && (await insertCopiedPackRows(trx, target, packs, copy.packKeys))) {
+    await connection.query('RELEASE SAVEPOINT autobackup_copy_index');
+    const totals = emptyTotals();
+    for (const pack of packs) {
+      totals.packBytes += pack.bytes.length; // every packs row is new, or the copy would not stand
+      for (const block of pack.blocks) for (const length of block.lengths) totals.rawBytes += length;
+    }
+    totals.versions = fresh.length;
+    for (const v of fresh) if (v.deleted) totals.deletedVersions += 1;
+    totals.newRecords = await newRecords;
+    totals.oldest = new Date(fresh[0]!.systemModstamp);
+    totals.newest = new Date(fresh.at(-1)!.systemModstamp);
+    return { totals, packs };
+  }
+  await connection.query('ROLLBACK TO SAVEPOINT autobackup_copy_index');
+  const items: PackToIndex[] = packs.map((p) => ({
+    pack: packSummary(p),
+    rows: packLocations(p).map((loc, i) => {
+      const v = fresh[p.firstLine + i]!;
+      return { id: v.id, systemModstamp: v.systemModstamp, deleted: v.deleted, ...loc };
+    }),
+  }));
+  return { totals: await indexPacks(trx, target, items), packs };
+}
+
+async function countNewRecords(
+  connection: pg.PoolClient,
+  objectKey: number,
+  fresh: readonly VersionInput[],
+): Promise<number> {
+  // One comma-separated text parameter: record ids are validated alphanumerics, and this spares
+  // the driver quoting tens of thousands of array elements. Sorted, so the probes walk the index in
+  // order; LATERAL … LIMIT 1 keeps them index probes (an anti-join would hash the whole object).
+  const ids = [...new Set(fresh.map((v) => v.id))].sort().join(',');
+  const result = await connection.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM unnest(string_to_array($1, ',')) AS b(id)
+       LEFT JOIN LATERAL (SELECT 1 AS hit FROM versions v WHERE v.object_key = $2 AND v.record_id = b.id LIMIT 1) x ON true
+      WHERE x.hit IS NULL`,
+    [ids, objectKey],
+  );
+  return result.rows[0]!.n;
+}
+
+/**
+ * The packs rows for rows already copied, with the pack keys the copy used. False when a pack was
+ * indexed before (the same bytes written by an earlier batch): the copied rows must then go.
+ */
+async function insertCopiedPackRows(
+  trx: Knex.Transaction,
+  target: Target,
+  packs: readonly BuiltPack[],
+  packKeys: readonly number[],
+): Promise<boolean> {
+  for (const [i, pack] of packs.entries()) {
+    const inserted = await trx('packs')
+      .insert({ pack_key: packKeys[i], ...packRow(target, packSummary(pack)) })
+      .onConflict(['org_id', 'pack_id'])
+      .ignore()
+      .returning<Array<{ pack_key: number }>>('pack_key');
+    if (!inserted[0]) return false;
+  }
+  return true;
+}
+
+/**
+ * Streams index rows into `versions` with binary COPY as blocks are placed; a new pack ends the
+ * running COPY, takes the next pack key from the sequence on the same connection (so a writer never
+ * needs a second connection) and starts the next. A failed COPY (a row already indexed) stops the
+ * stream; finish() then reports false and the caller rolls back to its savepoint.
+ */
+class IndexCopy {
+  readonly packKeys: number[] = [];
+  private stream: Writable | null = null;
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly connection: pg.PoolClient,
+    private readonly objectKey: number,
+  ) {}
+
+  async add(block: PlacedBlock, rows: readonly VersionInput[]): Promise<void> {
+    if (this.failure) return;
+    try {
+      if (block.packIndex === this.packKeys.length) await this.startPack();
+      const chunk = encodeBlockRows(
+        this.objectKey,
+        this.packKeys[block.packIndex]!,
+        block.block,
+        rows,
+        block.firstLine,
+        block.offsets,
+        block.lengths,
+        block.checksums,
+      );
+      await writeCopy(this.stream!, chunk);
+    } catch (err) {
+      this.failure = err as Error;
+    }
+  }
+
+  /** True when every row went in; rethrows anything but a unique violation. */
+  async finish(): Promise<boolean> {
+    if (!this.failure) {
+      try {
+        await this.endStream();
+      } catch (err) {
+        this.failure = err as Error;
+      }
+    }
+    if (!this.failure) return true;
+    if ((this.failure as { code?: string }).code !== '23505') throw this.failure;
+    return false;
+  }
+
+  /** Ends a running COPY with a failure (CopyFail), for when the batch itself failed. */
+  async abort(reason: Error): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    this.failure ??= reason;
+    if (!stream) return;
+    stream.destroy(reason);
+    await finished(stream).catch(() => {});
+  }
+
+  private async startPack(): Promise<void> {
+    await this.endStream();
+    const result = await this.connection.query<{ key: string }>(
+      `SELECT nextval(pg_get_serial_sequence('packs', 'pack_key')) AS key`,
+    );
+    this.packKeys.push(Number(result.rows[0]!.key));
+    const stream = this.connection.query(copyFrom(VERSION_COPY_SQL));
+    stream.on('error', (err: Error) => {
+      this.failure ??= err;
+    });
+    stream.write(copyPreamble());
+    this.stream = stream;
+  }
+
+  private async endStream(): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return;
+    this.stream = null;
+    stream.end(copyTrailer());
+    await finished(stream);
+  }
 }
 
 /**
@@ -246,6 +438,31 @@ function emptyTotals(): IndexTotals {
   };
 }
 
+/** The packs row of a pack (without its key). */
+function packRow(target: Target, pack: PackToIndex['pack']): Record<string, unknown> {
+  const header = pack.header;
+  return {
+    org_id: target.orgId,
+    object_key: target.objectKey,
+    pack_id: pack.id,
+    kind: header.kind,
+    bucket_key: packKey(target.orgId, target.object, pack.id),
+    entry_count: header.count,
+    bytes: pack.size,
+    raw_bytes: header.blocks.reduce((n, b) => n + b.rawLength, 0),
+    min_system_modstamp: header.minSystemModstamp,
+    max_system_modstamp: header.maxSystemModstamp,
+    header_length: pack.headerLength,
+    block_offsets: pack.blockOffsets,
+    block_lengths: header.blocks.map((b) => b.length),
+    schema_hash: header.schemaHash,
+    cursor_system_modstamp: header.cursor?.systemModstamp ?? null,
+    cursor_id: header.cursor?.id ?? null,
+    requires: header.requires,
+    written_at: header.writtenAt,
+  };
+}
+
 /** Inserts the packs row (once); returns its key and whether it is new. */
 async function insertPackRow(
   trx: Knex.Transaction,
@@ -253,28 +470,8 @@ async function insertPackRow(
   item: PackToIndex,
 ): Promise<{ packKey: number; isNew: boolean }> {
   const { pack } = item;
-  const header = pack.header;
   const inserted = await trx('packs')
-    .insert({
-      org_id: target.orgId,
-      object_key: target.objectKey,
-      pack_id: pack.id,
-      kind: header.kind,
-      bucket_key: packKey(target.orgId, target.object, pack.id),
-      entry_count: header.count,
-      bytes: pack.size,
-      raw_bytes: header.blocks.reduce((n, b) => n + b.rawLength, 0),
-      min_system_modstamp: header.minSystemModstamp,
-      max_system_modstamp: header.maxSystemModstamp,
-      header_length: pack.headerLength,
-      block_offsets: pack.blockOffsets,
-      block_lengths: header.blocks.map((b) => b.length),
-      schema_hash: header.schemaHash,
-      cursor_system_modstamp: header.cursor?.systemModstamp ?? null,
-      cursor_id: header.cursor?.id ?? null,
-      requires: header.requires,
-      written_at: header.writtenAt,
-    })
+    .insert(packRow(target, pack))
     .onConflict(['org_id', 'pack_id'])
     .ignore()
     .returning<Array<{ pack_key: number }>>('pack_key');
@@ -300,25 +497,6 @@ function addRowTotals(totals: IndexTotals, rows: readonly IndexRow[]): void {
   }
   if (!totals.oldest || new Date(min) < totals.oldest) totals.oldest = new Date(min);
   if (!totals.newest || new Date(max) > totals.newest) totals.newest = new Date(max);
-}
-
-const COPY_COLUMNS =
-  'object_key, record_id, system_modstamp, deleted, pack_key, block, entry_offset, entry_length, hash';
-
-/** COPY text rows, a slice at a time (ids and times are validated ASCII, nothing needs escaping). */
-function* copyText(objectKey: number, packKeys: number[], items: readonly PackToIndex[]): Generator<string> {
-  const SLICE = 5000;
-  for (const [i, item] of items.entries()) {
-    const prefix = `${objectKey}\t`;
-    const packKeyText = String(packKeys[i]);
-    for (let start = 0; start < item.rows.length; start += SLICE) {
-      let text = '';
-      for (const row of item.rows.slice(start, start + SLICE)) {
-        text += `${prefix}${row.id}\t${row.systemModstamp}\t${row.deleted ? 't' : 'f'}\t${packKeyText}\t${row.block}\t${row.offset}\t${row.length}\t\\\\x${row.hash.toString('hex')}\n`;
-      }
-      yield text;
-    }
-  }
 }
 
 /**
@@ -352,10 +530,15 @@ async function copyIndex(
     totals.newRecords = result.rows[0]!.n;
   }
   const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
-  await pipeline(
-    Readable.from(copyText(target.objectKey, packKeys, items)),
-    connection.query(copyFrom(`COPY versions (${COPY_COLUMNS}) FROM STDIN`)),
-  );
+  const chunks = function* (): Generator<Buffer> {
+    yield copyPreamble();
+    for (const [i, item] of items.entries()) {
+      for (let start = 0; start < item.rows.length; start += 5000)
+        yield encodeRows(target.objectKey, packKeys[i]!, item.rows.slice(start, start + 5000));
+    }
+    yield copyTrailer();
+  };
+  await pipeline(Readable.from(chunks()), connection.query(copyFrom(VERSION_COPY_SQL)));
   return totals;
 }
 
@@ -409,7 +592,7 @@ export async function indexPacks(
          SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::boolean[], ?::int[], ?::int[], ?::int[], ?::text[])
            AS t(record_id, system_modstamp, deleted, block, entry_offset, entry_length, hash_hex)
        ), inserted AS (
-         INSERT INTO versions (${COPY_COLUMNS})
+         INSERT INTO versions (${VERSION_COLUMNS})
          SELECT ?, record_id, system_modstamp, deleted, ?, block, entry_offset, entry_length, decode(hash_hex, 'hex') FROM incoming
          ON CONFLICT DO NOTHING
          RETURNING record_id, system_modstamp, deleted, entry_length

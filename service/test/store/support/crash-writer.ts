@@ -2,7 +2,8 @@
  * A writer process for crash tests. Writes synthetic versions [from, from+count) of Account in
  * batches (cursor advancing per batch) and, when told to, SIGKILLs itself during batch `crashBatch`:
  *   mid-upload       – after the batch's first pack is in the bucket, before the others
- *   after-upload     – every pack in the bucket, before the index transaction starts
+ *   after-upload     – every pack in the bucket and the index rows streamed, before the packs rows
+ *                      are written (nothing committed)
  *   mid-transaction  – index rows copied, counters not yet updated, nothing committed
  * Usage: tsx crash-writer.ts '<json {dbUrl, bucketDir, from, count, records, batch, crashAt, crashBatch}>'
  */
@@ -53,7 +54,7 @@ const blobs: BlobStore = new Proxy(fsStore, {
 const knex = createKnex(plan.dbUrl, { poolMax: 2 });
 knex.on('query', (query: { sql: string }) => {
   if (!armed) return;
-  if (plan.crashAt === 'after-upload' && /for update/i.test(query.sql)) die();
+  if (plan.crashAt === 'after-upload' && /insert into "packs"/i.test(query.sql)) die();
   if (plan.crashAt === 'mid-transaction' && /UPDATE objects SET\s+records/.test(query.sql)) die();
 });
 

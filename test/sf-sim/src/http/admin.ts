@@ -154,7 +154,20 @@ async function route(
         ctx.limits.setMax(max);
       }
       if (body.reset === true) ctx.limits.reset();
-      return json(200, { dailyApiRequests: { max: ctx.limits.max, used: ctx.limits.used() } });
+      const concurrency: { limit?: number; longRequestMs?: number } = {};
+      if (body.concurrentLongRequests !== undefined) {
+        const n = requireNumber(body, 'concurrentLongRequests', { min: 1 }) ?? 1;
+        if (!Number.isInteger(n)) throw new AdminError(400, '"concurrentLongRequests" must be an integer');
+        concurrency.limit = n;
+      }
+      if (body.longRequestMs !== undefined)
+        concurrency.longRequestMs = requireNumber(body, 'longRequestMs', { min: 0 }) ?? 0;
+      ctx.concurrency.configure(concurrency);
+      return json(200, {
+        dailyApiRequests: { max: ctx.limits.max, used: ctx.limits.used() },
+        concurrentLongRequests: ctx.concurrency.limit,
+        longRequestMs: ctx.concurrency.longRequestMs,
+      });
     }
     case 'POST /__sim/bulk': {
       const body = parseBody(bodyText);
@@ -168,7 +181,16 @@ async function route(
         if (!Number.isInteger(n)) throw new AdminError(400, '"inProgressPolls" must be an integer');
         ctx.bulk.inProgressPolls = n;
       }
-      return json(200, { pageSize: ctx.bulk.defaultPageRows, inProgressPolls: ctx.bulk.inProgressPolls });
+      if (body.listPageSize !== undefined) {
+        const n = requireNumber(body, 'listPageSize', { min: 1 }) ?? 1;
+        if (!Number.isInteger(n)) throw new AdminError(400, '"listPageSize" must be an integer');
+        ctx.bulk.listPageSize = n;
+      }
+      return json(200, {
+        pageSize: ctx.bulk.defaultPageRows,
+        inProgressPolls: ctx.bulk.inProgressPolls,
+        listPageSize: ctx.bulk.listPageSize,
+      });
     }
     case 'GET /__sim/truth': {
       const object = query.get('object');
@@ -185,6 +207,7 @@ async function route(
         ...(ctx.stats.toJSON() as Record<string, unknown>),
         apiUsage: { used: ctx.limits.used(), max: ctx.limits.max },
         faultsFired: ctx.faults.fired,
+        longRequests: ctx.concurrency.toJSON(),
         activeSessions: ctx.sessions.activeCount,
       });
     default:

@@ -23,6 +23,23 @@ export const DEFAULT_PAGE_ROWS = 100_000;
 const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DAILY_QUERY_JOBS = 10_000;
+/** Jobs per page of `GET /jobs/query`: Salesforce returns up to 1,000 and a `nextRecordsUrl`. */
+export const JOB_LIST_PAGE_SIZE = 1000;
+/** Open job-list cursors kept; the oldest is dropped beyond this. */
+const MAX_LIST_CURSORS = 100;
+
+/** Filters of `GET /jobs/query` (facts §4.2). Every job here is a Parallel V2Query job without PK chunking. */
+export interface JobListFilter {
+  isPkChunkingEnabled?: boolean;
+  jobType?: 'Classic' | 'V2Query' | 'V2Ingest' | 'BigObjectIngest';
+  concurrencyMode?: 'serial' | 'parallel';
+}
+
+export interface JobListPage {
+  jobs: BulkJob[];
+  /** Locator of the next page (`<01g id>-<offset>`), or null on the last page. */
+  nextLocator: string | null;
+}
 
 export interface BulkJob {
   id: string;
@@ -86,6 +103,10 @@ export class BulkJobs {
   defaultPageRows = DEFAULT_PAGE_ROWS;
   /** Polls that see a finished job still InProgress, as real jobs always take a while (`{"inProgressPolls"}`). */
   inProgressPolls = 1;
+  /** Jobs per page of the job list (JOB_LIST_PAGE_SIZE; tests set it small). */
+  listPageSize = JOB_LIST_PAGE_SIZE;
+  /** Job-list cursors: the Ids matching the filters when the list was first asked for, in creation order. */
+  private readonly listCursors = new Map<string, string[]>();
 
   constructor(private readonly org: SimOrg) {
     this.dir = path.join(org.dataDir, 'bulk-results');
@@ -214,9 +235,54 @@ export class BulkJobs {
     return job;
   }
 
-  list(): BulkJob[] {
+  /**
+   * One page of the job list. The first request snapshots the Ids of matching jobs (creation
+   * order); later pages read that snapshot by offset, leaving out jobs deleted since, so a
+   * client paging through sees every job once even while new jobs are created.
+   */
+  listPage(request: { filter: JobListFilter } | { locator: string }): JobListPage {
     this.purgeExpired();
-    return [...this.jobs.values()];
+    let cursorId: string;
+    let ids: string[];
+    let offset: number;
+    if ('locator' in request) {
+      const m = /^(01g\w{15})-(\d+)$/.exec(request.locator);
+      const snapshot = m ? this.listCursors.get(m[1]!) : undefined;
+      if (!m || !snapshot || Number(m[2]) > snapshot.length)
+        throw new WireError(400, 'INVALID_QUERY_LOCATOR', `invalid query locator: ${request.locator}`);
+      cursorId = m[1]!;
+      ids = snapshot;
+      offset = Number(m[2]);
+    } else {
+      const f = request.filter;
+      const matches =
+        (f.isPkChunkingEnabled === undefined || f.isPkChunkingEnabled === false) &&
+        (f.jobType === undefined || f.jobType === 'V2Query') &&
+        (f.concurrencyMode === undefined || f.concurrencyMode === 'parallel');
+      ids = matches ? [...this.jobs.keys()] : [];
+      offset = 0;
+      cursorId = '';
+    }
+    const size = Math.max(1, this.listPageSize);
+    const end = Math.min(ids.length, offset + size);
+    const jobs = ids
+      .slice(offset, end)
+      .map((id) => this.jobs.get(id))
+      .filter((j): j is BulkJob => j !== undefined);
+    if (end >= ids.length) {
+      if (cursorId) this.listCursors.delete(cursorId);
+      return { jobs, nextLocator: null };
+    }
+    if (!cursorId) {
+      cursorId = randomId('01g');
+      while (this.listCursors.size >= MAX_LIST_CURSORS) {
+        const oldest = this.listCursors.keys().next().value;
+        if (oldest === undefined) break;
+        this.listCursors.delete(oldest);
+      }
+      this.listCursors.set(cursorId, ids);
+    }
+    return { jobs, nextLocator: `${cursorId}-${end}` };
   }
 
   /** The state a poll sees; the first poll of a finished job still reports InProgress. */
@@ -311,6 +377,25 @@ export class BulkJobs {
     return { rows: end - start, nextLocator: end < total ? encodeLocator(end) : 'null', body: body() };
   }
 
+  /** A job as the job list shows it: no counters, `jobType` after `apiVersion` (facts §4.2). */
+  listEntry(job: BulkJob): Record<string, unknown> {
+    return {
+      id: job.id,
+      operation: job.operation,
+      object: job.object,
+      createdById: job.createdById,
+      createdDate: sfDateTime(job.createdDate),
+      systemModstamp: sfDateTime(job.systemModstamp),
+      state: job.state,
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: Number(job.apiVersion),
+      jobType: 'V2Query',
+      lineEnding: job.lineEnding,
+      columnDelimiter: job.columnDelimiter,
+    };
+  }
+
   info(job: BulkJob, state: JobState, full: boolean): Record<string, unknown> {
     const base: Record<string, unknown> = {
       id: job.id,
@@ -344,6 +429,7 @@ export class BulkJobs {
       if (!this.isTerminal(job)) job.state = 'Aborted';
     }
     this.jobs.clear();
+    this.listCursors.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { SimOrg } from '../org/api.js';
 import type { BulkJobs } from './bulk-jobs.js';
+import type { LongRequestLimit } from './concurrency.js';
 import type { Credentials } from './credentials.js';
 import type { FaultInjector } from './faults.js';
 import type { ApiLimits } from './limits.js';
@@ -14,6 +15,8 @@ export interface SimContext {
   credentials: Credentials;
   sessions: SessionStore;
   limits: ApiLimits;
+  /** The concurrent long-running request limit. */
+  concurrency: LongRequestLimit;
   faults: FaultInjector;
   stats: CallStats;
   bulk: BulkJobs;
@@ -37,6 +40,11 @@ export interface DataRequest {
   bodyText: string;
   /** True for a subrequest of /composite or /composite/batch. */
   sub: boolean;
+  /**
+   * True for a subrequest of an `allOrNone` /composite: it runs inside the composite's
+   * transaction and sObject Collections act all-or-none whatever their own flag says.
+   */
+  allOrNone?: boolean;
 }
 
 export type WireResponse =

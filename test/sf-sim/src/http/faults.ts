@@ -3,7 +3,13 @@
  * query string) that answer with an error status, destroy the connection, hang, delay, or
  * make a Bulk 2.0 query job fail. Rules are tried in order; the first that matches, wins its
  * `rate` draw and still has `count` left fires.
+ *
+ * The `rate` draws are deterministic: each rule draws from its own PRNG seeded from the org's
+ * seed, the rule's place in the order rules were added and the rule itself, so two simulators
+ * with the same seed, rules and request sequence fail the same requests.
  */
+import { hash32, Rng } from '../seed/random.js';
+
 export type FaultAction = 'status' | 'reset' | 'hang' | 'bulkJobFailed' | 'delay';
 
 export interface FaultRule {
@@ -18,6 +24,8 @@ export interface FaultRule {
   /** Times left to fire; Infinity when unlimited. */
   remaining: number;
   delayMs: number;
+  /** The rule's own draws for `rate` (set when the rule is added). */
+  rng?: Rng;
 }
 
 const ACTIONS: readonly FaultAction[] = ['status', 'reset', 'hang', 'bulkJobFailed', 'delay'];
@@ -97,9 +105,27 @@ export function parseFaultRule(raw: unknown, index: number): FaultRule {
 export class FaultInjector {
   private rules: FaultRule[] = [];
   private readonly waiting = new Set<() => void>();
+  /** Rules added so far (never reset), numbering each rule's PRNG stream. */
+  private added = 0;
   fired = 0;
 
+  /** `seed`: the org's seed value, so the same seed gives the same fault draws. */
+  constructor(private readonly seed = '1') {}
+
   add(rules: FaultRule[]): void {
+    for (const rule of rules) {
+      const identity = [
+        this.seed,
+        this.added++,
+        rule.path.source,
+        rule.action,
+        rule.status,
+        rule.errorCode,
+        rule.rate,
+        rule.delayMs,
+      ].join('|');
+      rule.rng = new Rng(hash32(identity));
+    }
     this.rules.push(...rules);
   }
 
@@ -135,7 +161,7 @@ export class FaultInjector {
   match(target: string, actions: readonly FaultAction[]): FaultRule | undefined {
     for (const rule of this.rules) {
       if (!actions.includes(rule.action) || !rule.path.test(target)) continue;
-      if (rule.rate < 1 && Math.random() >= rule.rate) continue;
+      if (rule.rate < 1 && (rule.rng ??= new Rng(hash32(this.seed))).next() >= rule.rate) continue;
       rule.remaining--;
       if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
       this.fired++;

@@ -76,9 +76,48 @@ function jobInfo(req: DataRequest, ctx: SimContext): WireResponse {
   return json(200, ctx.bulk.info(job, ctx.bulk.observeState(job), true));
 }
 
+/** One optional enum parameter of the job list; a value outside `allowed` is a 400. */
+function listParam<T extends string>(
+  req: DataRequest,
+  name: string,
+  allowed: readonly T[],
+  caseInsensitive = false,
+): T | undefined {
+  const raw = req.query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const found = allowed.find((a) => (caseInsensitive ? a.toLowerCase() === raw.toLowerCase() : a === raw));
+  if (found === undefined) throw invalidJob(`Invalid ${name}: ${raw}. Expected one of ${allowed.join(', ')}`);
+  return found;
+}
+
+/**
+ * `GET /jobs/query[?isPkChunkingEnabled&jobType&concurrencyMode|queryLocator]`: pages of up to
+ * 1,000 jobs (`ctx.bulk.listPageSize`), `nextRecordsUrl` `…/jobs/query?queryLocator=…` until the
+ * last page, which has `"nextRecordsUrl":null`.
+ */
 function listJobs(req: DataRequest, ctx: SimContext): WireResponse {
-  const records = ctx.bulk.list().map((job) => ctx.bulk.info(job, job.state, true));
-  return json(200, { done: true, records, nextRecordsUrl: null });
+  const locator = req.query.get('queryLocator');
+  let page;
+  if (locator !== null && locator !== '') {
+    page = ctx.bulk.listPage({ locator });
+  } else {
+    const pk = listParam(req, 'isPkChunkingEnabled', ['true', 'false'] as const);
+    const jobType = listParam(req, 'jobType', ['Classic', 'V2Query', 'V2Ingest', 'BigObjectIngest'] as const);
+    const mode = listParam(req, 'concurrencyMode', ['serial', 'parallel'] as const, true);
+    page = ctx.bulk.listPage({
+      filter: {
+        ...(pk !== undefined ? { isPkChunkingEnabled: pk === 'true' } : {}),
+        ...(jobType !== undefined ? { jobType } : {}),
+        ...(mode !== undefined ? { concurrencyMode: mode } : {}),
+      },
+    });
+  }
+  const records = page.jobs.map((job) => ctx.bulk.listEntry(job));
+  const nextRecordsUrl =
+    page.nextLocator === null
+      ? null
+      : `/services/data/v${req.apiVersion}/jobs/query?queryLocator=${encodeURIComponent(page.nextLocator)}`;
+  return json(200, { done: page.nextLocator === null, records, nextRecordsUrl });
 }
 
 async function results(req: DataRequest, ctx: SimContext): Promise<WireResponse> {

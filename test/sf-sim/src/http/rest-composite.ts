@@ -11,8 +11,12 @@ import { isServedVersion } from './versions.js';
  * sObject Collections `/composite/sobjects` (create/update/delete up to 200 records, retrieve
  * by ids).
  *
- * The org applies each write as it comes: with allOrNone the simulator stops at the first
- * failure and reports the rest as halted, but writes made before the failure stay.
+ * allOrNone (`/composite` body flag, sObject Collections body flag or `allOrNone=true` query
+ * parameter for DELETE) runs the request in one org transaction: when any part fails nothing is
+ * committed, and the parts that had succeeded report that they were rolled back. A composite with
+ * allOrNone makes its collection subrequests all-or-none too (REST API guide, "allOrNone
+ * Parameters in Composite and Collections Requests"). `/composite/batch` has no allOrNone: each
+ * subrequest commits on its own and haltOnError only skips the rest (facts §5.2).
  */
 const MAX_SUBREQUESTS = 25;
 const MAX_COLLECTION_RECORDS = 200;
@@ -33,6 +37,7 @@ async function runSub(
   url: string,
   body: unknown,
   counted: boolean,
+  allOrNone = false,
 ): Promise<SubResult> {
   const m = /^\/services\/data\/v(\d+\.\d)(\/[^?]*)?(?:\?(.*))?$/.exec(url);
   if (!m) {
@@ -76,6 +81,7 @@ async function runSub(
       session: outer.session,
       bodyText: body === undefined || body === null ? '' : JSON.stringify(body),
       sub: true,
+      ...(allOrNone ? { allOrNone: true } : {}),
     };
     response = await runDataRoute(ctx, match, req);
   } catch (err) {
@@ -133,6 +139,83 @@ function asArray(value: unknown, name: string): unknown[] {
   return value;
 }
 
+interface CompositeEntry {
+  entry: Record<string, unknown>;
+  /** The subrequest failed: an error status, or a collection with a record that failed. */
+  failed: boolean;
+}
+
+function haltedEntry(referenceId: string): Record<string, unknown> {
+  return {
+    body: [{ errorCode: 'PROCESSING_HALTED', message: PROCESSING_HALTED }],
+    httpHeaders: {},
+    httpStatusCode: 400,
+    referenceId,
+  };
+}
+
+function subFailed(result: SubResult): boolean {
+  if (result.status >= 400) return true;
+  return (
+    Array.isArray(result.body) &&
+    result.body.some(
+      (r) => r !== null && typeof r === 'object' && (r as { success?: unknown }).success === false,
+    )
+  );
+}
+
+/** Runs the subrequests in order; with allOrNone, the ones after a failure are not run. */
+async function runComposite(
+  req: DataRequest,
+  ctx: SimContext,
+  subs: unknown[],
+  allOrNone: boolean,
+): Promise<CompositeEntry[]> {
+  const results = new Map<string, SubResult>();
+  const out: CompositeEntry[] = [];
+  let failed = false;
+  for (const raw of subs) {
+    const sub = (raw ?? {}) as { method?: unknown; url?: unknown; referenceId?: unknown; body?: unknown };
+    const referenceId = typeof sub.referenceId === 'string' ? sub.referenceId : '';
+    if (failed && allOrNone) {
+      out.push({ entry: haltedEntry(referenceId), failed: false });
+      continue;
+    }
+    let result: SubResult;
+    if (!/^[A-Za-z0-9_]+$/.test(referenceId) || results.has(referenceId)) {
+      result = {
+        status: 400,
+        body: [
+          { errorCode: 'INVALID_API_INPUT', message: `Invalid or duplicate referenceId: '${referenceId}'` },
+        ],
+        headers: {},
+      };
+    } else {
+      try {
+        const url = resolveRefs(String(sub.url ?? ''), results);
+        const subBody =
+          sub.body === undefined ? undefined : JSON.parse(resolveRefs(JSON.stringify(sub.body), results));
+        result = await runSub(ctx, req, String(sub.method ?? 'GET'), url, subBody, false, allOrNone);
+      } catch (err) {
+        if (!(err instanceof ReferenceError_)) throw err;
+        result = {
+          status: 400,
+          body: [{ errorCode: 'PROCESSING_HALTED', message: err.message }],
+          headers: {},
+        };
+      }
+    }
+    const subFailure = allOrNone ? subFailed(result) : result.status >= 400;
+    if (subFailure) failed = true;
+    results.set(referenceId, result);
+    out.push({
+      entry: { body: result.body, httpHeaders: result.headers, httpStatusCode: result.status, referenceId },
+      failed: subFailure,
+    });
+  }
+  return out;
+}
+
 async function composite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
   const body = parseJsonObject(req.bodyText);
   const subs = asArray(body.compositeRequest, 'compositeRequest');
@@ -143,48 +226,23 @@ async function composite(req: DataRequest, ctx: SimContext): Promise<WireRespons
       `A composite request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
     );
   }
-  const allOrNone = body.allOrNone === true;
-  const results = new Map<string, SubResult>();
-  const out: Array<Record<string, unknown>> = [];
-  let failed = false;
-  for (const raw of subs) {
-    const sub = (raw ?? {}) as { method?: unknown; url?: unknown; referenceId?: unknown; body?: unknown };
-    const referenceId = typeof sub.referenceId === 'string' ? sub.referenceId : '';
-    let result: SubResult;
-    if (!/^[A-Za-z0-9_]+$/.test(referenceId) || results.has(referenceId)) {
-      result = {
-        status: 400,
-        body: [
-          { errorCode: 'INVALID_API_INPUT', message: `Invalid or duplicate referenceId: '${referenceId}'` },
-        ],
-        headers: {},
-      };
-    } else if (failed && allOrNone) {
-      result = {
-        status: 400,
-        body: [{ errorCode: 'PROCESSING_HALTED', message: PROCESSING_HALTED }],
-        headers: {},
-      };
-    } else {
-      try {
-        const url = resolveRefs(String(sub.url ?? ''), results);
-        const subBody =
-          sub.body === undefined ? undefined : JSON.parse(resolveRefs(JSON.stringify(sub.body), results));
-        result = await runSub(ctx, req, String(sub.method ?? 'GET'), url, subBody, false);
-      } catch (err) {
-        if (!(err instanceof ReferenceError_)) throw err;
-        result = {
-          status: 400,
-          body: [{ errorCode: 'PROCESSING_HALTED', message: err.message }],
-          headers: {},
-        };
-      }
-    }
-    if (result.status >= 400) failed = true;
-    results.set(referenceId, result);
-    out.push({ body: result.body, httpHeaders: result.headers, httpStatusCode: result.status, referenceId });
+  if (body.allOrNone !== true) {
+    const out = await runComposite(req, ctx, subs, false);
+    return json(200, { compositeResponse: out.map((r) => r.entry) });
   }
-  return json(200, { compositeResponse: out });
+  return ctx.org.transaction(async (tx) => {
+    const out = await runComposite(req, ctx, subs, true);
+    if (out.some((r) => r.failed)) {
+      tx.rollback();
+      // The failing subrequest keeps its own answer; every other one was rolled back or never ran.
+      return json(200, {
+        compositeResponse: out.map((r) =>
+          r.failed ? r.entry : haltedEntry(String(r.entry.referenceId ?? '')),
+        ),
+      });
+    }
+    return json(200, { compositeResponse: out.map((r) => r.entry) });
+  });
 }
 
 async function batch(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
@@ -243,7 +301,8 @@ function failure(err: unknown, id?: string): Record<string, unknown> {
   };
 }
 
-function halted(id?: string): Record<string, unknown> {
+/** The result of a record that succeeded but was rolled back because another one failed. */
+function rolledBack(id?: string): Record<string, unknown> {
   return {
     ...(id ? { id } : {}),
     success: false,
@@ -268,54 +327,83 @@ function checkCount(n: number): void {
   }
 }
 
-function collectionWrite(req: DataRequest, ctx: SimContext): WireResponse {
+/**
+ * Runs one write per item. Without allOrNone each stands alone; with it they run in one
+ * transaction and, when any fails, all are undone: failures keep their errors and the others
+ * report ALL_OR_NONE_OPERATION_ROLLED_BACK (with the record's id for updates and deletes).
+ */
+async function writeAll<T>(
+  ctx: SimContext,
+  allOrNone: boolean,
+  items: T[],
+  writeOne: (item: T) => Record<string, unknown>,
+  idOf: (item: T) => string | undefined,
+): Promise<WireResponse> {
+  if (!allOrNone) return json(200, items.map(writeOne));
+  return ctx.org.transaction((tx) => {
+    const out = items.map(writeOne);
+    if (out.every((r) => r.success === true)) return json(200, out);
+    tx.rollback();
+    return json(
+      200,
+      out.map((r, i) => (r.success === true ? rolledBack(idOf(items[i]!)) : r)),
+    );
+  });
+}
+
+function recordId(record: CollectionRecord): string | undefined {
+  return typeof record.id === 'string' ? record.id : typeof record.Id === 'string' ? record.Id : undefined;
+}
+
+function collectionWrite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
   const body = parseJsonObject(req.bodyText);
   const records = asArray(body.records, 'records') as CollectionRecord[];
   checkCount(records.length);
-  const allOrNone = body.allOrNone === true;
-  let failed = false;
-  const out = records.map((record) => {
-    const id =
-      typeof record.id === 'string' ? record.id : typeof record.Id === 'string' ? record.Id : undefined;
-    if (failed && allOrNone) return halted(id);
+  const create = req.method === 'POST';
+  const writeOne = (record: CollectionRecord): Record<string, unknown> => {
+    const id = recordId(record);
     try {
       const type = record.attributes?.type;
       if (typeof type !== 'string' || type === '') {
         throw new WireError(400, 'INVALID_FIELD', 'No SObject Type defined in the attributes of a record.');
       }
       const { attributes: _a, id: _id, Id: _Id, ...fields } = record;
-      if (req.method === 'POST') return ctx.org.create(type, fields);
+      if (create) return { ...ctx.org.create(type, fields) };
       if (!id) throw new WireError(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
       ctx.org.update(type, id, fields);
       return { id, success: true, errors: [] };
     } catch (err) {
-      failed = true;
       return failure(err, id);
     }
-  });
-  return json(200, out);
+  };
+  // A rolled-back create has no id to report: the record never existed.
+  return writeAll(ctx, body.allOrNone === true || req.allOrNone === true, records, writeOne, (r) =>
+    create ? undefined : recordId(r),
+  );
 }
 
-function collectionDelete(req: DataRequest, ctx: SimContext): WireResponse {
+function collectionDelete(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
   const ids = (req.query.get('ids') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (ids.length === 0) throw new WireError(400, 'MISSING_ARGUMENT', 'ids parameter not specified');
   checkCount(ids.length);
-  const allOrNone = req.query.get('allOrNone') === 'true';
-  let failed = false;
-  const out = ids.map((id) => {
-    if (failed && allOrNone) return halted(id);
+  const deleteOne = (id: string): Record<string, unknown> => {
     try {
       ctx.org.delete(objectOfId(ctx, id), id);
       return { id, success: true, errors: [] };
     } catch (err) {
-      failed = true;
       return failure(err, id);
     }
-  });
-  return json(200, out);
+  };
+  return writeAll(
+    ctx,
+    req.query.get('allOrNone') === 'true' || req.allOrNone === true,
+    ids,
+    deleteOne,
+    (id) => id,
+  );
 }
 
 /** The object an Id belongs to, by its key prefix (from describe global). */

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { handleAdmin, isLoopback } from './admin.js';
+import { LONG_REQUEST_LIMIT_MESSAGE } from './concurrency.js';
 import type { DataRequest, SimContext, WireResponse } from './context.js';
 import { json } from './context.js';
 import { errorResponse, findDataRoute, runDataRoute } from './data-api.js';
@@ -300,6 +301,16 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
 
   const abort = new AbortController();
   res.on('close', () => abort.abort());
+  if (path.startsWith('/services/data/v')) {
+    // An API request runs (and may become long-running) until its response is done or dropped.
+    const release = ctx.concurrency.admit();
+    if (!release) {
+      ctx.stats.record('refused:concurrentLongRequests', false);
+      const err = new WireError(403, 'REQUEST_LIMIT_EXCEEDED', LONG_REQUEST_LIMIT_MESSAGE);
+      return send(req, res, json(403, err.toBody()), {});
+    }
+    res.on('close', release);
+  }
   const rule = ctx.faults.match(search ? `${path}?${search}` : path, ['status', 'reset', 'hang', 'delay']);
   if (rule) {
     ctx.stats.record(`fault:${rule.action}`, false);

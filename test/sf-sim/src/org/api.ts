@@ -183,6 +183,14 @@ export interface SchemaBody {
   }[];
 }
 
+/** The handle `SimOrg.transaction` passes to its function. */
+export interface Transaction {
+  /** Undoes every write of this transaction when its function returns (it returns normally). */
+  rollback(): void;
+  /** Whether `rollback()` was called. */
+  readonly rolledBack: boolean;
+}
+
 /** Result of a single-record write (REST `POST /sobjects/X`). */
 export interface SaveResult {
   id: string;
@@ -228,6 +236,17 @@ export interface SimOrg {
   update(objectName: string, id: string, fields: Record<string, unknown>): void;
   /** Soft delete to the recycle bin. SimError 404 ENTITY_IS_DELETED / NOT_FOUND. */
   delete(objectName: string, id: string): void;
+
+  /**
+   * Runs `fn` as one all-or-none transaction (an `allOrNone` composite or collection request):
+   * its writes (create/update/delete, with their side effects) are committed together — one
+   * journal entry — when `fn` returns, or undone without a trace (records, versions in `truth`,
+   * delete log, Id numbering, persisted journal) when `fn` throws or calls `tx.rollback()`.
+   * A transaction opened inside another is a savepoint of it: its rollback undoes only its own
+   * writes. While a transaction is open, writes from outside it fail with 400 UNABLE_TO_LOCK_ROW
+   * and churn waits.
+   */
+  transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T>;
 
   /** Admin: bulk changes (`POST /__sim/mutate`). */
   mutate(body: MutateBody): MutateResult;

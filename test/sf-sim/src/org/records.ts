@@ -3,6 +3,10 @@
  * and the write primitives every path uses (seed, REST writes, admin mutations, churn): insert,
  * modify, soft delete, hard delete, undelete. Each write commits a new version with a one-second
  * SystemModstamp and, with a commit delay, stays invisible until SystemModstamp + delay.
+ *
+ * Inside a transaction (`startUndo`), every write also logs how to revert itself, so the org can
+ * roll an all-or-none request back to a mark without a trace: versions (truth), visible rows,
+ * the delete log, the Id index and Id numbering all return to what they were.
  */
 import { SimError } from './api.js';
 import type { BlobRef, ObjectDef, Row } from './schema/model.js';
@@ -45,6 +49,8 @@ export class RecordBook {
   bench: BenchSource | null = null;
   private readonly idIndex = new Map<string, ObjectStore>();
   private readonly pending = new Set<Entry>();
+  /** Reverts of the writes made since `startUndo`, oldest first; null outside a transaction. */
+  private undoLog: (() => void)[] | null = null;
 
   constructor(
     readonly objects: Map<string, ObjectDef>,
@@ -179,12 +185,84 @@ export class RecordBook {
     }
   }
 
+  // ------------------------------------------------------------------ undo log (transactions)
+
+  /** Starts logging reverts (idempotent); returns the mark to roll back to. */
+  startUndo(): number {
+    this.undoLog ??= [];
+    return this.undoLog.length;
+  }
+
+  /** Reverts every write made after `mark`, newest first. */
+  rollbackTo(mark: number): void {
+    const log = this.undoLog;
+    if (!log) return;
+    while (log.length > mark) log.pop()!();
+    // Cached child indexes are keyed by version counts, which a rollback makes ambiguous.
+    this.childIndexes.clear();
+  }
+
+  /** Stops logging: the writes so far are final. */
+  endUndo(): void {
+    this.undoLog = null;
+  }
+
+  private logRevert(revert: () => void): void {
+    this.undoLog?.push(revert);
+  }
+
+  /** Records (or forgets) a deletion in the object's delete log, revertibly. */
+  private setDeleted(store: ObjectStore, id: string, when: number | null): void {
+    if (this.undoLog) {
+      const had = store.deleted.has(id);
+      const before = store.deleted.get(id);
+      this.logRevert(() => {
+        if (had) store.deleted.set(id, before!);
+        else store.deleted.delete(id);
+      });
+    }
+    if (when === null) store.deleted.delete(id);
+    else store.deleted.set(id, when);
+  }
+
+  /** How to undo the next `store.commit` of `id`: restore the entry as it is now. */
+  private revertOfCommit(store: ObjectStore, id: string): () => void {
+    const entry = store.get(id);
+    if (!entry) {
+      const indexed = this.idIndex.has(id);
+      return () => {
+        store.versions.pop();
+        const created = store.get(id);
+        store.entries.delete(id);
+        if (created && store.order[store.order.length - 1] === created) store.order.pop();
+        if (created) this.pending.delete(created);
+        if (!indexed) this.idIndex.delete(id);
+      };
+    }
+    const saved = {
+      visible: entry.visible,
+      pending: entry.pending ? [...entry.pending] : null,
+      purged: entry.purged,
+      latest: entry.latest,
+      latestPurged: entry.latestPurged,
+    };
+    return () => {
+      store.versions.pop();
+      Object.assign(entry, saved);
+      // A pending version that became visible meanwhile settles again on the next read.
+      if (entry.pending) this.pending.add(entry);
+      else this.pending.delete(entry);
+    };
+  }
+
   private mintId(obj: ObjectDef, store: ObjectStore): string {
+    if (this.undoLog) this.logRevert(() => store.nextNumber--);
     return makeId(obj.idPrefix, this.pod, store.nextNumber++);
   }
 
   private commit(obj: ObjectDef, id: string, row: Row, t: WriteTiming, purged = false): void {
     const store = this.storeOf(obj);
+    if (this.undoLog) this.logRevert(this.revertOfCommit(store, id));
     const sm = (row.SystemModstamp as number | undefined) ?? t.systemModstamp ?? truncateToSecond(t.nowMs);
     const visibleAt = sm + (t.commitDelayMs ?? 0);
     const frozen = Object.freeze(row);
@@ -305,7 +383,7 @@ export class RecordBook {
     if ('LastModifiedById' in row) row.LastModifiedById = t.userId;
     if (obj.hasModstamp) row.SystemModstamp = sm;
     this.commit(obj, cur.id, row, { ...t, systemModstamp: sm });
-    this.storeOf(obj).deleted.set(cur.id, sm);
+    this.setDeleted(this.storeOf(obj), cur.id, sm);
   }
 
   /** Hard delete / purge: gone from query and queryAll; stays in getDeleted until its window passes. */
@@ -316,7 +394,7 @@ export class RecordBook {
     if (obj.hasModstamp) row.SystemModstamp = sm;
     const store = this.storeOf(obj);
     this.commit(obj, cur.id, row, { ...t, systemModstamp: sm }, true);
-    if (cur.row.IsDeleted !== true || !store.deleted.has(cur.id)) store.deleted.set(cur.id, sm);
+    if (cur.row.IsDeleted !== true || !store.deleted.has(cur.id)) this.setDeleted(store, cur.id, sm);
   }
 
   undelete(obj: ObjectDef, id: string, t: WriteTiming): void {
@@ -329,7 +407,7 @@ export class RecordBook {
     if ('LastModifiedById' in row) row.LastModifiedById = t.userId;
     if (obj.hasModstamp) row.SystemModstamp = sm;
     this.commit(obj, cur.id, row, { ...t, systemModstamp: sm });
-    this.storeOf(obj).deleted.delete(cur.id);
+    this.setDeleted(this.storeOf(obj), cur.id, null);
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * One simulated org: schema, records, SOQL, writes, admin operations and ground truth. Every state
  * change goes through `run(op)`, which journals it (when a state dir is set) and applies it at the
- * simulated time recorded in the op, so replaying the journal rebuilds the same org.
+ * simulated time recorded in the op, so replaying the journal rebuilds the same org. Inside a
+ * transaction the ops are held back and journaled as one `tx` op on commit, or dropped (and their
+ * effects undone through the record book's undo log) on rollback.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   SimError,
   type Blob,
@@ -20,6 +23,7 @@ import {
   type SchemaBody,
   type SimClock,
   type SimOrg,
+  type Transaction,
   type TruthVersion,
 } from './api.js';
 import type { BlobRef, FieldDef, ObjectDef, Row } from './schema/model.js';
@@ -30,6 +34,7 @@ import { RECYCLE_BIN_MS, type RecordBook, type WriteTiming } from './records.js'
 import { QueryEngine } from './query-exec.js';
 import { compileQuery, type CompileContext } from '../soql/compile.js';
 import { parseSoql } from '../soql/parse.js';
+import { fiscalYearOfOrganization } from '../soql/date-functions.js';
 import { describeBody, globalEntry } from './describe.js';
 import { customKeyPrefix, normaliseId } from './ids.js';
 import { parseDateTime, restDateTime, truncateToMinute, truncateToSecond, DAY_MS } from './datetime.js';
@@ -49,7 +54,22 @@ export type Op =
   | { k: 'perm'; now: number; body: PermissionsBody }
   | { k: 'schema'; now: number; body: SchemaBody }
   | { k: 'churnRate'; now: number; perMinute: number }
-  | { k: 'churn'; now: number; count: number };
+  | { k: 'churn'; now: number; count: number }
+  /** A committed transaction: its ops, applied in order. */
+  | { k: 'tx'; now: number; ops: Op[] };
+
+/** The outermost transaction open on the org: the ops it will journal on commit. */
+interface TxRoot {
+  ops: Op[];
+}
+
+/** One (possibly nested) transaction scope: where to roll back to. */
+interface TxFrame {
+  root: TxRoot;
+  opsMark: number;
+  undoMark: number;
+  rolledBack: boolean;
+}
 
 export interface OrgParts {
   orgId: string;
@@ -83,6 +103,18 @@ const CONTENT_TYPES: Record<string, string> = {
   json: 'application/json',
   html: 'text/html',
   mp4: 'video/mp4',
+};
+
+/** Required fields the platform fills on create (see `insertWithHooks`), so a client may leave them out. */
+const FILLED_ON_CREATE: Record<string, ReadonlySet<string>> = {
+  ContentVersion: new Set([
+    'ContentDocumentId',
+    'SharingOption',
+    'SharingPrivacy',
+    'PublishStatus',
+    'Origin',
+    'ContentLocation',
+  ]),
 };
 
 const SCHEMA_TYPES = new Set([
@@ -119,6 +151,12 @@ export class OrgImpl implements SimOrg {
   private readonly parts: OrgParts;
   private globalModifiedMs: number;
   private replaying = false;
+  /** The transaction scope of the running code (follows async continuations). */
+  private readonly txScope = new AsyncLocalStorage<TxFrame>();
+  /** The open outermost transaction, if any. */
+  private openTx: TxRoot | null = null;
+  /** Outermost transactions run one at a time; this settles when the last one queued is done. */
+  private txTail: Promise<void> = Promise.resolve();
   /** Churn state: rate, sequence number of the next change, sim time of the last tick. */
   churnPerMinute = 0;
   churnSeq = 0;
@@ -156,6 +194,8 @@ export class OrgImpl implements SimOrg {
       scanRows: (obj) =>
         this.book.scan(obj, { smLo: -Infinity, smHi: Infinity, idLo: '', idHi: '\uffff' }, false),
       nowMs: () => this.clock.nowMs(),
+      userTimeZone: () => String(this.book.lookup(this.integrationUser.id)?.TimeZoneSidKey ?? 'GMT'),
+      fiscalYear: () => fiscalYearOfOrganization(this.book.lookup(this.orgId)),
     };
   }
 
@@ -168,12 +208,82 @@ export class OrgImpl implements SimOrg {
     return { nowMs: now, userId: this.integrationUser.id, ...extra };
   }
 
-  /** Journals and applies a state change. */
+  /** Journals and applies a state change (inside a transaction: holds it for the commit). */
   run<T>(op: Op): T {
+    if (this.openTx) {
+      const frame = this.txScope.getStore();
+      if (!frame || frame.root !== this.openTx)
+        throw new SimError(
+          400,
+          'UNABLE_TO_LOCK_ROW',
+          'unable to obtain exclusive access to this record or 1 records',
+        );
+      if (!this.replaying) this.openTx.ops.push(op);
+      return this.apply(op) as T;
+    }
     // Journaled before applying: an op that fails half-way fails the same way on replay, so a
     // restarted org ends in the same (partially changed) state.
     if (!this.replaying) this.parts.journal(op);
     return this.apply(op) as T;
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const outer = this.txScope.getStore();
+    if (outer && outer.root === this.openTx) {
+      return this.runFrame(
+        {
+          root: outer.root,
+          opsMark: outer.root.ops.length,
+          undoMark: this.book.startUndo(),
+          rolledBack: false,
+        },
+        fn,
+      );
+    }
+    const previous = this.txTail;
+    let release!: () => void;
+    this.txTail = new Promise((resolve) => (release = resolve));
+    await previous;
+    const root: TxRoot = { ops: [] };
+    this.openTx = root;
+    try {
+      const frame: TxFrame = { root, opsMark: 0, undoMark: this.book.startUndo(), rolledBack: false };
+      const result = await this.runFrame(frame, fn);
+      // One journal line for the lot: a torn last line drops the whole transaction on restart.
+      if (!frame.rolledBack && root.ops.length > 0)
+        this.parts.journal({ k: 'tx', now: root.ops[0]!.now, ops: root.ops });
+      return result;
+    } finally {
+      this.book.endUndo();
+      this.openTx = null;
+      release();
+    }
+  }
+
+  /** Runs `fn` in a transaction scope; undoes the scope's writes when it throws or rolls back. */
+  private async runFrame<T>(frame: TxFrame, fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const undo = (): void => {
+      this.book.rollbackTo(frame.undoMark);
+      frame.root.ops.length = frame.opsMark;
+    };
+    const handle: Transaction = {
+      rollback: () => {
+        frame.rolledBack = true;
+      },
+      get rolledBack() {
+        return frame.rolledBack;
+      },
+    };
+    let result: T;
+    try {
+      result = await this.txScope.run(frame, () => fn(handle));
+    } catch (err) {
+      frame.rolledBack = true;
+      undo();
+      throw err;
+    }
+    if (frame.rolledBack) undo();
+    return result;
   }
 
   /** Replays journaled ops at start. */
@@ -208,6 +318,15 @@ export class OrgImpl implements SimOrg {
         return this.applySchema(op.body, op.now);
       case 'churn':
         this.churnApply?.(this, op.count, op.now);
+        return undefined;
+      case 'tx':
+        for (const inner of op.ops) {
+          try {
+            this.apply(inner);
+          } catch {
+            // As in replay: a failed op inside a committed transaction left its partial effect.
+          }
+        }
         return undefined;
       case 'churnRate':
         this.churnPerMinute = op.perMinute;
@@ -469,8 +588,10 @@ export class OrgImpl implements SimOrg {
       out[f.name] = v;
     }
     const missing: string[] = [];
+    const filled = FILLED_ON_CREATE[obj.name];
     for (const f of obj.fields) {
       if (!f.stored || !f.createable || f.nillable || f.defaultedOnCreate || f.type === 'boolean') continue;
+      if (mode === 'create' && filled?.has(f.name)) continue;
       if (
         mode === 'create'
           ? out[f.name] === undefined || out[f.name] === null
@@ -599,6 +720,8 @@ export class OrgImpl implements SimOrg {
         ContentLocation: 'S',
         Origin: 'C',
         PublishStatus: 'P',
+        SharingOption: 'A',
+        SharingPrivacy: 'N',
         ...common,
         ...fields,
         ContentDocumentId: docId,
@@ -938,6 +1061,8 @@ export class OrgImpl implements SimOrg {
   }
 
   tickChurn(): number {
+    // Churn waits for an open transaction; the changes due meanwhile come on the next tick.
+    if (this.openTx) return 0;
     const now = this.clock.nowMs();
     if (this.churnPerMinute <= 0 || !this.churnApply) {
       this.churnLastMs = now;

@@ -7,6 +7,7 @@ import type {
   ConditionWithValueQuery,
   FieldType,
   FieldFunctionExpression,
+  FieldTypeOf,
   OrderByClause,
   Query,
   ValueCondition,
@@ -20,6 +21,17 @@ import { csvDateTime, isoDate, parseDate, parseDateTime, restDateTime } from '..
 import { normaliseId } from '../org/ids.js';
 import { dateLiteralRange } from './date-literals.js';
 import { buildWhereTree, type BoolExpr } from './where-tree.js';
+import {
+  CALENDAR_FISCAL_YEAR,
+  UTC_READER,
+  ZoneReader,
+  dateFunctionReader,
+  isDateFunction,
+  needsDateTime,
+  resultIsDate,
+  type DateFunctionName,
+  type FiscalYear,
+} from './date-functions.js';
 import * as err from './errors.js';
 
 /** What the compiler needs from the org. */
@@ -35,6 +47,10 @@ export interface CompileContext {
   /** Visible, not-deleted rows of `child` whose reference `field` points at `parentId`. */
   children(child: ObjectDef, field: string, parentId: string): readonly Row[];
   nowMs(): number;
+  /** The querying user's time zone (User.TimeZoneSidKey), read by convertTimezone(); GMT when absent. */
+  userTimeZone?(): string;
+  /** The org's standard fiscal year, read by FISCAL_*(); a calendar year when absent. */
+  fiscalYear?(): FiscalYear;
 }
 
 export type Getter = (row: Row) => unknown;
@@ -57,6 +73,39 @@ export interface Column {
   /** Internal value (through relationships; null when a parent is missing). */
   get: Getter;
   csv: (row: Row) => string | null;
+}
+
+/** A function call as the parser gives it (WHERE `fn`, SELECT/GROUP BY function items). */
+interface FunctionRef {
+  functionName: string;
+  parameters?: unknown[];
+  rawValue?: string;
+}
+
+/** A WHERE condition on a function, as the parser gives it. */
+interface FunctionCondition {
+  fn: FunctionRef;
+  operator: string;
+  literalType?: string | string[];
+  value: string | string[];
+}
+
+/** A compiled TYPEOF: the columns to render per referenced type (lower-case object name). */
+interface TypeofSelect {
+  key: string;
+  refField: string;
+  whens: Map<string, Column[]>;
+  elses: Map<string, Column[]>;
+}
+
+interface DateFunctionExpr {
+  name: DateFunctionName;
+  /** As written, e.g. `CALENDAR_YEAR(CreatedDate)`. */
+  raw: string;
+  /** The field the function reads. */
+  col: Column;
+  yieldsDate: boolean;
+  get: Getter;
 }
 
 export interface AggregateColumn {
@@ -103,12 +152,20 @@ export interface QueryPlan {
   aggregate(rows: Iterable<Row>): Record<string, unknown>[];
 }
 
+/** A call as written, for matching SELECT items with GROUP BY items: no spaces, lower case. */
+function normaliseCall(raw: string): string {
+  return raw.replace(/\s+/g, '').toLowerCase();
+}
+
 function unquote(literal: string): string {
   const inner = literal.startsWith("'") && literal.endsWith("'") ? literal.slice(1, -1) : literal;
   return inner.replace(/\\(.)/g, (_m, c: string) =>
     c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c,
   );
 }
+
+/** AggregateColumn.fn of a grouped date function in SELECT (its value is the group's). */
+const GROUPED = 'GROUPED';
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);
 const ID_TYPES = new Set(['id', 'reference']);
@@ -221,15 +278,20 @@ export function compileQuery(
 
   /** Resolves `A.B.Field` on obj; `searchFrom` positions error carets. */
   function resolvePath(path: string, searchFrom = 0): Column {
+    return resolvePathOn(obj!, path, searchFrom);
+  }
+
+  /** Resolves `A.B.Field` on `base` (the FROM object, or a TYPEOF WHEN type). */
+  function resolvePathOn(base: ObjectDef, path: string, searchFrom = 0): Column {
     const parts = path.split('.');
     // A leading object prefix (`Account.Name` on FROM Account) is allowed.
     if (
       parts.length > 1 &&
-      parts[0]!.toLowerCase() === obj!.lower &&
-      !obj!.byRelationship.has(parts[0]!.toLowerCase())
+      parts[0]!.toLowerCase() === base.lower &&
+      !base.byRelationship.has(parts[0]!.toLowerCase())
     )
       parts.shift();
-    let current: ObjectDef | null = obj!;
+    let current: ObjectDef | null = base;
     const steps: Step[] = [];
     for (let i = 0; i < parts.length - 1; i++) {
       const relName = parts[i]!;
@@ -282,10 +344,10 @@ export function compileQuery(
       directName !== null
         ? (row) => row[directName] ?? null
         : steps.length === 0
-          ? (row) => leafGet(row, obj!)
+          ? (row) => leafGet(row, base)
           : (row) => {
               let r: Row | null = row;
-              let o: ObjectDef | undefined = obj!;
+              let o: ObjectDef | undefined = base;
               for (const s of steps) {
                 const id = r[s.refField];
                 if (typeof id !== 'string') return null;
@@ -311,6 +373,143 @@ export function compileQuery(
     return step.referenceTo.map((t) => ctx.findObject(t)).filter((o): o is ObjectDef => o !== undefined);
   }
 
+  /**
+   * `TYPEOF What WHEN Account THEN Name, Phone … ELSE Name END`: the field lists are resolved
+   * against each WHEN type; ELSE fields against every other type the relationship can reference
+   * (a field that type lacks is left out for it).
+   */
+  function compileTypeof(item: FieldTypeOf): TypeofSelect {
+    const relName = item.field;
+    if (relName.includes('.'))
+      throw err.malformed(
+        soql,
+        `TYPEOF on a parent's relationship (${relName}) is not supported by this simulator; use a relationship of ${obj!.name}`,
+        err.columnOf(soql, 'TYPEOF'),
+      );
+    const ref = obj!.byRelationship.get(relName.toLowerCase());
+    if (!ref || !isReadableField(obj!, ref)) throw err.noSuchRelationship(soql, relName, obj!.name);
+    const key = ref.relationshipName ?? relName;
+    if (ref.referenceTo.length < 2)
+      throw err.malformed(
+        soql,
+        `TYPEOF can only be used on a polymorphic relationship field: ${key} always references ${ref.referenceTo[0] ?? 'one type'}`,
+        err.columnOf(soql, relName),
+      );
+    const allowed = new Map(ref.referenceTo.map((t) => [t.toLowerCase(), t]));
+    const whens = new Map<string, Column[]>();
+    let elseList: string[] | null = null;
+    for (const cond of item.conditions) {
+      if (cond.type === 'ELSE') {
+        elseList = cond.fieldList;
+        continue;
+      }
+      const typeName = cond.objectType ?? '';
+      const lower = typeName.toLowerCase();
+      if (!allowed.has(lower))
+        throw err.malformed(
+          soql,
+          `Invalid type in TYPEOF WHEN clause: ${key} cannot reference ${typeName}`,
+          err.columnOf(soql, typeName),
+        );
+      if (whens.has(lower))
+        throw err.malformed(soql, `duplicate WHEN type in TYPEOF: ${typeName}`, err.columnOf(soql, typeName));
+      const target = ctx.findObject(allowed.get(lower)!);
+      const from = err.columnOf(soql, typeName) - 1;
+      whens.set(lower, target ? cond.fieldList.map((f) => resolvePathOn(target, f, from)) : []);
+    }
+    const elses = new Map<string, Column[]>();
+    if (elseList) {
+      const from = err.columnOf(soql, 'ELSE') - 1;
+      const found = new Set<string>();
+      let candidates = 0;
+      for (const [lower, name] of allowed) {
+        if (whens.has(lower)) continue;
+        const target = ctx.findObject(name);
+        if (!target) continue;
+        candidates++;
+        const cols: Column[] = [];
+        for (const f of elseList) {
+          try {
+            cols.push(resolvePathOn(target, f, from));
+            found.add(f.toLowerCase());
+          } catch (e) {
+            if (!(e instanceof SimError)) throw e;
+          }
+        }
+        elses.set(lower, cols);
+      }
+      const missing = elseList.find((f) => !found.has(f.toLowerCase()));
+      if (candidates > 0 && missing !== undefined) throw err.noSuchColumn(soql, missing, 'Name', from);
+    }
+    return { key, refField: ref.name, whens, elses };
+  }
+
+  // ---- date functions: UTC, or the user's time zone inside convertTimezone()
+  let userZone: ZoneReader | null = null;
+  let fiscal: FiscalYear | null = null;
+  const orgFiscalYear = (): FiscalYear => (fiscal ??= ctx.fiscalYear?.() ?? CALENDAR_FISCAL_YEAR);
+
+  /** `CALENDAR_YEAR(CreatedDate)`, `DAY_ONLY(convertTimezone(CreatedDate))`, … as a row reader. */
+  function resolveDateFunction(fn: FunctionRef, searchFrom = 0): DateFunctionExpr {
+    const name = fn.functionName.toUpperCase();
+    const raw = fn.rawValue ?? `${fn.functionName}(…)`;
+    const at = err.columnOf(soql, fn.functionName, searchFrom);
+    if (!isDateFunction(name)) throw err.malformed(soql, `unexpected token: '${fn.functionName}'`, at);
+    const params = fn.parameters ?? [];
+    const arg = params[0];
+    let path: string;
+    let convert = false;
+    if (params.length === 1 && typeof arg === 'string') {
+      path = arg;
+    } else if (
+      params.length === 1 &&
+      typeof arg === 'object' &&
+      arg !== null &&
+      String((arg as FunctionRef).functionName).toLowerCase() === 'converttimezone' &&
+      (arg as FunctionRef).parameters?.length === 1 &&
+      typeof (arg as FunctionRef).parameters![0] === 'string'
+    ) {
+      path = (arg as FunctionRef).parameters![0] as string;
+      convert = true;
+    } else {
+      throw err.malformed(
+        soql,
+        `${name}() takes one date or dateTime field, optionally in convertTimezone()`,
+        at,
+      );
+    }
+    const col = resolvePath(path, searchFrom);
+    const type = col.field?.type ?? 'unknown';
+    if (convert && type !== 'datetime')
+      throw err.malformed(
+        soql,
+        `convertTimezone() can only be applied to a dateTime field: ${path} is of type ${type}`,
+        err.columnOf(soql, 'convertTimezone', searchFrom),
+      );
+    if (type !== 'date' && type !== 'datetime')
+      throw err.malformed(
+        soql,
+        `Invalid field for date function ${name}(): ${path} is of type ${type}; date functions take date or dateTime fields`,
+        at,
+      );
+    if (needsDateTime(name) && type !== 'datetime')
+      throw err.malformed(
+        soql,
+        `${name}() can only be used with dateTime fields: ${path} is of type ${type}`,
+        at,
+      );
+    const zone = convert ? (userZone ??= new ZoneReader(ctx.userTimeZone?.() ?? 'GMT')) : UTC_READER;
+    const read = dateFunctionReader(name, zone, orgFiscalYear());
+    const get = col.get;
+    return {
+      name,
+      raw,
+      col,
+      yieldsDate: resultIsDate(name),
+      get: (row) => read(get(row)),
+    };
+  }
+
   // ---- SELECT list
   const columns: Column[] = [];
   const seen = new Set<string>();
@@ -320,6 +519,8 @@ export function compileQuery(
   let hasSubquery = false;
   const subqueries: { at: number; key: string; field: string; obj: ObjectDef; plan: QueryPlan }[] = [];
   let hasTypeof = false;
+  const selectedDateFunctions: DateFunctionExpr[] = [];
+  const typeofs: (TypeofSelect & { at: number })[] = [];
   let exprIndex = 0;
   const addColumn = (c: Column): void => {
     const key = c.header.toLowerCase();
@@ -355,6 +556,12 @@ export function compileQuery(
         const col = resolvePath(param);
         const key = fn.alias ?? `expr${exprIndex++}`;
         (aggregates ??= []).push({ key, fn: name, get: col.get, field: col.field });
+      } else if (isDateFunction(name)) {
+        // Allowed only when grouped (checked at GROUP BY); the value is the group's.
+        const df = resolveDateFunction(fn);
+        const key = fn.alias ?? `expr${exprIndex++}`;
+        (aggregates ??= []).push({ key, fn: GROUPED, get: df.get, field: null });
+        selectedDateFunctions.push(df);
       } else {
         throw err.malformed(
           soql,
@@ -380,11 +587,7 @@ export function compileQuery(
       });
     } else if (item.type === 'FieldTypeof') {
       hasTypeof = true;
-      throw new SimError(
-        400,
-        'MALFORMED_QUERY',
-        'TYPEOF is not supported by this simulator; select the polymorphic relationship fields instead.',
-      );
+      typeofs.push({ at: columns.length, ...compileTypeof(item) });
     }
   }
   if (countOnly && (columns.length > 0 || aggregates))
@@ -393,6 +596,29 @@ export function compileQuery(
       'COUNT() must be the only element in the SELECT list',
       err.columnOf(soql, 'COUNT'),
     );
+  for (const t of typeofs) {
+    const clash = columns.find((c) => c.steps[0]?.relationshipName.toLowerCase() === t.key.toLowerCase());
+    if (clash)
+      throw err.malformed(
+        soql,
+        `TYPEOF ${t.key} cannot be combined with ${clash.header} in the same SELECT`,
+        err.columnOf(soql, clash.header),
+      );
+    if (countOnly || aggregates || q.groupBy)
+      throw err.malformed(
+        soql,
+        'TYPEOF cannot be used with aggregate functions or GROUP BY',
+        err.columnOf(soql, 'TYPEOF'),
+      );
+  }
+  if (selectedDateFunctions.length > 0 && !q.groupBy) {
+    const first = selectedDateFunctions[0]!;
+    throw err.malformed(
+      soql,
+      `Field must be grouped or aggregated: ${first.raw}`,
+      err.columnOf(soql, first.name),
+    );
+  }
   if (aggregates && columns.length > 0 && !q.groupBy) {
     throw err.malformed(
       soql,
@@ -467,7 +693,7 @@ export function compileQuery(
       }
       if (lt === 'DATE_LITERAL' || lt === 'DATE_N_LITERAL') {
         const lit = raw.split(':')[0]!;
-        const r = dateLiteralRange(lit, nArg, ctx.nowMs());
+        const r = dateLiteralRange(lit, nArg, ctx.nowMs(), orgFiscalYear());
         if (!r) throw err.malformed(soql, `unexpected token: '${raw}'`, err.columnOf(soql, lit));
         return { range: { start: r.start, end: r.end } };
       }
@@ -481,7 +707,7 @@ export function compileQuery(
       }
       if (lt === 'DATE_LITERAL' || lt === 'DATE_N_LITERAL') {
         const lit = raw.split(':')[0]!;
-        const r = dateLiteralRange(lit, nArg, ctx.nowMs());
+        const r = dateLiteralRange(lit, nArg, ctx.nowMs(), orgFiscalYear());
         if (!r) throw err.malformed(soql, `unexpected token: '${raw}'`, err.columnOf(soql, lit));
         return { range: { start: isoDate(r.start), end: isoDate(r.end) } };
       }
@@ -513,6 +739,78 @@ export function compileQuery(
     return { value: unquote(raw).toLowerCase() };
   }
 
+  /**
+   * `CALENDAR_YEAR(CreatedDate) = 2024`, `DAY_ONLY(convertTimezone(CreatedDate)) IN (2024-01-02)`:
+   * integers (dates for DAY_ONLY) with =, !=, <, <=, >, >=, IN, NOT IN. Salesforce does not let a
+   * date function be compared with a date literal such as THIS_YEAR.
+   */
+  function compileDateFunctionLeaf(c: FunctionCondition): (row: Row) => boolean {
+    const df = resolveDateFunction(c.fn, err.columnOf(soql, 'WHERE') - 1);
+    const f = df.col.field;
+    if (f && !f.filterable)
+      throw err.filterOperator(soql, df.col.header, `field '${f.name}' can not be filtered in query call`);
+    const op = c.operator.toUpperCase();
+    const raws = Array.isArray(c.value) ? c.value : [c.value];
+    const lts = Array.isArray(c.literalType) ? c.literalType : [c.literalType];
+    const values = raws.map((raw, i): number | string | null => {
+      const lt = lts[i] ?? lts[0];
+      if (lt === 'NULL') return null;
+      if (lt === 'DATE_LITERAL' || lt === 'DATE_N_LITERAL')
+        throw err.malformed(
+          soql,
+          `Date functions cannot be compared with date literals: ${df.raw} ${c.operator} ${raw}`,
+          err.columnOf(soql, raw.split(':')[0]!),
+        );
+      if (df.yieldsDate) {
+        const d = lt === 'DATE' ? parseDate(raw) : null;
+        if (!d) throw err.invalidFilterValue(soql, df.raw, 'date', lt === 'STRING');
+        return d;
+      }
+      if (lt !== 'INTEGER') throw err.invalidFilterValue(soql, df.raw, 'integer', lt === 'STRING');
+      return Number(raw);
+    });
+    const get = df.get;
+    if (op === 'IN' || op === 'NOT IN') {
+      const set = new Set(values);
+      const hasNull = set.has(null);
+      const inSet = (v: unknown): boolean => (v === null ? hasNull : set.has(v as number | string));
+      return op === 'IN' ? (row) => inSet(get(row)) : (row) => !inSet(get(row));
+    }
+    if (values.length !== 1) throw err.malformed(soql, `unexpected token: '('`, err.columnOf(soql, df.name));
+    const lit = values[0]!;
+    if (lit === null) {
+      if (op === '=') return (row) => get(row) === null;
+      if (op === '!=') return (row) => get(row) !== null;
+      return () => false;
+    }
+    const cmp = (row: Row): number | null => {
+      const v = get(row) as number | string | null;
+      return v === null ? null : v < lit ? -1 : v > lit ? 1 : 0;
+    };
+    switch (op) {
+      case '=':
+        return (row) => cmp(row) === 0;
+      case '!=':
+        return (row) => cmp(row) !== 0;
+      case '<':
+        return (row) => (cmp(row) ?? 0) < 0;
+      case '<=':
+        return (row) => {
+          const r = cmp(row);
+          return r !== null && r <= 0;
+        };
+      case '>':
+        return (row) => (cmp(row) ?? 0) > 0;
+      case '>=':
+        return (row) => {
+          const r = cmp(row);
+          return r !== null && r >= 0;
+        };
+      default:
+        throw err.malformed(soql, `unexpected token: '${c.operator}'`, err.columnOf(soql, df.name));
+    }
+  }
+
   /** `Field IN (SELECT X FROM Y WHERE …)`: the inner Ids are collected once, on first use. */
   function compileSemiJoin(cond: ValueQueryCondition): (row: Row) => boolean {
     const outer = resolvePath(cond.field);
@@ -541,8 +839,10 @@ export function compileQuery(
   }
 
   function compileLeaf(cond: ConditionWithValueQuery): (row: Row) => boolean {
-    if (!('field' in cond))
-      throw err.malformed(soql, 'Functions in WHERE are not supported by this simulator');
+    if (!('field' in cond)) {
+      if ('fn' in cond && cond.fn) return compileDateFunctionLeaf(cond as unknown as FunctionCondition);
+      throw err.malformed(soql, 'unexpected token in WHERE clause');
+    }
     if ('valueQuery' in cond) return compileSemiJoin(cond as ValueQueryCondition);
     const c = cond as ValueCondition & Partial<ValueWithDateNLiteralCondition>;
     const col = resolvePath(c.field);
@@ -748,11 +1048,34 @@ export function compileQuery(
 
   // ---- GROUP BY
   const groupBy: Column[] = [];
+  const groupKeys: Getter[] = [];
+  const groupedFunctions = new Set<string>();
   if (q.groupBy) {
+    const groupFrom = err.columnOf(soql, 'GROUP') - 1;
     for (const g of Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy]) {
-      if (!('field' in g))
-        throw err.malformed(soql, 'GROUP BY functions are not supported by this simulator');
-      groupBy.push(resolvePath(g.field));
+      if ('fn' in g && g.fn) {
+        const df = resolveDateFunction(g.fn as FunctionRef, groupFrom);
+        groupedFunctions.add(normaliseCall(df.raw));
+        groupKeys.push(df.get);
+        continue;
+      }
+      if (!('field' in g) || !g.field)
+        throw err.malformed(soql, 'GROUP BY ROLLUP/CUBE are not supported by this simulator');
+      const col = resolvePath(g.field, groupFrom);
+      groupBy.push(col);
+      groupKeys.push(col.get);
+    }
+    for (const df of selectedDateFunctions) {
+      // A date function on a date (not dateTime) field may be grouped by the field itself.
+      const byField =
+        df.col.field?.type === 'date' &&
+        groupBy.some((g) => g.header.toLowerCase() === df.col.header.toLowerCase());
+      if (!groupedFunctions.has(normaliseCall(df.raw)) && !byField)
+        throw err.malformed(
+          soql,
+          `Field must be grouped or aggregated: ${df.raw}`,
+          err.columnOf(soql, df.name),
+        );
     }
     for (const c of columns) {
       if (!groupBy.some((g) => g.header.toLowerCase() === c.header.toLowerCase())) {
@@ -842,9 +1165,15 @@ export function compileQuery(
   // ---- JSON shape: relationship columns nest under their relationship name.
   type Node =
     | { kind: 'leaf'; key: string; col: Column }
-    | { kind: 'rel'; key: string; refField: string; target: ObjectDef | null; children: Node[] };
-  const shape: Node[] = [];
-  for (const col of columns) {
+    | { kind: 'rel'; key: string; refField: string; target: ObjectDef | null; children: Node[] }
+    | {
+        kind: 'typeof';
+        key: string;
+        refField: string;
+        whens: Map<string, Node[]>;
+        elses: Map<string, Node[]>;
+      };
+  function addToShape(shape: Node[], col: Column): void {
     let level = shape;
     for (const s of col.steps) {
       let node = level.find(
@@ -858,8 +1187,36 @@ export function compileQuery(
     }
     level.push({ kind: 'leaf', key: col.leafName, col });
   }
+  function shapeOf(cols: Column[]): Node[] {
+    const out: Node[] = [];
+    for (const col of cols) addToShape(out, col);
+    return out;
+  }
+  const typeofColumns: Column[] = [];
+  const shapeOfTypes = (byType: Map<string, Column[]>): Map<string, Node[]> => {
+    const out = new Map<string, Node[]>();
+    for (const [type, cols] of byType) {
+      typeofColumns.push(...cols);
+      out.set(type, shapeOf(cols));
+    }
+    return out;
+  };
+  const shape: Node[] = [];
+  for (let i = 0; i <= columns.length; i++) {
+    for (const t of typeofs) {
+      if (t.at !== i) continue;
+      shape.push({
+        kind: 'typeof',
+        key: t.key,
+        refField: t.refField,
+        whens: shapeOfTypes(t.whens),
+        elses: shapeOfTypes(t.elses),
+      });
+    }
+    if (i < columns.length) addToShape(shape, columns[i]!);
+  }
   const leafReaders = new Map<Column, Getter>();
-  for (const col of columns) {
+  for (const col of [...columns, ...typeofColumns]) {
     // Leaf reader on the final object's row (relationship traversal is done by the shape walk).
     const f = col.field;
     if (col.leafName === 'Type' && !f) leafReaders.set(col, () => null);
@@ -900,11 +1257,14 @@ export function compileQuery(
               : `/services/data/v${apiVersion}/sobjects/${o.name}/${String(row.Id)}/${f.name}`;
         else out[n.key] = formatJson(f, v);
       } else {
+        // A parent relationship (or a TYPEOF over a polymorphic one): the parent's attributes
+        // and the fields selected for its type, or null when the lookup is empty.
         const id = row[n.refField];
         const parent = typeof id === 'string' ? ctx.lookup(id) : null;
-        const po = parent
-          ? (n.target ?? (typeof id === 'string' ? ctx.objectOfId(id) : undefined))
-          : undefined;
+        const po =
+          parent && typeof id === 'string'
+            ? ((n.kind === 'typeof' ? undefined : n.target) ?? ctx.objectOfId(id))
+            : undefined;
         if (!parent || !po) {
           out[n.key] = null;
           continue;
@@ -915,7 +1275,9 @@ export function compileQuery(
             url: `/services/data/v${apiVersion}/sobjects/${po.name}/${String(parent.Id)}`,
           },
         };
-        renderNodes(n.children, parent, po, apiVersion, child);
+        const nodes =
+          n.kind === 'typeof' ? (n.whens.get(po.lower) ?? n.elses.get(po.lower) ?? []) : n.children;
+        renderNodes(nodes, parent, po, apiVersion, child);
         out[n.key] = child;
       }
     }
@@ -1008,7 +1370,7 @@ export function compileQuery(
       >();
       const aggs = aggregateCols ?? [];
       for (const row of rows) {
-        const keyVals = groupBy.map((g) => g.get(row));
+        const keyVals = groupKeys.map((g) => g(row));
         const k = JSON.stringify(keyVals);
         let g = groups.get(k);
         if (!g) {
@@ -1019,6 +1381,7 @@ export function compileQuery(
           groups.set(k, g);
         }
         aggs.forEach((a, i) => {
+          if (a.fn === GROUPED) return;
           const acc = g!.acc[i]!;
           const v = a.get ? a.get(row) : null;
           if (v === null || v === undefined) return;
@@ -1032,7 +1395,7 @@ export function compileQuery(
           if (acc.max === null || (v as number) > (acc.max as number)) acc.max = v;
         });
       }
-      if (groups.size === 0 && groupBy.length === 0)
+      if (groups.size === 0 && groupKeys.length === 0)
         groups.set('[]', {
           key: {},
           acc: aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null })),
@@ -1044,7 +1407,8 @@ export function compileQuery(
         aggs.forEach((a, i) => {
           const acc = g.acc[i]!;
           let v: unknown;
-          if (a.fn === 'COUNT') v = acc.count;
+          if (a.fn === GROUPED) v = a.get ? formatJson(a.field, a.get(g.key)) : null;
+          else if (a.fn === 'COUNT') v = acc.count;
           else if (a.fn === 'COUNT_DISTINCT') v = acc.distinct.size;
           else if (a.fn === 'SUM') v = acc.n > 0 ? acc.sum : null;
           else if (a.fn === 'AVG') v = acc.n > 0 ? acc.sum / acc.n : null;

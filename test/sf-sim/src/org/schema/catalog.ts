@@ -150,6 +150,9 @@ const SYNTHESIZED: Record<string, { fields: FieldSpec[]; idPrefix?: string; labe
       ['Country', 'string'],
       ['DefaultLocaleSidKey', 'picklist'],
       ['TimeZoneSidKey', 'picklist'],
+      // The standard fiscal year, read by the SOQL FISCAL_*() date functions.
+      ['FiscalYearStartMonth', 'int'],
+      ['UsesStartDateAsFiscalYearName', 'boolean'],
       ...AUDIT_FIELDS,
     ],
   },
