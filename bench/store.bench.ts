@@ -1,9 +1,11 @@
 /**
  * The versioned store's write path: versions per second into packs (filesystem bucket, fsync'd) and
- * the Postgres index (COPY), for ~1 KB records in Bulk-sized batches; bucket bytes per version as a
- * share of the raw canonical JSON; and the gzip level trade-off that picked level 1 (packing alone,
- * levels 1 and 6).
+ * the Postgres index (binary COPY), for ~1 KB records in Bulk-sized batches, one object at a time
+ * and two at once (as a backup pass writes); the CPU each version costs in this process and in
+ * Postgres (where the machine says, from /proc); bucket bytes per version as a share of the raw
+ * canonical JSON; and the gzip level trade-off that picked level 1 (packing alone, levels 1 and 6).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,29 @@ import type { BenchResult } from './bench-result.js';
 const ORG_ID = '00D000000000001AAA';
 const TOTAL = 200_000;
 const BATCH = 50_000;
+
+/** CPU seconds used so far by every process named postgres (Linux /proc), or null elsewhere. */
+function postgresCpuSeconds(): number | null {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const end = stat.lastIndexOf(') ');
+      if (!stat.slice(0, end).endsWith('(postgres')) continue;
+      const fields = stat.slice(end + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+  } catch {
+    return null;
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
 
 async function bucketBytes(blobs: FsBlobStore, object: string): Promise<number> {
   let bytes = 0;
@@ -63,6 +88,7 @@ export async function run(): Promise<BenchResult[]> {
 
     const t = performance.now();
     const cpu = process.cpuUsage();
+    const postgresBefore = postgresCpuSeconds();
     for (let i = 0; i < TOTAL; i += BATCH) {
       const batch = versions.slice(i, i + BATCH);
       const last = batch.at(-1)!;
@@ -72,6 +98,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const seconds = (performance.now() - t) / 1000;
     const cpuUsed = process.cpuUsage(cpu);
+    const postgresAfter = postgresCpuSeconds();
     const perSecond = TOTAL / seconds;
 
     // A backup pass writes two objects at once by default (runBackupPass concurrency): the same
@@ -133,6 +160,15 @@ export async function run(): Promise<BenchResult[]> {
         value: Math.round(((cpuUsed.user + cpuUsed.system) / TOTAL) * 10) / 10,
         unit: 'µs',
       },
+      ...(postgresBefore !== null && postgresAfter !== null
+        ? [
+            {
+              name: 'Postgres CPU per version written (all its processes)',
+              value: Math.round(((postgresAfter - postgresBefore) * 1e6 * 10) / TOTAL) / 10,
+              unit: 'µs',
+            },
+          ]
+        : []),
       { name: 'packing alone, gzip level 1', value: Math.round(level1.perSecond), unit: 'versions/s' },
       {
         name: 'packing alone, gzip level 1: size',

@@ -66,17 +66,20 @@ export class FsBlobStore implements BlobStore {
     const target = this.pathOf(key);
     if (Buffer.isBuffer(body)) {
       // Cheap early answers for the common re-put of an existing pack; the link below stays the arbiter.
-      const md5 = createHash('md5').update(body).digest('base64');
-      if (options.md5 !== undefined && options.md5 !== md5) {
-        throw new BlobChecksumError(key, `expected md5 ${options.md5}, received bytes have md5 ${md5}`);
+      if (options.md5 !== undefined) {
+        const md5 = createHash('md5').update(body).digest('base64');
+        if (options.md5 !== md5)
+          throw new BlobChecksumError(key, `expected md5 ${options.md5}, received bytes have md5 ${md5}`);
       }
       const existing = await stat(target).catch(() => undefined);
       if (existing?.isFile()) return { created: false, size: existing.size };
     }
     const temp = await this.tempFile();
     try {
-      const { size, md5 } = await this.writeTemp(temp, body);
-      if (options.md5 !== undefined && options.md5 !== md5) {
+      // A buffer's md5 was checked above; a stream's is known only once it is written.
+      const checkMd5 = options.md5 !== undefined && !Buffer.isBuffer(body);
+      const { size, md5 } = await this.writeTemp(temp, body, checkMd5);
+      if (checkMd5 && options.md5 !== md5) {
         throw new BlobChecksumError(key, `expected md5 ${options.md5}, received bytes have md5 ${md5}`);
       }
       return await this.commit(temp, target, size);
@@ -225,19 +228,23 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** Writes `body` to `temp` (exclusive create), hashing as it goes, and fsyncs it. */
-  private async writeTemp(temp: string, body: Buffer | Readable): Promise<{ size: number; md5: string }> {
-    const hash = createHash('md5');
+  private async writeTemp(
+    temp: string,
+    body: Buffer | Readable,
+    withMd5: boolean,
+  ): Promise<{ size: number; md5: string | null }> {
+    const hash = withMd5 ? createHash('md5') : null;
     let size = 0;
     const handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
     try {
       if (Buffer.isBuffer(body)) {
-        hash.update(body);
+        hash?.update(body);
         size = body.length;
         await handle.writeFile(body);
       } else {
         for await (const chunk of body as AsyncIterable<Buffer | string>) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          hash.update(bytes);
+          hash?.update(bytes);
           size += bytes.length;
           await handle.write(bytes);
         }
@@ -246,7 +253,7 @@ export class FsBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
-    return { size, md5: hash.digest('base64') };
+    return { size, md5: hash ? hash.digest('base64') : null };
   }
 
   /** Links the finished temp file to its key unless the key exists; fsyncs the new directory entries. */
