@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../test/sf-sim/src/index.js';
 import { runBackupPass } from '../service/src/backup/backup-pass.js';
+import { MaintenanceSchedule } from '../service/src/backup/store-maintenance.js';
 import { openEngine } from '../service/src/backup/engine-factory.js';
 import { registerOrg } from '../service/src/backup/org-registration.js';
 import { openDatabase, openRuntime } from '../service/src/runtime.js';
@@ -60,6 +61,7 @@ try {
   // The simulator serves the demo org on a new port after a restart: point the stored org at it.
   await updateOrgConnection(db.knex, sim.orgId, { instanceUrl: sim.url, loginUrl: sim.url });
   const ctx = await openEngine(db, sim.orgId);
+  const maintenance = new MaintenanceSchedule(ctx.options.maintenanceIntervalMs);
   while (!lifecycle.stopping) {
     try {
       const pass = await runBackupPass(ctx);
@@ -72,6 +74,7 @@ try {
     } catch (err) {
       logger.error({ type: 'backup-pass', err }, 'backup pass failed; trying again shortly');
     }
+    await maintenance.runIfDue(ctx.store, ctx.org.orgId, logger);
     await lifecycle.pause(ctx.options.passIntervalMs);
   }
 } catch (err) {

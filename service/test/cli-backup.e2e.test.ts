@@ -228,6 +228,20 @@ describe('autobackup CLI end to end', () => {
     }
   });
 
+  test('maintain tends the bucket once and leaves the backup as it was', async () => {
+    const before = await cli(['export', '--org', orgId, '--object', 'Contact']);
+    const run = await cli(['maintain', '--org', orgId, '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as Record<string, number>;
+    assert.deepEqual(Object.keys(result).sort(), ['adopted', 'marked', 'merged', 'replaced', 'swept']);
+    // Everything was written today: no orphan is past its grace period, no day is finished.
+    assert.deepEqual(Object.values(result), [0, 0, 0, 0, 0]);
+    assert.equal((await cli(['export', '--org', orgId, '--object', 'Contact'])).stdout, before.stdout);
+    const unknown = await cli(['maintain', '--org', '00D000000000000ZZZ']);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /00D000000000000ZZZ/);
+  });
+
   test('bad flags are named and nothing runs', async () => {
     const badOrg = await cli(['status', '--org', 'not-an-org']);
     assert.equal(badOrg.status, 2);

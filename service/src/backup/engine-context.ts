@@ -24,6 +24,8 @@ export interface EngineOptions {
   reconcileEveryMs: number;
   /** Pause between passes when backing up continuously (keeps the org at most a minute behind its lag). */
   passIntervalMs: number;
+  /** How often continuous backup also tends the bucket: orphan packs adopted or swept, small packs merged. */
+  maintenanceIntervalMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -37,6 +39,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   describeConcurrency: 4,
   reconcileEveryMs: 7 * 24 * 3600_000,
   passIntervalMs: 30_000,
+  maintenanceIntervalMs: 3600_000,
 };
 
 export interface EngineContext {

@@ -14,6 +14,7 @@ import { verifyOrg } from '../backup/verify.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistry } from '../store/registry/object-registry.js';
 import { rebuildIndex } from '../store/versions/rebuild-index.js';
+import { MaintenanceSchedule, maintainStore } from '../backup/store-maintenance.js';
 import { exportVersions, objectVersions } from '../store/versions/version-reader.js';
 import { checkOrgId, objectList, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
@@ -86,6 +87,7 @@ export function registerBackupCommands(program: Command): void {
         }
         let failed = false;
         const { lifecycle } = runtime;
+        const maintenance = new MaintenanceSchedule(ctx.options.maintenanceIntervalMs);
         do {
           const reporter = progressReporter();
           try {
@@ -100,6 +102,7 @@ export function registerBackupCommands(program: Command): void {
             reporter.stop();
           }
           if (opts.untilCaughtUp || lifecycle.stopping) break;
+          await maintenance.runIfDue(ctx.store, ctx.org.orgId, runtime.logger);
           await lifecycle.pause(ctx.options.passIntervalMs);
         } while (!lifecycle.stopping);
         if (failed) process.exitCode = 1;
@@ -239,6 +242,27 @@ export function registerBackupCommands(program: Command): void {
           for (const u of result.unreadable) process.stdout.write(`UNREADABLE ${u.key}: ${u.error}\n`);
         }
         if (result.unreadable.length > 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('maintain')
+    .description(
+      'tends the bucket once: adopts or marks orphan packs, sweeps marked ones, merges small packs of finished days',
+    )
+    .requiredOption('--org <id>', 'org id')
+    .option('--json', 'the result as one JSON line on stdout')
+    .action(async (opts: { org: string; json?: boolean }) => {
+      const orgId = checkOrgId(opts.org);
+      await withDatabase(async (runtime) => {
+        const org = await findRegisteredOrg(runtime.knex, orgId);
+        const store = openStore(runtime.config, runtime.knex, runtime.logger);
+        const result = await maintainStore(store, org.orgId);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else
+          process.stdout.write(
+            `${result.adopted} orphan packs adopted, ${result.marked} marked, ${result.swept} swept; ${result.merged} packs merged from ${result.replaced} small ones\n`,
+          );
       });
     });
 

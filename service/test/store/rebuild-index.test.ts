@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeVersions } from '../../src/store/versions/version-writer.js';
-import { exportVersions } from '../../src/store/versions/version-reader.js';
 import { tombstone } from '../../src/store/versions/version-entry.js';
 import { adoptOrphanPacks, rebuildIndex } from '../../src/store/versions/rebuild-index.js';
 import { writeFileMappings } from '../../src/store/files/file-mappings.js';
@@ -9,7 +8,8 @@ import { saveSchemaSnapshot } from '../../src/store/schemas/schema-snapshots.js'
 import { buildPacks } from '../../src/store/packs/pack-builder.js';
 import { packKey } from '../../src/store/packs/pack-keys.js';
 import { encodeVersionLine } from '../../src/store/versions/version-entry.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import { createTestDatabase } from '../support/test-db.js';
+import type { StoreContext } from '../../src/store/store-context.js';
 import {
   createStoreFixture,
   makeVersions,
@@ -17,56 +17,7 @@ import {
   recordId,
   type StoreFixture,
 } from './support/store-fixture.js';
-import type { StoreContext } from '../../src/store/store-context.js';
-
-async function exportAll(store: StoreContext, objects: string[]): Promise<string> {
-  let out = '';
-  for (const object of objects) for await (const line of exportVersions(store, ORG_ID, object)) out += line;
-  return out;
-}
-
-const OBJECT_COLUMNS = [
-  'name',
-  'records',
-  'versions',
-  'deleted_versions',
-  'raw_bytes',
-  'bytes',
-  'files',
-  'file_bytes',
-  'oldest_version_at',
-  'newest_version_at',
-  'last_backup_at',
-  'cursor_system_modstamp',
-  'cursor_id',
-  'describe_hash',
-];
-
-async function snapshot(db: TestDatabase) {
-  return {
-    objects: await db.knex('objects').where({ org_id: ORG_ID }).orderBy('name').select(OBJECT_COLUMNS),
-    daily: await db
-      .knex('daily_stats')
-      .where({ org_id: ORG_ID })
-      .orderBy('day')
-      .select('day', 'versions', 'files', 'bytes'),
-    files: await db
-      .knex('files')
-      .where({ org_id: ORG_ID })
-      .orderBy('record_id')
-      .select('object', 'record_id', 'system_modstamp', 'sha256', 'size', 'state'),
-    schemas: await db
-      .knex('schemas')
-      .where({ org_id: ORG_ID })
-      .orderBy('hash')
-      .select('object', 'hash', 'field_count', 'bucket_key'),
-    packs: await db
-      .knex('packs')
-      .where({ org_id: ORG_ID })
-      .orderBy('pack_id')
-      .select('pack_id', 'kind', 'entry_count', 'bytes', 'block_offsets', 'block_lengths'),
-  };
-}
+import { exportAll, snapshot } from './support/index-snapshot.js';
 
 describe('rebuild-index', () => {
   let f: StoreFixture;

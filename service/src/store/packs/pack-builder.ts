@@ -42,6 +42,8 @@ export interface PackMeta {
   writtenAt: string;
   /** Written into the LAST pack of the batch only, together with the ids of the batch's other packs. */
   cursor: PackCursor | null;
+  /** The packs a merged pack replaces (compaction); only for a batch of one pack. */
+  replaces?: string[];
 }
 
 export interface PackOptions {
@@ -270,6 +272,7 @@ export async function buildPacksFrom<T>(
       cursor: isLast ? meta.cursor : null,
       // A cursor is only true when every pack of its batch is present: rebuild-index checks these.
       requires: isLast ? packs.map((p) => p.id) : [],
+      ...(meta.replaces ? { replaces: meta.replaces } : {}),
       blocks,
     };
     const headerMember = await gzip(Buffer.from(JSON.stringify(header) + '\n'), { level: opts.level });

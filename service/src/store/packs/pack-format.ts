@@ -54,6 +54,8 @@ export interface PackHeader {
   cursor: PackCursor | null;
   /** Ids of the other packs written in the same batch; the cursor holds only when all of them exist. */
   requires: string[];
+  /** Ids of the small packs this one merges (compaction); rebuild-index skips them when this pack is present. */
+  replaces?: string[];
   blocks: PackBlock[];
 }
 

@@ -117,6 +117,15 @@ async function restorableCursor(knex: Knex, objectKey: number): Promise<PackCurs
   return row ? { systemModstamp: row.cursor_system_modstamp.toISOString(), id: row.cursor_id } : null;
 }
 
+/** Marks a pack for the sweep (collectOrphanPacks). */
+async function markRedundant(store: StoreContext, orgId: string, key: string): Promise<void> {
+  await store
+    .knex('orphan_packs')
+    .insert({ org_id: orgId, bucket_key: key, marked_at: storeNow(store) })
+    .onConflict(['org_id', 'bucket_key'])
+    .ignore();
+}
+
 export async function rebuildIndex(
   store: StoreContext,
   orgId: string,
@@ -165,7 +174,14 @@ export async function rebuildIndex(
             : 1,
     );
 
+    // Small packs merged by compaction are skipped when their replacement is here (they go to the sweep).
+    const replaced = new Set(read.flatMap((r) => r.header.replaces ?? []));
     for (const item of read) {
+      if (replaced.has(item.listed.packId)) {
+        await markRedundant(store, orgId, item.listed.key);
+        result.packsMarkedRedundant += 1;
+        continue;
+      }
       let pack: ReadPack;
       try {
         pack = await readWholePack(store.blobs, item.listed.key, item.listed.packId);
@@ -200,7 +216,12 @@ export async function rebuildIndex(
           const totals = await indexPacksPreferCopy(trx, target, [toIndex], existing === 0);
           // Every version of this pack is indexed from another pack already (a writer retried after a
           // crash): nothing to adopt. Unless it carries a cursor, it is marked for collection instead.
-          if (header.kind === 'versions' && totals.versions === 0 && header.cursor === null)
+          // A merged pack adds nothing either when its sources are indexed (its cursor is theirs).
+          if (
+            header.kind === 'versions' &&
+            totals.versions === 0 &&
+            (header.cursor === null || (header.replaces?.length ?? 0) > 0)
+          )
             throw new RedundantPack();
           if (header.kind === 'files')
             result.filesIndexed += await indexFileEntries(
@@ -217,10 +238,7 @@ export async function rebuildIndex(
         result.packsIndexed += 1;
       } catch (err) {
         if (!(err instanceof RedundantPack)) throw err;
-        await knex('orphan_packs')
-          .insert({ org_id: orgId, bucket_key: item.listed.key, marked_at: storeNow(store) })
-          .onConflict(['org_id', 'bucket_key'])
-          .ignore();
+        await markRedundant(store, orgId, item.listed.key);
         result.packsMarkedRedundant += 1;
       }
     }

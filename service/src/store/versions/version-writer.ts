@@ -458,7 +458,7 @@ function emptyTotals(): IndexTotals {
 }
 
 /** The packs row of a pack (without its key). */
-function packRow(target: Target, pack: PackToIndex['pack']): Record<string, unknown> {
+export function packRow(target: Target, pack: PackToIndex['pack']): Record<string, unknown> {
   const header = pack.header;
   return {
     org_id: target.orgId,
