@@ -125,6 +125,99 @@ describe('SOQL date functions', () => {
     assert.deepEqual(first, { attributes: { type: 'AggregateResult' }, day: '2024-03-31', n: 1 });
   });
 
+  test('ORDER BY a grouped date function sorts the groups, NULLS FIRST/LAST honoured', () => {
+    const rows = (soql: string): unknown[][] =>
+      org.query(soql).records.map((r) => Object.values(r).slice(1) as unknown[]);
+    const byYear = 'SELECT CALENDAR_YEAR(At__c), COUNT(Id) FROM Evt__c GROUP BY CALENDAR_YEAR(At__c)';
+    assert.deepEqual(rows(`${byYear} ORDER BY CALENDAR_YEAR(At__c) DESC NULLS LAST`), [
+      [2025, 1],
+      [2024, 3],
+      [null, 1],
+    ]);
+    assert.deepEqual(rows(`${byYear} ORDER BY CALENDAR_YEAR(At__c)`), [
+      [null, 1],
+      [2024, 3],
+      [2025, 1],
+    ]);
+    // A date field grouped by itself may be ordered by a function of it (DESC puts nulls last).
+    assert.deepEqual(
+      rows(
+        'SELECT Day__c, CALENDAR_MONTH(Day__c) FROM Evt__c GROUP BY Day__c ORDER BY CALENDAR_MONTH(Day__c) DESC',
+      ),
+      [
+        ['2024-12-31', 12],
+        ['2024-04-10', 4],
+        ['2024-03-31', 3],
+        ['2025-01-01', 1],
+        [null, null],
+      ],
+    );
+  });
+
+  test('HAVING filters groups on grouped date functions and aggregates (selected or not)', () => {
+    const years = (having: string): unknown[] =>
+      org
+        .query(
+          `SELECT CALENDAR_YEAR(At__c) y FROM Evt__c GROUP BY CALENDAR_YEAR(At__c) HAVING ${having} ORDER BY CALENDAR_YEAR(At__c)`,
+        )
+        .records.map((r) => r.y);
+    assert.deepEqual(years('CALENDAR_YEAR(At__c) >= 2024'), [2024, 2025]);
+    assert.deepEqual(years('CALENDAR_YEAR(At__c) IN (2023, 2025)'), [2025]);
+    assert.deepEqual(years('COUNT(Id) > 1'), [2024]);
+    assert.deepEqual(years('MAX(At__c) < 2025-01-01T00:00:00Z AND COUNT(Id) > 0'), [2024]);
+    assert.deepEqual(years("CALENDAR_YEAR(At__c) = 2025 OR MIN(Name) = 'd'"), [null, 2025]);
+    // The HAVING-only aggregate is not part of the record.
+    const [only] = org.query(
+      'SELECT CALENDAR_YEAR(At__c) y FROM Evt__c GROUP BY CALENDAR_YEAR(At__c) HAVING COUNT(Id) > 1',
+    ).records;
+    assert.deepEqual(only, { attributes: { type: 'AggregateResult' }, y: 2024 });
+    const quarters = org
+      .query(
+        'SELECT CALENDAR_QUARTER(At__c) q, COUNT(Id) n FROM Evt__c WHERE At__c != null GROUP BY CALENDAR_QUARTER(At__c) HAVING CALENDAR_QUARTER(At__c) != 2 ORDER BY CALENDAR_QUARTER(At__c) DESC',
+      )
+      .records.map((r) => [r.q, r.n]);
+    assert.deepEqual(quarters, [
+      [4, 1],
+      [1, 2],
+    ]);
+  });
+
+  test('errors: ORDER BY / HAVING on what is not grouped or aggregated', () => {
+    const byYear = 'SELECT CALENDAR_YEAR(At__c), COUNT(Id) FROM Evt__c GROUP BY CALENDAR_YEAR(At__c)';
+    const cases: [string, RegExp][] = [
+      [
+        'SELECT Name FROM Evt__c ORDER BY CALENDAR_YEAR(At__c)',
+        /Column:34\nOrdered field must be grouped or aggregated: CALENDAR_YEAR\(At__c\)$/,
+      ],
+      [
+        `${byYear} ORDER BY CALENDAR_MONTH(At__c)`,
+        /Ordered field must be grouped or aggregated: CALENDAR_MONTH\(At__c\)$/,
+      ],
+      [`${byYear} ORDER BY Name`, /Ordered field must be grouped or aggregated: Name$/],
+      [
+        `${byYear} HAVING CALENDAR_MONTH(At__c) = 1`,
+        /Field must be grouped or aggregated: CALENDAR_MONTH\(At__c\)$/,
+      ],
+      [`${byYear} HAVING Name = 'A'`, /Field must be grouped or aggregated: Name$/],
+      [`${byYear} HAVING CALENDAR_YEAR(At__c) = THIS_YEAR`, /cannot be compared with date literals/],
+    ];
+    for (const [soql, message] of cases) {
+      const e = soqlError(org, soql);
+      assert.equal(e.errorCode, 'MALFORMED_QUERY', soql);
+      assert.match(e.message, message, soql);
+    }
+    // SOQL's grammar only has HAVING after GROUP BY.
+    const noGroup = soqlError(org, 'SELECT COUNT(Id) FROM Evt__c HAVING COUNT(Id) > 1');
+    assert.equal(noGroup.errorCode, 'MALFORMED_QUERY');
+    assert.match(noGroup.message, /Column:30\nunexpected token: 'HAVING'$/);
+    const quoted = soqlError(org, `${byYear} HAVING COUNT(Id) > '1'`);
+    assert.equal(quoted.errorCode, 'INVALID_FIELD');
+    assert.match(
+      quoted.message,
+      /'COUNT\(Id\)' must be of type integer and should not be enclosed in quotes/,
+    );
+  });
+
   test('Bulk 2.0 accepts a date function in WHERE', () => {
     const bulk = org.bulkQuery('SELECT Name FROM Evt__c WHERE CALENDAR_QUARTER(At__c) = 2');
     assert.deepEqual([...bulk.rows()], [['B']]);

@@ -110,6 +110,51 @@ describe('SOQL TYPEOF', () => {
     assert.equal((byUser.Owner as Nested).attributes.type, 'User');
   });
 
+  test("TYPEOF on a parent's polymorphic relationship nests under the parent", () => {
+    const [queue] = org.query("SELECT Id, Name FROM Group WHERE Type = 'Queue' LIMIT 1").records;
+    const comments = all(org, 'SELECT Id, ParentId FROM CaseComment');
+    const queued = comments[0]!;
+    org.mutate({
+      object: 'Case',
+      ops: [{ op: 'update', ids: [String(queued.ParentId)], set: { OwnerId: queue!.Id } }],
+    });
+    const [parentCase] = org.query(
+      `SELECT Subject FROM Case WHERE Id = '${String(queued.ParentId)}'`,
+    ).records;
+    const rows = all(
+      org,
+      'SELECT Id, Parent.Subject, TYPEOF Parent.Owner WHEN User THEN Username ELSE Name END, CommentBody FROM CaseComment',
+    );
+    assert.equal(rows.length, comments.length);
+    const mine = rows.find((r) => r.Id === queued.Id)!;
+    assert.deepEqual(Object.keys(mine), ['attributes', 'Id', 'Parent', 'CommentBody']);
+    assert.deepEqual(mine.Parent, {
+      attributes: { type: 'Case', url: `/services/data/v62.0/sobjects/Case/${String(queued.ParentId)}` },
+      Subject: parentCase!.Subject,
+      Owner: {
+        attributes: { type: 'Group', url: `/services/data/v62.0/sobjects/Group/${String(queue!.Id)}` },
+        Name: queue!.Name,
+      },
+    });
+    // Every comment's Owner is its case's owner, with the fields of that owner's type.
+    const ownerOf = new Map(
+      all(org, 'SELECT Id, Parent.OwnerId FROM CaseComment').map((r) => [
+        String(r.Id),
+        String((r.Parent as Record<string, unknown>).OwnerId),
+      ]),
+    );
+    let byUser = 0;
+    for (const r of rows) {
+      const owner = (r.Parent as Nested).Owner as Nested;
+      assert.ok(owner.attributes.url.endsWith(`/${ownerOf.get(String(r.Id))}`));
+      if (owner.attributes.type === 'User') {
+        byUser++;
+        assert.deepEqual(Object.keys(owner), ['attributes', 'Username']);
+      }
+    }
+    assert.ok(byUser > 0, 'the seed has comments on user-owned cases');
+  });
+
   test('errors: a type the field cannot reference, non-polymorphic fields, clashes, bad fields', () => {
     const wrongType = soqlError(() =>
       org.query('SELECT Id, TYPEOF What WHEN Contact THEN Name END FROM Task'),
@@ -138,6 +183,24 @@ describe('SOQL TYPEOF', () => {
     const badRel = soqlError(() => org.query('SELECT TYPEOF Nope WHEN Account THEN Name END FROM Task'));
     assert.equal(badRel.errorCode, 'INVALID_FIELD');
     assert.match(badRel.message, /Didn't understand relationship 'Nope'/);
+
+    // Account.OwnerId references User only, on Salesforce as here.
+    const parentSingle = soqlError(() =>
+      org.query('SELECT Id, TYPEOF Account.Owner WHEN User THEN Name WHEN Group THEN Name END FROM Contact'),
+    );
+    assert.equal(parentSingle.errorCode, 'MALFORMED_QUERY');
+    assert.match(
+      parentSingle.message,
+      /Column:19\nTYPEOF can only be used on a polymorphic relationship field/,
+    );
+    const parentClash = soqlError(() =>
+      org.query('SELECT Parent.Owner.Name, TYPEOF Parent.Owner WHEN User THEN Name END FROM CaseComment'),
+    );
+    assert.match(parentClash.message, /TYPEOF Parent.Owner cannot be combined with Parent.Owner.Name/);
+    const badParent = soqlError(() =>
+      org.query('SELECT TYPEOF Nope.Owner WHEN User THEN Name END FROM CaseComment'),
+    );
+    assert.match(badParent.message, /Didn't understand relationship 'Nope'/);
 
     const aggregate = soqlError(() =>
       org.query('SELECT COUNT(Id), TYPEOF What WHEN Account THEN Name END FROM Task'),

@@ -5,6 +5,7 @@
  */
 import type {
   ConditionWithValueQuery,
+  WhereClause,
   FieldType,
   FieldFunctionExpression,
   FieldTypeOf,
@@ -92,6 +93,8 @@ interface FunctionCondition {
 
 /** A compiled TYPEOF: the columns to render per referenced type (lower-case object name). */
 interface TypeofSelect {
+  /** Single-type parent relationships leading to the polymorphic one (`Parent` in `TYPEOF Parent.Owner`). */
+  path: Step[];
   key: string;
   refField: string;
   whens: Map<string, Column[]>;
@@ -162,6 +165,12 @@ function unquote(literal: string): string {
   return inner.replace(/\\(.)/g, (_m, c: string) =>
     c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c,
   );
+}
+
+/** One group as HAVING sees it: a member row (for grouped values) and its HAVING aggregates. */
+interface GroupView {
+  row: Row;
+  aggregates: unknown[];
 }
 
 /** AggregateColumn.fn of a grouped date function in SELECT (its value is the group's). */
@@ -379,21 +388,40 @@ export function compileQuery(
    * (a field that type lacks is left out for it).
    */
   function compileTypeof(item: FieldTypeOf): TypeofSelect {
-    const relName = item.field;
-    if (relName.includes('.'))
-      throw err.malformed(
-        soql,
-        `TYPEOF on a parent's relationship (${relName}) is not supported by this simulator; use a relationship of ${obj!.name}`,
-        err.columnOf(soql, 'TYPEOF'),
-      );
-    const ref = obj!.byRelationship.get(relName.toLowerCase());
-    if (!ref || !isReadableField(obj!, ref)) throw err.noSuchRelationship(soql, relName, obj!.name);
+    // Salesforce's TYPEOF reference: typeOfField is "a polymorphic relationship field in objectType
+    // or a polymorphic field in a parent of objectType" (e.g. `TYPEOF Parent.Owner` on CaseComment).
+    const parts = item.field.split('.');
+    const relName = parts.pop()!;
+    const path: Step[] = [];
+    let owner: ObjectDef = obj!;
+    for (const part of parts) {
+      const parentRef = owner.byRelationship.get(part.toLowerCase());
+      if (!parentRef || !isReadableField(owner, parentRef))
+        throw err.noSuchRelationship(soql, part, owner.name);
+      const parent =
+        parentRef.referenceTo.length === 1 ? ctx.findObject(parentRef.referenceTo[0]!) : undefined;
+      if (!parent)
+        throw err.malformed(
+          soql,
+          `TYPEOF ${item.field}: ${parentRef.relationshipName ?? part} is polymorphic; only the last relationship of a TYPEOF path may be`,
+          err.columnOf(soql, item.field),
+        );
+      path.push({
+        refField: parentRef.name,
+        relationshipName: parentRef.relationshipName ?? part,
+        referenceTo: parentRef.referenceTo,
+        target: parent,
+      });
+      owner = parent;
+    }
+    const ref = owner.byRelationship.get(relName.toLowerCase());
+    if (!ref || !isReadableField(owner, ref)) throw err.noSuchRelationship(soql, relName, owner.name);
     const key = ref.relationshipName ?? relName;
     if (ref.referenceTo.length < 2)
       throw err.malformed(
         soql,
         `TYPEOF can only be used on a polymorphic relationship field: ${key} always references ${ref.referenceTo[0] ?? 'one type'}`,
-        err.columnOf(soql, relName),
+        err.columnOf(soql, item.field),
       );
     const allowed = new Map(ref.referenceTo.map((t) => [t.toLowerCase(), t]));
     const whens = new Map<string, Column[]>();
@@ -441,7 +469,7 @@ export function compileQuery(
       const missing = elseList.find((f) => !found.has(f.toLowerCase()));
       if (candidates > 0 && missing !== undefined) throw err.noSuchColumn(soql, missing, 'Name', from);
     }
-    return { key, refField: ref.name, whens, elses };
+    return { path, key, refField: ref.name, whens, elses };
   }
 
   // ---- date functions: UTC, or the user's time zone inside convertTimezone()
@@ -597,11 +625,17 @@ export function compileQuery(
       err.columnOf(soql, 'COUNT'),
     );
   for (const t of typeofs) {
-    const clash = columns.find((c) => c.steps[0]?.relationshipName.toLowerCase() === t.key.toLowerCase());
+    // A column that goes through the same relationship (`Parent.Owner.Name` beside `TYPEOF Parent.Owner`).
+    const through = [...t.path.map((s) => s.relationshipName), t.key].map((n) => n.toLowerCase());
+    const clash = columns.find(
+      (c) =>
+        c.steps.length >= through.length &&
+        through.every((n, i) => c.steps[i]!.relationshipName.toLowerCase() === n),
+    );
     if (clash)
       throw err.malformed(
         soql,
-        `TYPEOF ${t.key} cannot be combined with ${clash.header} in the same SELECT`,
+        `TYPEOF ${[...t.path.map((s) => s.relationshipName), t.key].join('.')} cannot be combined with ${clash.header} in the same SELECT`,
         err.columnOf(soql, clash.header),
       );
     if (countOnly || aggregates || q.groupBy)
@@ -744,8 +778,11 @@ export function compileQuery(
    * integers (dates for DAY_ONLY) with =, !=, <, <=, >, >=, IN, NOT IN. Salesforce does not let a
    * date function be compared with a date literal such as THIS_YEAR.
    */
-  function compileDateFunctionLeaf(c: FunctionCondition): (row: Row) => boolean {
-    const df = resolveDateFunction(c.fn, err.columnOf(soql, 'WHERE') - 1);
+  function compileDateFunctionLeaf(
+    c: FunctionCondition,
+    searchFrom = err.columnOf(soql, 'WHERE') - 1,
+  ): (row: Row) => boolean {
+    const df = resolveDateFunction(c.fn, searchFrom);
     const f = df.col.field;
     if (f && !f.filterable)
       throw err.filterOperator(soql, df.col.header, `field '${f.name}' can not be filtered in query call`);
@@ -1050,6 +1087,12 @@ export function compileQuery(
   const groupBy: Column[] = [];
   const groupKeys: Getter[] = [];
   const groupedFunctions = new Set<string>();
+  /** Whether a date function's value is fixed within a group (so SELECT, HAVING and ORDER BY may use it). */
+  const isGrouped = (df: DateFunctionExpr): boolean =>
+    groupedFunctions.has(normaliseCall(df.raw)) ||
+    // A date function on a date (not dateTime) field may be grouped by the field itself.
+    (df.col.field?.type === 'date' &&
+      groupBy.some((g) => g.header.toLowerCase() === df.col.header.toLowerCase()));
   if (q.groupBy) {
     const groupFrom = err.columnOf(soql, 'GROUP') - 1;
     for (const g of Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy]) {
@@ -1066,11 +1109,7 @@ export function compileQuery(
       groupKeys.push(col.get);
     }
     for (const df of selectedDateFunctions) {
-      // A date function on a date (not dateTime) field may be grouped by the field itself.
-      const byField =
-        df.col.field?.type === 'date' &&
-        groupBy.some((g) => g.header.toLowerCase() === df.col.header.toLowerCase());
-      if (!groupedFunctions.has(normaliseCall(df.raw)) && !byField)
+      if (!isGrouped(df))
         throw err.malformed(
           soql,
           `Field must be grouped or aggregated: ${df.raw}`,
@@ -1088,45 +1127,182 @@ export function compileQuery(
     }
   }
 
+  // ---- HAVING: filters the groups. Its terms are grouped fields, grouped date functions and
+  // aggregate functions (which need not be in the SELECT list: they are computed on the side).
+  const havingAggregates: AggregateColumn[] = [];
+  let having: ((g: GroupView) => boolean) | null = null;
+  if (q.having) {
+    const havingFrom = err.columnOf(soql, 'HAVING') - 1;
+    let tree: BoolExpr;
+    try {
+      tree = buildWhereTree(q.having as unknown as WhereClause);
+    } catch (e) {
+      throw err.malformed(soql, (e as Error).message.replace('WHERE', 'HAVING'));
+    }
+    const compileHaving = (e: BoolExpr): ((g: GroupView) => boolean) => {
+      if (e.kind === 'leaf') return compileHavingLeaf(e.cond, havingFrom);
+      if (e.kind === 'not') {
+        const inner = compileHaving(e.item);
+        return (g) => !inner(g);
+      }
+      const items = e.items.map(compileHaving);
+      return e.kind === 'and' ? (g) => items.every((p) => p(g)) : (g) => items.some((p) => p(g));
+    };
+    having = compileHaving(tree);
+  }
+
+  function compileHavingLeaf(cond: ConditionWithValueQuery, havingFrom: number): (g: GroupView) => boolean {
+    if ('field' in cond && !('valueQuery' in cond)) {
+      const col = resolvePath(cond.field, havingFrom);
+      if (!groupBy.some((g) => g.header.toLowerCase() === col.header.toLowerCase()))
+        throw err.malformed(
+          soql,
+          `Field must be grouped or aggregated: ${cond.field}`,
+          err.columnOf(soql, cond.field, havingFrom),
+        );
+      const test = compileLeaf(cond);
+      return (g) => test(g.row);
+    }
+    if (!('fn' in cond) || !cond.fn)
+      throw err.malformed(soql, 'unexpected token in HAVING clause', havingFrom + 1);
+    const c = cond as unknown as FunctionCondition;
+    const name = c.fn.functionName.toUpperCase();
+    const at = err.columnOf(soql, c.fn.functionName, havingFrom);
+    if (isDateFunction(name)) {
+      const df = resolveDateFunction(c.fn, havingFrom);
+      if (!isGrouped(df)) throw err.malformed(soql, `Field must be grouped or aggregated: ${df.raw}`, at);
+      const test = compileDateFunctionLeaf(c, havingFrom);
+      return (g) => test(g.row);
+    }
+    if (!['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name))
+      throw err.malformed(soql, `unexpected token: '${c.fn.functionName}'`, at);
+    const param = c.fn.parameters?.[0];
+    const raw = c.fn.rawValue ?? `${c.fn.functionName}()`;
+    // COUNT() counts rows; the others read a field.
+    const col = typeof param === 'string' ? resolvePath(param, havingFrom) : null;
+    if (!col && name !== 'COUNT') throw err.malformed(soql, `unexpected token: '${raw}'`, at);
+    const index = havingAggregates.length;
+    havingAggregates.push({ key: raw, fn: name, get: col ? col.get : () => 1, field: col?.field ?? null });
+    const op = c.operator;
+    if (Array.isArray(c.value) || !['=', '!=', '<', '<=', '>', '>='].includes(op))
+      throw err.malformed(soql, `HAVING ${raw} ${op} (…) is not supported by this simulator`, at);
+    const lt = Array.isArray(c.literalType) ? c.literalType[0] : c.literalType;
+    let lit: unknown;
+    let lower = false;
+    if (name === 'MIN' || name === 'MAX') {
+      const converted = literal(col!.field, raw, c.value, lt);
+      if (!('value' in converted))
+        throw err.malformed(
+          soql,
+          `${raw} cannot be compared with date literals`,
+          err.columnOf(soql, c.value, havingFrom),
+        );
+      lit = converted.value;
+      lower =
+        typeof lit === 'string' &&
+        !!col!.field &&
+        !ID_TYPES.has(col!.field.type) &&
+        col!.field.type !== 'date';
+    } else {
+      const integral = name === 'COUNT' || name === 'COUNT_DISTINCT';
+      if (lt === 'NULL') lit = null;
+      else if (lt === 'INTEGER' || (!integral && lt === 'DECIMAL')) lit = Number(c.value);
+      else throw err.invalidFilterValue(soql, raw, integral ? 'integer' : 'double', lt === 'STRING');
+    }
+    return (g) => {
+      let v = g.aggregates[index];
+      if (v === null || v === undefined || lit === null) {
+        const isNull = v === null || v === undefined;
+        return op === '=' ? isNull && lit === null : op === '!=' ? isNull !== (lit === null) : false;
+      }
+      if (lower && typeof v === 'string') v = v.toLowerCase();
+      const r = (v as number) < (lit as number) ? -1 : (v as number) > (lit as number) ? 1 : 0;
+      switch (op) {
+        case '=':
+          return r === 0;
+        case '!=':
+          return r !== 0;
+        case '<':
+          return r < 0;
+        case '<=':
+          return r <= 0;
+        case '>':
+          return r > 0;
+        default:
+          return r >= 0;
+      }
+    };
+  }
+
   // ---- ORDER BY
   const orderKeys: { field: string; desc: boolean }[] = [];
   let compare: ((a: Row, b: Row) => number) | null = null;
   if (q.orderBy) {
     const keys = (Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]) as OrderByClause[];
     const cmps: ((a: Row, b: Row) => number)[] = [];
+    const orderFrom = err.columnOf(soql, 'ORDER') - 1;
+    const grouped = q.groupBy !== undefined || aggregates !== null;
     for (const k of keys) {
-      if (!('field' in k) || !k.field)
-        throw err.malformed(soql, 'ORDER BY functions are not supported by this simulator');
-      const col = resolvePath(k.field, err.columnOf(soql, 'ORDER') - 1);
-      if (col.field && !col.field.sortable) {
-        throw new SimError(
-          400,
-          'INVALID_FIELD',
-          err.positioned(
+      let get: Getter;
+      let textual: boolean;
+      let keyName: string;
+      if ('fn' in k && k.fn) {
+        // A date function sorts the groups of a grouped query; anywhere else Salesforce rejects it
+        // as it rejects an ungrouped date function in SELECT.
+        const fn = k.fn as FunctionRef;
+        if (!isDateFunction(fn.functionName.toUpperCase()))
+          throw err.malformed(
             soql,
-            err.columnOf(soql, k.field, err.columnOf(soql, 'ORDER') - 1),
-            `field '${col.field.name}' can not be sorted in a query call`,
-          ),
-        );
+            `ORDER BY ${fn.functionName}() is not supported by this simulator; only grouped date functions are`,
+            err.columnOf(soql, fn.functionName, orderFrom),
+          );
+        const df = resolveDateFunction(fn, orderFrom);
+        if (!q.groupBy || !isGrouped(df))
+          throw err.malformed(
+            soql,
+            `Ordered field must be grouped or aggregated: ${df.raw}`,
+            err.columnOf(soql, df.name, orderFrom),
+          );
+        get = df.get;
+        textual = false;
+        keyName = normaliseCall(df.raw);
+      } else {
+        if (!('field' in k) || !k.field) throw err.malformed(soql, 'unexpected token in ORDER BY clause');
+        const col = resolvePath(k.field, orderFrom);
+        if (col.field && !col.field.sortable) {
+          throw new SimError(
+            400,
+            'INVALID_FIELD',
+            err.positioned(
+              soql,
+              err.columnOf(soql, k.field, orderFrom),
+              `field '${col.field.name}' can not be sorted in a query call`,
+            ),
+          );
+        }
+        if (grouped && !groupBy.some((g) => g.header.toLowerCase() === col.header.toLowerCase()))
+          throw err.malformed(
+            soql,
+            `Ordered field must be grouped or aggregated: ${k.field}`,
+            err.columnOf(soql, k.field, orderFrom),
+          );
+        textual = col.field
+          ? !(
+              NUMERIC.has(col.field.type) ||
+              col.field.type === 'datetime' ||
+              col.field.type === 'boolean' ||
+              ID_TYPES.has(col.field.type)
+            )
+          : true;
+        get = col.get;
+        keyName =
+          col.steps.length === 0
+            ? (col.field?.lower ?? col.leafName.toLowerCase())
+            : col.header.toLowerCase();
       }
       const desc = k.order === 'DESC';
       const nullsFirst = k.nulls ? k.nulls === 'FIRST' : !desc;
-      const textual = col.field
-        ? !(
-            NUMERIC.has(col.field.type) ||
-            col.field.type === 'datetime' ||
-            col.field.type === 'boolean' ||
-            ID_TYPES.has(col.field.type)
-          )
-        : true;
-      const get = col.get;
-      orderKeys.push({
-        field:
-          col.steps.length === 0
-            ? (col.field?.lower ?? col.leafName.toLowerCase())
-            : col.header.toLowerCase(),
-        desc,
-      });
+      orderKeys.push({ field: keyName, desc });
       cmps.push((a, b) => {
         let va = get(a);
         let vb = get(b);
@@ -1173,9 +1349,10 @@ export function compileQuery(
         whens: Map<string, Node[]>;
         elses: Map<string, Node[]>;
       };
-  function addToShape(shape: Node[], col: Column): void {
+  /** The node list under `steps` (parent relationships), created on first use. */
+  function levelOf(shape: Node[], steps: Step[]): Node[] {
     let level = shape;
-    for (const s of col.steps) {
+    for (const s of steps) {
       let node = level.find(
         (n): n is Extract<Node, { kind: 'rel' }> => n.kind === 'rel' && n.key === s.relationshipName,
       );
@@ -1185,7 +1362,10 @@ export function compileQuery(
       }
       level = node.children;
     }
-    level.push({ kind: 'leaf', key: col.leafName, col });
+    return level;
+  }
+  function addToShape(shape: Node[], col: Column): void {
+    levelOf(shape, col.steps).push({ kind: 'leaf', key: col.leafName, col });
   }
   function shapeOf(cols: Column[]): Node[] {
     const out: Node[] = [];
@@ -1205,7 +1385,7 @@ export function compileQuery(
   for (let i = 0; i <= columns.length; i++) {
     for (const t of typeofs) {
       if (t.at !== i) continue;
-      shape.push({
+      levelOf(shape, t.path).push({
         kind: 'typeof',
         key: t.key,
         refField: t.refField,
@@ -1368,7 +1548,8 @@ export function compileQuery(
           }[];
         }
       >();
-      const aggs = aggregateCols ?? [];
+      const shown = aggregateCols ?? [];
+      const aggs = [...shown, ...havingAggregates];
       for (const row of rows) {
         const keyVals = groupKeys.map((g) => g(row));
         const k = JSON.stringify(keyVals);
@@ -1402,19 +1583,22 @@ export function compileQuery(
         });
       const out: Record<string, unknown>[] = [];
       for (const g of groups.values()) {
+        // Raw values (MIN/MAX as stored) for HAVING; the record gets them formatted.
+        const values = aggs.map((a, i) => {
+          const acc = g.acc[i]!;
+          if (a.fn === GROUPED) return a.get ? a.get(g.key) : null;
+          if (a.fn === 'COUNT') return acc.count;
+          if (a.fn === 'COUNT_DISTINCT') return acc.distinct.size;
+          if (a.fn === 'SUM') return acc.n > 0 ? acc.sum : null;
+          if (a.fn === 'AVG') return acc.n > 0 ? acc.sum / acc.n : null;
+          return a.fn === 'MIN' ? acc.min : acc.max;
+        });
+        if (having && !having({ row: g.key, aggregates: values.slice(shown.length) })) continue;
         const rec: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
         for (const c of groupBy) rec[c.leafName] = formatJson(c.field, c.get(g.key));
-        aggs.forEach((a, i) => {
-          const acc = g.acc[i]!;
-          let v: unknown;
-          if (a.fn === GROUPED) v = a.get ? formatJson(a.field, a.get(g.key)) : null;
-          else if (a.fn === 'COUNT') v = acc.count;
-          else if (a.fn === 'COUNT_DISTINCT') v = acc.distinct.size;
-          else if (a.fn === 'SUM') v = acc.n > 0 ? acc.sum : null;
-          else if (a.fn === 'AVG') v = acc.n > 0 ? acc.sum / acc.n : null;
-          else if (a.fn === 'MIN') v = formatJson(a.field, acc.min);
-          else v = formatJson(a.field, acc.max);
-          rec[a.key] = v;
+        shown.forEach((a, i) => {
+          const v = values[i];
+          rec[a.key] = a.fn === GROUPED || a.fn === 'MIN' || a.fn === 'MAX' ? formatJson(a.field, v) : v;
         });
         out.push(rec);
       }

@@ -12,10 +12,11 @@ export function parseSoql(soql: string): Query {
     return parseQuery(soql);
   } catch (e) {
     const message = (e as Error).message ?? '';
-    // The parser reports "...but found: 'TOKEN'"; Salesforce says "unexpected token: 'TOKEN'".
-    const found = /but found: '([^']*)'/.exec(message);
+    // The parser reports "...but found: 'TOKEN'" (unquoted for redundant input, e.g. HAVING
+    // without GROUP BY); Salesforce says "unexpected token: 'TOKEN'".
+    const found = /but found: (?:'([^']*)'|([^\s']+))/.exec(message);
     if (found) {
-      const token = found[1]!;
+      const token = found[1] ?? found[2]!;
       if (token === '')
         throw new SimError(
           400,
