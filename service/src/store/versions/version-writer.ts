@@ -225,11 +225,15 @@ async function packAndIndex(
   const copied = await copy.finish();
   // Durable in the bucket before anything points at them.
   const uploaded = await Promise.all(uploads);
-  const reused = packs.filter((_, i) => !uploaded[i]!.created);
-  if (reused.length > 0) await reclaimFromCollection(trx, store, target.orgId, target.object, reused);
+  // After the savepoint is settled (a failed COPY leaves the transaction unusable until then).
+  const reclaim = async () => {
+    const reused = packs.filter((_, i) => !uploaded[i]!.created);
+    if (reused.length > 0) await reclaimFromCollection(trx, store, target.orgId, target.object, reused);
+  };
 
   if (copied && (await insertCopiedPackRows(trx, target, packs, copy.packKeys))) {
     await connection.query('RELEASE SAVEPOINT autobackup_copy_index');
+    await reclaim();
     const totals = emptyTotals();
     for (const pack of packs) {
       totals.packBytes += pack.bytes.length; // every packs row is new, or the copy would not stand
@@ -243,6 +247,7 @@ async function packAndIndex(
     return { totals, packs };
   }
   await connection.query('ROLLBACK TO SAVEPOINT autobackup_copy_index');
+  await reclaim();
   const items: PackToIndex[] = packs.map((p) => ({
     pack: packSummary(p),
     rows: packLocations(p).map((loc, i) => {
