@@ -44,7 +44,8 @@ export interface CompactResult {
   bytesAfter: number;
 }
 
-const DEFAULTS = { smallBytes: 4 * 1024 * 1024, targetBytes: 24 * 1024 * 1024 };
+// A merged pack is built in memory (its lines decompressed): 12 MiB of gzip is ~70 MiB of JSON.
+const DEFAULTS = { smallBytes: 2 * 1024 * 1024, targetBytes: 12 * 1024 * 1024 };
 
 interface SourcePack {
   pack_key: number;
