@@ -68,15 +68,19 @@ async function candidateGroups(
   options: Required<Omit<CompactOptions, 'object'>> & { object?: string },
 ): Promise<SourcePack[][]> {
   const rows = await knex.raw<{ rows: SourcePack[] }>(
-    `SELECT p.pack_key, p.pack_id, p.object_key, o.name AS object, p.bucket_key, p.bytes, p.schema_hash,
+    `WITH required AS (
+       -- packs some batch names in its requires (a hash anti-join, not a scan per candidate)
+       SELECT DISTINCT unnest(requires) AS pack_id FROM packs WHERE org_id = ? AND cardinality(requires) > 0
+     )
+     SELECT p.pack_key, p.pack_id, p.object_key, o.name AS object, p.bucket_key, p.bytes, p.schema_hash,
             p.written_at, p.cursor_system_modstamp, p.cursor_id
        FROM packs p JOIN objects o ON o.object_key = p.object_key
       WHERE p.org_id = ? AND p.kind = 'versions' AND p.bytes < ? AND p.written_at < ?
         AND cardinality(p.requires) = 0
-        AND NOT EXISTS (SELECT 1 FROM packs q WHERE q.org_id = p.org_id AND p.pack_id = ANY (q.requires))
+        AND NOT EXISTS (SELECT 1 FROM required r WHERE r.pack_id = p.pack_id)
         ${options.object ? 'AND o.name = ?' : ''}
       ORDER BY o.name, p.schema_hash NULLS FIRST, p.written_at, p.pack_id`,
-    [orgId, options.smallBytes, before, ...(options.object ? [options.object] : [])],
+    [orgId, orgId, options.smallBytes, before, ...(options.object ? [options.object] : [])],
   );
   const groups: SourcePack[][] = [];
   let current: SourcePack[] = [];
