@@ -52,7 +52,23 @@ export function dateLiteralRange(
     start: weekStart + from * 7 * DAY_MS,
     end: weekStart + to * 7 * DAY_MS,
   });
-  switch (literal.toUpperCase()) {
+  // Month-based periods: their first month (relative to January of y) and length in months.
+  const periods: Record<string, [base: number, size: number]> = {
+    MONTH: [m, 1],
+    QUARTER: [quarter, 3],
+    YEAR: [0, 12],
+    FISCAL_QUARTER: [fiscalQuarter, 3],
+    FISCAL_YEAR: [fiscalYear, 12],
+  };
+  // A span of periods, `from`..`to` (half-open) around the current one.
+  const span = (unit: string, from: number, to: number): MsRange | null => {
+    if (unit === 'DAY') return days(from, to);
+    if (unit === 'WEEK') return weeks(from, to);
+    const period = periods[unit];
+    return period ? months(y, period[0], period[1], from, to) : null;
+  };
+  const name = literal.toUpperCase();
+  switch (name) {
     case 'YESTERDAY':
       return days(-1, 0);
     case 'TODAY':
@@ -63,85 +79,19 @@ export function dateLiteralRange(
       return days(-90, 1);
     case 'NEXT_90_DAYS':
       return days(1, 91);
-    case 'LAST_N_DAYS':
-      return days(-count, 1);
-    case 'NEXT_N_DAYS':
-      return days(1, count + 1);
-    case 'N_DAYS_AGO':
-      return days(-count, -count + 1);
-    case 'LAST_WEEK':
-      return weeks(-1, 0);
-    case 'THIS_WEEK':
-      return weeks(0, 1);
-    case 'NEXT_WEEK':
-      return weeks(1, 2);
-    case 'LAST_N_WEEKS':
-      return weeks(-count, 0);
-    case 'NEXT_N_WEEKS':
-      return weeks(1, count + 1);
-    case 'N_WEEKS_AGO':
-      return weeks(-count, -count + 1);
-    case 'LAST_MONTH':
-      return months(y, m, 1, -1, 0);
-    case 'THIS_MONTH':
-      return months(y, m, 1, 0, 1);
-    case 'NEXT_MONTH':
-      return months(y, m, 1, 1, 2);
-    case 'LAST_N_MONTHS':
-      return months(y, m, 1, -count, 0);
-    case 'NEXT_N_MONTHS':
-      return months(y, m, 1, 1, count + 1);
-    case 'N_MONTHS_AGO':
-      return months(y, m, 1, -count, -count + 1);
-    case 'THIS_QUARTER':
-      return months(y, quarter, 3, 0, 1);
-    case 'LAST_QUARTER':
-      return months(y, quarter, 3, -1, 0);
-    case 'NEXT_QUARTER':
-      return months(y, quarter, 3, 1, 2);
-    case 'LAST_N_QUARTERS':
-      return months(y, quarter, 3, -count, 0);
-    case 'NEXT_N_QUARTERS':
-      return months(y, quarter, 3, 1, count + 1);
-    case 'N_QUARTERS_AGO':
-      return months(y, quarter, 3, -count, -count + 1);
-    case 'THIS_YEAR':
-      return months(y, 0, 12, 0, 1);
-    case 'LAST_YEAR':
-      return months(y, 0, 12, -1, 0);
-    case 'NEXT_YEAR':
-      return months(y, 0, 12, 1, 2);
-    case 'LAST_N_YEARS':
-      return months(y, 0, 12, -count, 0);
-    case 'NEXT_N_YEARS':
-      return months(y, 0, 12, 1, count + 1);
-    case 'N_YEARS_AGO':
-      return months(y, 0, 12, -count, -count + 1);
-    case 'THIS_FISCAL_QUARTER':
-      return months(y, fiscalQuarter, 3, 0, 1);
-    case 'LAST_FISCAL_QUARTER':
-      return months(y, fiscalQuarter, 3, -1, 0);
-    case 'NEXT_FISCAL_QUARTER':
-      return months(y, fiscalQuarter, 3, 1, 2);
-    case 'LAST_N_FISCAL_QUARTERS':
-      return months(y, fiscalQuarter, 3, -count, 0);
-    case 'NEXT_N_FISCAL_QUARTERS':
-      return months(y, fiscalQuarter, 3, 1, count + 1);
-    case 'N_FISCAL_QUARTERS_AGO':
-      return months(y, fiscalQuarter, 3, -count, -count + 1);
-    case 'THIS_FISCAL_YEAR':
-      return months(y, fiscalYear, 12, 0, 1);
-    case 'LAST_FISCAL_YEAR':
-      return months(y, fiscalYear, 12, -1, 0);
-    case 'NEXT_FISCAL_YEAR':
-      return months(y, fiscalYear, 12, 1, 2);
-    case 'LAST_N_FISCAL_YEARS':
-      return months(y, fiscalYear, 12, -count, 0);
-    case 'NEXT_N_FISCAL_YEARS':
-      return months(y, fiscalYear, 12, 1, count + 1);
-    case 'N_FISCAL_YEARS_AGO':
-      return months(y, fiscalYear, 12, -count, -count + 1);
-    default:
-      return null;
   }
+  let match = /^(LAST|THIS|NEXT)_(WEEK|MONTH|QUARTER|YEAR|FISCAL_QUARTER|FISCAL_YEAR)$/.exec(name);
+  if (match) {
+    const shift = match[1] === 'LAST' ? -1 : match[1] === 'THIS' ? 0 : 1;
+    return span(match[2]!, shift, shift + 1);
+  }
+  match = /^(LAST|NEXT)_N_(DAY|WEEK|MONTH|QUARTER|YEAR|FISCAL_QUARTER|FISCAL_YEAR)S$/.exec(name);
+  if (match) {
+    // LAST_N_DAYS includes today; the other LAST_N_ spans end where the current period starts.
+    if (match[1] === 'LAST') return span(match[2]!, -count, match[2] === 'DAY' ? 1 : 0);
+    return span(match[2]!, 1, count + 1);
+  }
+  match = /^N_(DAY|WEEK|MONTH|QUARTER|YEAR|FISCAL_QUARTER|FISCAL_YEAR)S_AGO$/.exec(name);
+  if (match) return span(match[1]!, -count, -count + 1);
+  return null;
 }
