@@ -190,9 +190,10 @@ async function packAndIndex(
   if (fresh.length === 0) return { totals: emptyTotals(), packs: [] };
   const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
   // Queued on the connection before any row of this batch exists: records with no version yet.
+  const ids = [...new Set(fresh.map((v) => v.id))];
   const newRecords = objectIsEmpty
-    ? Promise.resolve(new Set(fresh.map((v) => v.id)).size)
-    : countNewRecords(connection, target.objectKey, fresh);
+    ? Promise.resolve(ids.length)
+    : countNewRecords(connection, target.objectKey, ids);
   newRecords.catch(() => {});
   await connection.query('SAVEPOINT autobackup_copy_index');
   const copy = new IndexCopy(connection, target.objectKey);
@@ -258,20 +259,20 @@ async function packAndIndex(
   return { totals: await indexPacks(trx, target, items), packs };
 }
 
+/** How many of `ids` (distinct record ids) have no version of the object yet. */
 async function countNewRecords(
   connection: pg.PoolClient,
   objectKey: number,
-  fresh: readonly VersionInput[],
+  ids: readonly string[],
 ): Promise<number> {
   // One comma-separated text parameter: record ids are validated alphanumerics, and this spares
   // the driver quoting tens of thousands of array elements. LATERAL … LIMIT 1 keeps them index
   // probes, costing the batch's size (an anti-join would hash every version of the object).
-  const ids = [...new Set(fresh.map((v) => v.id))].join(',');
   const result = await connection.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM unnest(string_to_array($1, ',')) AS b(id)
        LEFT JOIN LATERAL (SELECT 1 AS hit FROM versions v WHERE v.object_key = $2 AND v.record_id = b.id LIMIT 1) x ON true
       WHERE x.hit IS NULL`,
-    [ids, objectKey],
+    [ids.join(','), objectKey],
   );
   return result.rows[0]!.n;
 }
@@ -543,17 +544,8 @@ async function copyIndex(
   }
   if (totals.versions === 0) return totals;
   const ids = [...new Set(items.flatMap((item) => item.rows.map((r) => r.id)))];
-  if (objectIsEmpty) {
-    totals.newRecords = ids.length;
-  } else {
-    const result = await trx.raw<{ rows: Array<{ n: number }> }>(
-      `SELECT count(*)::int AS n FROM unnest(?::text[]) AS b(id)
-        WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.object_key = ? AND v.record_id = b.id)`,
-      [ids, target.objectKey],
-    );
-    totals.newRecords = result.rows[0]!.n;
-  }
   const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+  totals.newRecords = objectIsEmpty ? ids.length : await countNewRecords(connection, target.objectKey, ids);
   const chunks = function* (): Generator<Buffer> {
     yield copyPreamble();
     for (const [i, item] of items.entries()) {
