@@ -188,7 +188,7 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
           AND v.pack_key = ANY (?::int[])`,
       [
         row!.pack_key,
-        lines.map((l) => recordIdOf(l.json)),
+        entries.map((e) => e.record_id), // lines are in the entries' order
         lines.map((l) => l.systemModstamp),
         locations.map((l) => l.block),
         locations.map((l) => l.offset),
@@ -215,13 +215,6 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
       .ignore();
     return summary.size;
   });
-}
-
-/** The record id of a stored version line (its first field, fixed width). */
-function recordIdOf(json: string): string {
-  const id = json.slice(7, 25);
-  if (!json.startsWith('{"id":"') || json[25] !== '"') throw new Error('not a version line');
-  return id;
 }
 
 /** Merges the org's small packs of finished days (see the top of this file). */
