@@ -14,6 +14,7 @@ import {
   checkPreconditions,
   validateObjectName,
   type BucketRecord,
+  OBJECT_TEXT_FIELDS,
   type ObjectMetadataFields,
   type ObjectRecord,
   type Preconditions,
@@ -117,13 +118,7 @@ function sourcePreconditionsFrom(q: URLSearchParams): Preconditions {
 
 function metadataFieldsFrom(meta: Record<string, unknown>): ObjectMetadataFields {
   const fields: ObjectMetadataFields = {};
-  for (const key of [
-    'contentType',
-    'contentEncoding',
-    'contentDisposition',
-    'contentLanguage',
-    'cacheControl',
-  ] as const) {
+  for (const key of OBJECT_TEXT_FIELDS) {
     const value = meta[key];
     if (typeof value === 'string') fields[key] = value;
   }

@@ -37,6 +37,15 @@ export interface ObjectMetadataFields {
   metadata?: Record<string, string>;
 }
 
+/** The string-valued fields of ObjectMetadataFields (all but `metadata`). */
+export const OBJECT_TEXT_FIELDS = [
+  'contentType',
+  'contentEncoding',
+  'contentDisposition',
+  'contentLanguage',
+  'cacheControl',
+] as const;
+
 export interface ObjectRecord extends ObjectMetadataFields {
   bucket: string;
   name: string;
@@ -348,13 +357,7 @@ export class SimState {
       metageneration: current.metageneration + 1,
       updated: new Date().toISOString(),
     };
-    for (const field of [
-      'contentType',
-      'contentEncoding',
-      'contentDisposition',
-      'contentLanguage',
-      'cacheControl',
-    ] as const) {
+    for (const field of OBJECT_TEXT_FIELDS) {
       if (!(field in patch)) continue;
       const value = patch[field];
       if (value === null) delete next[field];
