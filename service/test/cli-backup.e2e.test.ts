@@ -249,6 +249,12 @@ describe('autobackup CLI end to end', () => {
     const badFormat = await cli(['export', '--org', orgId, '--object', 'Account', '--format', 'xml']);
     assert.equal(badFormat.status, 2);
     assert.match(badFormat.stderr, /--format: expected ndjson or csv/);
+    const badMode = await cli(['settings', '--org', orgId, '--mode', 'sometimes']);
+    assert.notEqual(badMode.status, 0);
+    assert.match(
+      badMode.stderr,
+      /mode: expected one of objects_and_files, objects_only, paused, got "sometimes"/,
+    );
     const unknown = await cli([
       'backup',
       '--org',

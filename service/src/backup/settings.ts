@@ -57,6 +57,16 @@ export function parseExclusions(value: unknown): string[] {
   return names;
 }
 
+/** `value` if it is one of `allowed`; otherwise the error naming the setting and what it accepts. */
+function oneOf<T extends string>(setting: string, allowed: readonly T[], value: unknown): T {
+  if (!allowed.includes(value as T))
+    throw new SettingsError(
+      'INVALID_SETTINGS',
+      `${setting}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  return value as T;
+}
+
 /** Validates a change against the org's known objects; returns the normalised settings it leads to. */
 export async function validateSettingsChange(
   knex: Knex,
@@ -70,22 +80,8 @@ export async function validateSettingsChange(
       `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected mode, schedule, exclusions`,
     );
   const next: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
-  if (change.mode !== undefined) {
-    if (!MODES.includes(change.mode as BackupMode))
-      throw new SettingsError(
-        'INVALID_SETTINGS',
-        `mode: expected one of ${MODES.join(', ')}, got ${JSON.stringify(change.mode)}`,
-      );
-    next.mode = change.mode as BackupMode;
-  }
-  if (change.schedule !== undefined) {
-    if (!SCHEDULES.includes(change.schedule as BackupSchedule))
-      throw new SettingsError(
-        'INVALID_SETTINGS',
-        `schedule: expected one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(change.schedule)}`,
-      );
-    next.schedule = change.schedule as BackupSchedule;
-  }
+  if (change.mode !== undefined) next.mode = oneOf('mode', MODES, change.mode);
+  if (change.schedule !== undefined) next.schedule = oneOf('schedule', SCHEDULES, change.schedule);
   if (change.exclusions !== undefined) {
     const byLower = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name.toLowerCase(), o.name]));
     const normalised: string[] = [];
