@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { BulkQuery, SimOrg } from '../org/api.js';
 import { csvLine, DELIMITERS, LINE_ENDINGS } from './csv.js';
 import { WireError } from './errors.js';
-import { randomId, sfDateTime } from './ids.js';
+import { restDateTime } from '../org/datetime.js';
+import { randomId } from './ids.js';
 
 /**
  * Bulk API 2.0 query jobs (facts §4): state UploadComplete → InProgress → JobComplete (or Failed /
@@ -384,8 +385,8 @@ export class BulkJobs {
       operation: job.operation,
       object: job.object,
       createdById: job.createdById,
-      createdDate: sfDateTime(job.createdDate),
-      systemModstamp: sfDateTime(job.systemModstamp),
+      createdDate: restDateTime(job.createdDate),
+      systemModstamp: restDateTime(job.systemModstamp),
       state: job.state,
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
@@ -402,8 +403,8 @@ export class BulkJobs {
       operation: job.operation,
       object: job.object,
       createdById: job.createdById,
-      createdDate: sfDateTime(job.createdDate),
-      systemModstamp: sfDateTime(job.systemModstamp),
+      createdDate: restDateTime(job.createdDate),
+      systemModstamp: restDateTime(job.systemModstamp),
       state,
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
