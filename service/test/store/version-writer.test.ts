@@ -77,6 +77,19 @@ describe('writing versions', () => {
     assert.equal(stats.versions, 150);
   });
 
+  test('a batch mixing new records and new versions of known ones counts only the new records', async () => {
+    await writeVersions(f.store, ORG_ID, 'Campaign', makeVersions(30, 1));
+    // Records 0–59, a day later: 0–29 are known (new versions), 30–59 are new; 45 is there twice.
+    const later = makeVersions(60, 1, { start: Date.UTC(2024, 0, 2) });
+    const twice = { ...later[45]!, systemModstamp: new Date(Date.UTC(2024, 0, 3)).toISOString() };
+    const result = await writeVersions(f.store, ORG_ID, 'Campaign', [...later, twice]);
+    assert.equal(result.written, 61);
+    assert.equal(result.newRecords, 30);
+    const row = await objectRow(f, 'Campaign');
+    assert.equal(row.records, 60);
+    assert.equal(row.versions, 91);
+  });
+
   test('a record history comes back newest first, exactly as written', async () => {
     const id = recordId('001', 7);
     const history = await recordHistory(f.store, ORG_ID, 'Account', id);

@@ -266,15 +266,17 @@ async function countNewRecords(
   ids: readonly string[],
 ): Promise<number> {
   // One comma-separated text parameter: record ids are validated alphanumerics, and this spares
-  // the driver quoting tens of thousands of array elements. LATERAL … LIMIT 1 keeps them index
-  // probes, costing the batch's size (an anti-join would hash every version of the object).
+  // the driver quoting tens of thousands of array elements. `record_id = ANY(array)` makes one
+  // index-only scan that walks the object's part of the primary key once for the whole sorted
+  // array (PostgreSQL 17+ array keys), about a third of the CPU of one probe per id. The array
+  // comes from a sub-select so the planner does not estimate each of its elements.
   const result = await connection.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM unnest(string_to_array($1, ',')) AS b(id)
-       LEFT JOIN LATERAL (SELECT 1 AS hit FROM versions v WHERE v.object_key = $2 AND v.record_id = b.id LIMIT 1) x ON true
-      WHERE x.hit IS NULL`,
+    `SELECT count(*)::int AS n FROM (
+       SELECT DISTINCT record_id FROM versions
+        WHERE object_key = $2 AND record_id = ANY((SELECT string_to_array($1, ','))::text[])) AS existing`,
     [ids.join(','), objectKey],
   );
-  return result.rows[0]!.n;
+  return ids.length - result.rows[0]!.n;
 }
 
 /**
