@@ -61,6 +61,30 @@ describe('pack format', () => {
     assert.equal(pack.id, createHash('sha256').update(pack.bytes).digest('hex'));
   });
 
+  test('lines given as head, value and tail are stored whole, multi-byte text and over-long lines included', async () => {
+    const blobs = new MemoryBlobStore();
+    const parts = lines(300).map((l, i) => {
+      const value = JSON.stringify({ Name: i === 150 ? 'é€😀'.repeat(3000) : `Société n°${i} — 東京` });
+      return { head: `{"n":${i},"fields":`, json: value, tail: '}', systemModstamp: l.systemModstamp };
+    });
+    const whole = parts.map((p) => `${p.head}${p.json}${p.tail}`);
+    const [pack] = await buildPacks(META, parts, { blockRawBytes: 4 * 1024 });
+    assert.ok(pack);
+    assert.ok(Buffer.byteLength(whole[150]!) > 4 * 1024, 'one line is longer than a block');
+    const key = packKey(ORG, 'Account', pack.id);
+    await blobs.putIfAbsent(key, pack.bytes);
+    const read = await readWholePack(blobs, key, pack.id);
+    assert.deepEqual(
+      read.blocks.flat().map((l) => l.toString('utf8')),
+      whole,
+    );
+    const locations = packLocations(pack);
+    for (const i of [0, 149, 150, 151, 299]) {
+      assert.deepEqual(locations[i]!.hash, entryHash(Buffer.from(whole[i]!)));
+      assert.equal(locations[i]!.length, Buffer.byteLength(whole[i]!));
+    }
+  });
+
   test('one version is read back with exactly one ranged read', async () => {
     const blobs = new MemoryBlobStore();
     const input = lines(2000);

@@ -28,8 +28,14 @@ import {
 const gzip = promisify(gzipCallback);
 
 export interface PackLine {
-  /** The entry as one line of JSON, without the newline. */
+  /** The entry as one line of JSON, without the newline: `head + json + tail`. */
   json: string;
+  /**
+   * ASCII text written before and after `json`, when the line is built around an encoded value
+   * (writing the parts spares joining them into one more string per entry on the write path).
+   */
+  head?: string;
+  tail?: string;
   /** UTC ISO, for the header's min/max. */
   systemModstamp: string;
 }
@@ -154,6 +160,15 @@ interface RawBlock {
   maxStamp: string;
 }
 
+/** Writes `head + json + tail` at `at` (room checked by the caller); returns the bytes written. */
+function writeLine(buffer: Buffer, at: number, head: string, json: string, tail: string): number {
+  let o = at;
+  if (head.length > 0) o += buffer.write(head, o, 'latin1');
+  o += buffer.write(json, o);
+  if (tail.length > 0) o += buffer.write(tail, o, 'latin1');
+  return o - at;
+}
+
 /**
  * Items → blocks of about `blockRawBytes`, one block at a time, each line UTF-8-encoded once,
  * straight into the block's buffer. A line longer than a block gets a block of its own.
@@ -177,12 +192,14 @@ function* cutBlocks<T>(
     while (i < items.length) {
       const line: PackLine = pending ?? toLine(items[i]!);
       pending = null;
+      const head = line.head ?? '';
+      const tail = line.tail ?? '';
       let length: number;
       // A UTF-16 code unit never takes more than 3 UTF-8 bytes: most lines need no length probe.
-      if (size + line.json.length * 3 + 1 <= buffer.length) {
-        length = buffer.write(line.json, size);
+      if (size + head.length + line.json.length * 3 + tail.length + 1 <= buffer.length) {
+        length = writeLine(buffer, size, head, line.json, tail);
       } else {
-        length = Buffer.byteLength(line.json);
+        length = head.length + Buffer.byteLength(line.json) + tail.length;
         if (i !== first && size + length + 1 > blockRawBytes) {
           pending = line; // starts the next block
           break;
@@ -192,7 +209,7 @@ function* cutBlocks<T>(
           buffer.copy(larger, 0, 0, size);
           buffer = larger;
         }
-        buffer.write(line.json, size);
+        writeLine(buffer, size, head, line.json, tail);
       }
       buffer[size + length] = 0x0a;
       offsets.push(size);

@@ -50,8 +50,15 @@ export function tombstone(id: string, deletedAt: string): VersionInput {
  * for every version on the write path.
  */
 export function encodeVersionLine(v: VersionInput): string {
-  return `{"id":"${v.id}","systemModstamp":"${v.systemModstamp}","deleted":${v.deleted ? 'true' : 'false'},"fields":${JSON.stringify(v.fields)}}`;
+  return `${versionLineHead(v)}${JSON.stringify(v.fields)}${VERSION_LINE_TAIL}`;
 }
+
+/** The stored line up to its fields (ASCII: validated id and time): `encodeVersionLine` is head + fields + tail. */
+export function versionLineHead(v: VersionInput): string {
+  return `{"id":"${v.id}","systemModstamp":"${v.systemModstamp}","deleted":${v.deleted ? 'true' : 'false'},"fields":`;
+}
+
+export const VERSION_LINE_TAIL = '}';
 
 export function decodeVersionLine(line: Buffer): VersionInput {
   const parsed = JSON.parse(line.toString('utf8')) as VersionInput;

@@ -32,7 +32,13 @@ import {
   VERSION_COPY_SQL,
   writeCopy,
 } from './version-copy.js';
-import { assertVersion, compareVersions, encodeVersionLine, type VersionInput } from './version-entry.js';
+import {
+  assertVersion,
+  compareVersions,
+  VERSION_LINE_TAIL,
+  versionLineHead,
+  type VersionInput,
+} from './version-entry.js';
 
 export interface WriteVersionsOptions {
   /** Where the object's cursor moves once these versions are indexed (never backwards). */
@@ -204,7 +210,12 @@ async function packAndIndex(
     packs = await buildPacksFrom(
       meta,
       fresh,
-      (v): PackLine => ({ json: encodeVersionLine(v), systemModstamp: v.systemModstamp }),
+      (v): PackLine => ({
+        head: versionLineHead(v),
+        json: JSON.stringify(v.fields),
+        tail: VERSION_LINE_TAIL,
+        systemModstamp: v.systemModstamp,
+      }),
       store.packOptions,
       {
         onBlock: (block) => copy.add(block, fresh),
