@@ -1,9 +1,11 @@
 /**
  * The versioned store's write path: versions per second into packs (filesystem bucket, fsync'd) and
  * the Postgres index (binary COPY), for ~1 KB records in Bulk-sized batches, one object at a time
- * and two at once (as a backup pass writes); the CPU each version costs in this process and in
- * Postgres (where the machine says, from /proc); bucket bytes per version as a share of the raw
- * canonical JSON; and the gzip level trade-off that picked level 1 (packing alone, levels 1 and 6).
+ * and two at once (as a backup pass writes); the CPU each version costs in this process (main
+ * thread apart) and in Postgres (where the machine says, from /proc), and the ceilings those set on
+ * this machine's cores; the floors of the two steps every version needs (JSON encoding, gzip);
+ * bucket bytes per version as a share of the raw canonical JSON; and the gzip level trade-off that
+ * picked level 1 (packing alone, levels 1 and 6).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
