@@ -250,6 +250,11 @@ export async function run(): Promise<BenchResult[]> {
         },
       );
     }
+    cpuRows.push({
+      name: `ceiling set by the service's own CPU on ${cores} cores (Postgres on other hardware)`,
+      value: Math.round((cores * 1e6) / cpuMicros),
+      unit: 'versions/s',
+    });
     if (postgresMicros !== null) {
       cpuRows.push({
         name: `ceiling set by CPU on this machine's ${cores} cores (${cores} s / service + Postgres CPU per version)`,
