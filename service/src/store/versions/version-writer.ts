@@ -311,15 +311,15 @@ async function insertCopiedPackRows(
   return true;
 }
 
+/** Bytes of index rows per write to the server (≈ 3,000 rows). */
+const COPY_WRITE_BYTES = 256 * 1024;
+
 /**
  * Streams index rows into `versions` with binary COPY as blocks are placed; a new pack ends the
  * running COPY, takes the next pack key from the sequence on the same connection (so a writer never
  * needs a second connection) and starts the next. A failed COPY (a row already indexed) stops the
  * stream; finish() then reports false and the caller rolls back to its savepoint.
  */
-/** Bytes of index rows per write to the server (≈ 3,000 rows). */
-const COPY_WRITE_BYTES = 256 * 1024;
-
 class IndexCopy {
   readonly packKeys: number[] = [];
   private stream: Writable | null = null;
