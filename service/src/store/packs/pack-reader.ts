@@ -70,6 +70,19 @@ export interface ReadPack {
   blocks: Buffer[][];
 }
 
+/** Each entry line of a read pack with its block and its byte offset inside the block, in order. */
+export function* packEntries(
+  blocks: readonly Buffer[][],
+): Generator<{ line: Buffer; block: number; offset: number }> {
+  for (const [block, lines] of blocks.entries()) {
+    let offset = 0;
+    for (const line of lines) {
+      yield { line, block, offset };
+      offset += line.length + 1; // the newline
+    }
+  }
+}
+
 /** A whole pack, verified against its content-hash id. */
 export async function readWholePack(blobs: BlobStore, key: string, packId: string): Promise<ReadPack> {
   const bytes = await blobs.get(key);

@@ -20,9 +20,10 @@ import type { Knex } from 'knex';
 import { buildPacks, packLocations, packSummary, type PackLine } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
-import { readWholePack } from '../packs/pack-reader.js';
+import { packEntries, readWholePack } from '../packs/pack-reader.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { compareVersions } from './version-entry.js';
+import { markForSweep } from './rebuild-index.js';
 import { packRow } from './version-writer.js';
 
 export interface CompactOptions {
@@ -136,13 +137,9 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
   const lineAt = new Map<string, Buffer>();
   for (const source of sources) {
     const pack = await readWholePack(blobs, source.bucket_key, source.pack_id);
-    pack.blocks.forEach((lines, block) => {
-      let offset = 0;
-      for (const line of lines) {
-        lineAt.set(`${source.pack_key}:${block}:${offset}`, line);
-        offset += line.length + 1;
-      }
-    });
+    for (const { line, block, offset } of packEntries(pack.blocks)) {
+      lineAt.set(`${source.pack_key}:${block}:${offset}`, line);
+    }
   }
   const lines: PackLine[] = entries.map((e) => {
     const line = lineAt.get(`${e.pack_key}:${e.block}:${e.entry_offset}`);
@@ -209,10 +206,12 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
       `UPDATE daily_stats SET bytes = bytes + ? WHERE org_id = ? AND day = (?::timestamptz AT TIME ZONE 'UTC')::date`,
       [saved, orgId, merged.header.writtenAt],
     );
-    await trx('orphan_packs')
-      .insert(sources.map((s) => ({ org_id: orgId, bucket_key: s.bucket_key, marked_at: storeNow(store) })))
-      .onConflict(['org_id', 'bucket_key'])
-      .ignore();
+    await markForSweep(
+      trx,
+      store,
+      orgId,
+      sources.map((s) => s.bucket_key),
+    );
     return summary.size;
   });
 }

@@ -10,7 +10,7 @@
 import type { Knex } from 'knex';
 import { blockRange, PackFormatError, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { entryHash } from '../packs/entry-hash.js';
-import { readPackHeader, readWholePack, type ReadPack } from '../packs/pack-reader.js';
+import { packEntries, readPackHeader, readWholePack, type ReadPack } from '../packs/pack-reader.js';
 import { packsPrefix, parsePackKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { indexFileEntries } from '../files/file-mappings.js';
@@ -61,23 +61,19 @@ const LINE_PREFIX = /^\{"id":"([0-9A-Za-z]{18})","systemModstamp":"([0-9T:.Z-]{2
 /** Index rows of a read pack: key fields from each line's fixed prefix, offsets, hashes. */
 function rowsOfPack(key: string, blocks: Buffer[][]): IndexRow[] {
   const rows: IndexRow[] = [];
-  blocks.forEach((lines, block) => {
-    let offset = 0;
-    for (const line of lines) {
-      const m = LINE_PREFIX.exec(line.toString('latin1', 0, Math.min(line.length, 120)));
-      if (!m) throw new PackFormatError(`${key}: block ${block} holds a line that is not a version`);
-      rows.push({
-        id: m[1]!,
-        systemModstamp: m[2]!,
-        deleted: m[3] === 'true',
-        block,
-        offset,
-        length: line.length,
-        hash: entryHash(line),
-      });
-      offset += line.length + 1;
-    }
-  });
+  for (const { line, block, offset } of packEntries(blocks)) {
+    const m = LINE_PREFIX.exec(line.toString('latin1', 0, Math.min(line.length, 120)));
+    if (!m) throw new PackFormatError(`${key}: block ${block} holds a line that is not a version`);
+    rows.push({
+      id: m[1]!,
+      systemModstamp: m[2]!,
+      deleted: m[3] === 'true',
+      block,
+      offset,
+      length: line.length,
+      hash: entryHash(line),
+    });
+  }
   return rows;
 }
 
@@ -117,11 +113,17 @@ async function restorableCursor(knex: Knex, objectKey: number): Promise<PackCurs
   return row ? { systemModstamp: row.cursor_system_modstamp.toISOString(), id: row.cursor_id } : null;
 }
 
-/** Marks a pack for the sweep (collectOrphanPacks). */
-async function markRedundant(store: StoreContext, orgId: string, key: string): Promise<void> {
-  await store
-    .knex('orphan_packs')
-    .insert({ org_id: orgId, bucket_key: key, marked_at: storeNow(store) })
+/** Marks packs for the sweep (collectOrphanPacks), through `db` (the pool or the caller's transaction). */
+export async function markForSweep(
+  db: Knex,
+  store: StoreContext,
+  orgId: string,
+  keys: readonly string[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  const markedAt = storeNow(store);
+  await db('orphan_packs')
+    .insert(keys.map((key) => ({ org_id: orgId, bucket_key: key, marked_at: markedAt })))
     .onConflict(['org_id', 'bucket_key'])
     .ignore();
 }
@@ -178,7 +180,7 @@ export async function rebuildIndex(
     const replaced = new Set(read.flatMap((r) => r.header.replaces ?? []));
     for (const item of read) {
       if (replaced.has(item.listed.packId)) {
-        await markRedundant(store, orgId, item.listed.key);
+        await markForSweep(knex, store, orgId, [item.listed.key]);
         result.packsMarkedRedundant += 1;
         continue;
       }
@@ -238,7 +240,7 @@ export async function rebuildIndex(
         result.packsIndexed += 1;
       } catch (err) {
         if (!(err instanceof RedundantPack)) throw err;
-        await markRedundant(store, orgId, item.listed.key);
+        await markForSweep(knex, store, orgId, [item.listed.key]);
         result.packsMarkedRedundant += 1;
       }
     }
