@@ -380,25 +380,24 @@ export class BulkJobs {
 
   /** A job as the job list shows it: no counters, `jobType` after `apiVersion` (facts §4.2). */
   listEntry(job: BulkJob): Record<string, unknown> {
-    return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: restDateTime(job.createdDate),
-      systemModstamp: restDateTime(job.systemModstamp),
-      state: job.state,
-      concurrencyMode: 'Parallel',
-      contentType: 'CSV',
-      apiVersion: Number(job.apiVersion),
-      jobType: 'V2Query',
-      lineEnding: job.lineEnding,
-      columnDelimiter: job.columnDelimiter,
-    };
+    return this.jobFields(job, job.state, true);
   }
 
   info(job: BulkJob, state: JobState, full: boolean): Record<string, unknown> {
-    const base: Record<string, unknown> = {
+    const base = this.jobFields(job, state, full);
+    if (full) {
+      base.numberRecordsProcessed = state === 'UploadComplete' ? 0 : job.numberRecordsProcessed;
+      base.retries = 0;
+      base.totalProcessingTime = state === 'JobComplete' ? job.totalProcessingTime : 0;
+      base.isPkChunkingSupported = true;
+      if (state === 'Failed' && job.errorMessage) base.errorMessage = job.errorMessage;
+    }
+    return base;
+  }
+
+  /** The fields every view of a job starts with, in Salesforce's order; `jobType` when asked. */
+  private jobFields(job: BulkJob, state: JobState, withJobType: boolean): Record<string, unknown> {
+    return {
       id: job.id,
       operation: job.operation,
       object: job.object,
@@ -409,18 +408,10 @@ export class BulkJobs {
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
       apiVersion: Number(job.apiVersion),
+      ...(withJobType ? { jobType: 'V2Query' } : {}),
+      lineEnding: job.lineEnding,
+      columnDelimiter: job.columnDelimiter,
     };
-    if (full) base.jobType = 'V2Query';
-    base.lineEnding = job.lineEnding;
-    base.columnDelimiter = job.columnDelimiter;
-    if (full) {
-      base.numberRecordsProcessed = state === 'UploadComplete' ? 0 : job.numberRecordsProcessed;
-      base.retries = 0;
-      base.totalProcessingTime = state === 'JobComplete' ? job.totalProcessingTime : 0;
-      base.isPkChunkingSupported = true;
-      if (state === 'Failed' && job.errorMessage) base.errorMessage = job.errorMessage;
-    }
-    return base;
   }
 
   /** Stops running jobs and removes every result file. */

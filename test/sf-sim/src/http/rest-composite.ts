@@ -216,16 +216,26 @@ async function runComposite(
   return out;
 }
 
-async function composite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
-  const body = parseJsonObject(req.bodyText);
-  const subs = asArray(body.compositeRequest, 'compositeRequest');
+/** The subrequests of a composite or batch body: 1 to MAX_SUBREQUESTS of them. */
+function subrequests(
+  body: Record<string, unknown>,
+  field: 'compositeRequest' | 'batchRequests',
+  kind: 'composite' | 'batch',
+): unknown[] {
+  const subs = asArray(body[field], field);
   if (subs.length === 0 || subs.length > MAX_SUBREQUESTS) {
     throw new WireError(
       400,
       'INVALID_API_INPUT',
-      `A composite request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
+      `A ${kind} request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
     );
   }
+  return subs;
+}
+
+async function composite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
+  const body = parseJsonObject(req.bodyText);
+  const subs = subrequests(body, 'compositeRequest', 'composite');
   if (body.allOrNone !== true) {
     const out = await runComposite(req, ctx, subs, false);
     return json(200, { compositeResponse: out.map((r) => r.entry) });
@@ -247,14 +257,7 @@ async function composite(req: DataRequest, ctx: SimContext): Promise<WireRespons
 
 async function batch(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
   const body = parseJsonObject(req.bodyText);
-  const subs = asArray(body.batchRequests, 'batchRequests');
-  if (subs.length === 0 || subs.length > MAX_SUBREQUESTS) {
-    throw new WireError(
-      400,
-      'INVALID_API_INPUT',
-      `A batch request must have between 1 and ${MAX_SUBREQUESTS} subrequests, got ${subs.length}.`,
-    );
-  }
+  const subs = subrequests(body, 'batchRequests', 'batch');
   const haltOnError = body.haltOnError === true;
   let hasErrors = false;
   const results: Array<{ statusCode: number; result: unknown }> = [];
