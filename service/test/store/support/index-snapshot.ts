@@ -27,28 +27,31 @@ const OBJECT_COLUMNS = [
   'describe_hash',
 ];
 
+/** The org's rows of one table, in a stable order. */
+function orgRows(db: TestDatabase, table: string, orderBy: string, columns: readonly string[]) {
+  return db.knex(table).where({ org_id: ORG_ID }).orderBy(orderBy).select(columns);
+}
+
 export async function snapshot(db: TestDatabase) {
   return {
-    objects: await db.knex('objects').where({ org_id: ORG_ID }).orderBy('name').select(OBJECT_COLUMNS),
-    daily: await db
-      .knex('daily_stats')
-      .where({ org_id: ORG_ID })
-      .orderBy('day')
-      .select('day', 'versions', 'files', 'bytes'),
-    files: await db
-      .knex('files')
-      .where({ org_id: ORG_ID })
-      .orderBy('record_id')
-      .select('object', 'record_id', 'system_modstamp', 'sha256', 'size', 'state'),
-    schemas: await db
-      .knex('schemas')
-      .where({ org_id: ORG_ID })
-      .orderBy('hash')
-      .select('object', 'hash', 'field_count', 'bucket_key'),
-    packs: await db
-      .knex('packs')
-      .where({ org_id: ORG_ID })
-      .orderBy('pack_id')
-      .select('pack_id', 'kind', 'entry_count', 'bytes', 'block_offsets', 'block_lengths'),
+    objects: await orgRows(db, 'objects', 'name', OBJECT_COLUMNS),
+    daily: await orgRows(db, 'daily_stats', 'day', ['day', 'versions', 'files', 'bytes']),
+    files: await orgRows(db, 'files', 'record_id', [
+      'object',
+      'record_id',
+      'system_modstamp',
+      'sha256',
+      'size',
+      'state',
+    ]),
+    schemas: await orgRows(db, 'schemas', 'hash', ['object', 'hash', 'field_count', 'bucket_key']),
+    packs: await orgRows(db, 'packs', 'pack_id', [
+      'pack_id',
+      'kind',
+      'entry_count',
+      'bytes',
+      'block_offsets',
+      'block_lengths',
+    ]),
   };
 }
