@@ -21,7 +21,7 @@ import { isReadableField } from '../org/schema/model.js';
 import { csvDateTime, isoDate, parseDate, parseDateTime, restDateTime } from '../org/datetime.js';
 import { normaliseId } from '../org/ids.js';
 import { dateLiteralRange } from './date-literals.js';
-import { buildWhereTree, type BoolExpr } from './where-tree.js';
+import { buildWhereTree, compileBoolExpr, type BoolExpr } from './where-tree.js';
 import {
   CALENDAR_FISCAL_YEAR,
   UTC_READER,
@@ -676,7 +676,7 @@ export function compileQuery(
     } catch (e) {
       throw err.malformed(soql, (e as Error).message);
     }
-    predicate = compileExpr(tree);
+    predicate = compileBoolExpr(tree, compileLeaf);
     bounds = boundsOf(tree);
     boundsExact = (tree.kind === 'and' ? tree.items : [tree]).every((t) => {
       if (t.kind !== 'leaf' || !('field' in t.cond) || 'valueQuery' in t.cond) return false;
@@ -692,17 +692,6 @@ export function compileQuery(
         );
       return false;
     });
-  }
-
-  function compileExpr(e: BoolExpr): (row: Row) => boolean {
-    if (e.kind === 'leaf') return compileLeaf(e.cond);
-    if (e.kind === 'not') {
-      const inner = compileExpr(e.item);
-      return (row) => !inner(row);
-    }
-    const items = e.items.map(compileExpr);
-    if (e.kind === 'and') return (row) => items.every((p) => p(row));
-    return (row) => items.some((p) => p(row));
   }
 
   /** Converts one literal for a field; returns a comparable value or a range. */
@@ -1139,16 +1128,7 @@ export function compileQuery(
     } catch (e) {
       throw err.malformed(soql, (e as Error).message.replace('WHERE', 'HAVING'));
     }
-    const compileHaving = (e: BoolExpr): ((g: GroupView) => boolean) => {
-      if (e.kind === 'leaf') return compileHavingLeaf(e.cond, havingFrom);
-      if (e.kind === 'not') {
-        const inner = compileHaving(e.item);
-        return (g) => !inner(g);
-      }
-      const items = e.items.map(compileHaving);
-      return e.kind === 'and' ? (g) => items.every((p) => p(g)) : (g) => items.some((p) => p(g));
-    };
-    having = compileHaving(tree);
+    having = compileBoolExpr(tree, (cond) => compileHavingLeaf(cond, havingFrom));
   }
 
   function compileHavingLeaf(cond: ConditionWithValueQuery, havingFrom: number): (g: GroupView) => boolean {

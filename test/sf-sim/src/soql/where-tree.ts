@@ -9,6 +9,20 @@ export type BoolExpr =
   | { kind: 'not'; item: BoolExpr }
   | { kind: 'leaf'; cond: ConditionWithValueQuery };
 
+/** A boolean tree as one predicate over rows (WHERE) or groups (HAVING), given how to compile a leaf. */
+export function compileBoolExpr<T>(
+  e: BoolExpr,
+  leaf: (cond: ConditionWithValueQuery) => (item: T) => boolean,
+): (item: T) => boolean {
+  if (e.kind === 'leaf') return leaf(e.cond);
+  if (e.kind === 'not') {
+    const inner = compileBoolExpr(e.item, leaf);
+    return (item) => !inner(item);
+  }
+  const items = e.items.map((i) => compileBoolExpr(i, leaf));
+  return e.kind === 'and' ? (item) => items.every((p) => p(item)) : (item) => items.some((p) => p(item));
+}
+
 type Token =
   | { t: '(' }
   | { t: ')' }
