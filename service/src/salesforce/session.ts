@@ -29,6 +29,14 @@ export interface OrgConnectionSettings {
   apiVersion?: string;
 }
 
+/**
+ * Every call asks for a compressed response (REST API Developer Guide, "Compression Headers": Salesforce
+ * compresses only when the request carries Accept-Encoding). jsforce's transport (node-fetch) and fetch both
+ * decompress gzip; saying it here keeps JSON pages and Bulk 2.0 CSV results compressed on the wire whatever
+ * defaults the transport has.
+ */
+const ACCEPT_ENCODING = { 'Accept-Encoding': 'gzip' };
+
 export interface SalesforceRequest {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path from the host (`/services/data/v62.0/...`) or from the version root (`/sobjects/...`). */
@@ -93,7 +101,7 @@ export class SalesforceSession {
       const res = await fetch(tokenUrl, {
         method: 'POST',
         body: form,
-        headers: { Accept: 'application/json' },
+        headers: { Accept: 'application/json', ...ACCEPT_ENCODING },
       }).catch((err: unknown) => {
         throw toSalesforceError(err, '/services/oauth2/token');
       });
@@ -204,6 +212,7 @@ export class SalesforceSession {
           method: req.method ?? 'GET',
           url: `${this.conn.instanceUrl}${path}`,
           headers: {
+            ...ACCEPT_ENCODING,
             ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
             ...req.headers,
           },

@@ -169,6 +169,28 @@ describe('a session with the org', () => {
     assert.equal(pages, Math.ceil(rows.length / 50));
   });
 
+  test('responses come compressed: REST JSON pages and Bulk 2.0 CSV results are gzip on the wire', async () => {
+    // REST API Developer Guide, "Compression Headers"
+    // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_compression.htm):
+    // Salesforce compresses a response only when the request asks for it with Accept-Encoding.
+    type Compression = { responses: Record<string, number> };
+    const compression = async () =>
+      ((await admin('stats', undefined, 'GET')) as { compression: Compression }).compression.responses;
+    const session = await SalesforceSession.connect(jwtSettings(), logger);
+    const before = await compression();
+    let rows = 0;
+    for await (const page of queryPages<{ Id: string }>(session, 'SELECT Id FROM Contact'))
+      rows += page.records.length;
+    for await (const csv of bulkQueryCsvPages(session, 'SELECT Id FROM Contact', { pollIntervalMs: 20 }))
+      rows += csv.trimEnd().split('\n').length - 1;
+    await describeObject(session, 'Contact');
+    const after = await compression();
+    assert.ok(rows > 0);
+    assert.equal(after.identity ?? 0, before.identity ?? 0, 'no response body went out uncompressed');
+    // REST pages, describe, Bulk create/poll/results/delete: each a gzip body (DELETE answers 204, no body).
+    assert.ok((after.gzip ?? 0) - (before.gzip ?? 0) >= 4);
+  });
+
   test('getDeleted lists a hard-deleted record', async () => {
     const session = await SalesforceSession.connect(jwtSettings(), logger);
     const page = await queryPages<{ Id: string }>(session, 'SELECT Id FROM Lead LIMIT 1').next();

@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { handleAdmin, isLoopback } from './admin.js';
+import {
+  compressBuffer,
+  compressStream,
+  contentCodings,
+  decodeRequestBody,
+  negotiate,
+} from './compression.js';
 import { LONG_REQUEST_LIMIT_MESSAGE } from './concurrency.js';
 import type { DataRequest, SimContext, WireResponse } from './context.js';
 import { json } from './context.js';
@@ -18,13 +24,14 @@ import { isServedVersion, versionList } from './versions.js';
  * The HTTP front of the simulator: one `node:http` server that normalises paths (the CLI sends
  * `//services/...`), stamps the simulated clock into `Date`, applies fault rules, sends OAuth,
  * identity, data-API and admin requests to their handlers, authenticates, counts API calls and
- * renders responses (JSON, empty, or streamed bytes with optional gzip).
+ * renders responses (JSON, empty, or streamed bytes), compressed when the client accepts it and
+ * request bodies decompressed (./compression.ts).
  */
 const URI_LIMIT = 16_384;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, stats?: SimContext['stats']): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -39,9 +46,28 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      try {
+        const codings = contentCodings(req.headers['content-encoding']);
+        for (const c of codings) stats?.recordRequestCoding(c);
+        const raw = Buffer.concat(chunks);
+        const body = codings.length > 0 ? decodeRequestBody(raw, codings, MAX_BODY_BYTES) : raw;
+        resolve(body.toString('utf8'));
+      } catch (err) {
+        reject(err);
+      }
+    });
     req.on('error', reject);
   });
+}
+
+/** Counts the bytes that pass (response sizes before and after compression, for /__sim/stats). */
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
 }
 
 function headerBytes(req: IncomingMessage): number {
@@ -69,23 +95,33 @@ function html(status: number, title: string): WireResponse {
   };
 }
 
+/**
+ * Writes a response. `ctx` is given for the Salesforce API (not the admin API): its bodies are
+ * compressed as the client's Accept-Encoding allows, and counted in the stats.
+ */
 async function send(
   req: IncomingMessage,
   res: ServerResponse,
   r: WireResponse,
   extra: Record<string, string>,
+  ctx?: SimContext,
 ): Promise<void> {
   const headers: Record<string, string> = { ...extra, ...(r.headers ?? {}) };
   const head = req.method === 'HEAD';
+  const coding = ctx && !head && !('empty' in r) ? negotiate(req.headers['accept-encoding']) : null;
+  if (ctx) headers.Vary = 'Accept-Encoding';
   if ('json' in r) {
     const pretty = req.headers['x-prettyprint'] === '1';
-    const text = JSON.stringify(r.json, null, pretty ? 2 : undefined);
+    const text = Buffer.from(JSON.stringify(r.json, null, pretty ? 2 : undefined));
+    const body = coding ? await compressBuffer(coding, text) : text;
+    ctx?.stats.recordResponse(coding ?? 'identity', text.length, body.length);
     res.writeHead(r.status, {
       ...headers,
       'Content-Type': JSON_TYPE,
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': body.length,
+      ...(coding ? { 'Content-Encoding': coding } : {}),
     });
-    res.end(head ? undefined : text);
+    res.end(head ? undefined : body);
     return;
   }
   if ('empty' in r) {
@@ -93,10 +129,8 @@ async function send(
     res.end();
     return;
   }
-  const gzip =
-    headers['Content-Type'] === 'text/csv' && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  if (gzip) {
-    headers['Content-Encoding'] = 'gzip';
+  if (coding) {
+    headers['Content-Encoding'] = coding;
     delete headers['Content-Length'];
   }
   res.writeHead(r.status, headers);
@@ -106,8 +140,15 @@ async function send(
   }
   const source = r.stream instanceof Readable ? r.stream : Readable.from(r.stream);
   try {
-    if (gzip) await pipeline(source, createGzip({ level: 1 }), res);
-    else await pipeline(source, res);
+    if (!ctx) {
+      await pipeline(source, res);
+      return;
+    }
+    const before = new ByteCounter();
+    const after = new ByteCounter();
+    if (coding) await pipeline(source, before, compressStream(coding), after, res);
+    else await pipeline(source, before, res);
+    ctx.stats.recordResponse(coding ?? 'identity', before.bytes, coding ? after.bytes : before.bytes);
   } catch {
     // The client went away or the source failed mid-body: nothing more can be said on this socket.
     res.destroy();
@@ -184,7 +225,7 @@ async function dataApi(
   }
   let bodyText = '';
   try {
-    bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req, ctx.stats);
   } catch (err) {
     return { response: errorResponse(err), headers: {} };
   }
@@ -238,8 +279,8 @@ async function dispatch(
         ),
         headers: none,
       };
-    const body = await readBody(req);
     try {
+      const body = await readBody(req, ctx.stats);
       const response = path.endsWith('/token')
         ? handleToken(ctx, body, req.headers)
         : handleRevoke(ctx, body, query);
@@ -253,6 +294,7 @@ async function dispatch(
           response: json(err.status, { error: err.error, error_description: err.description }),
           headers: none,
         };
+      if (err instanceof WireError) return { response: errorResponse(err), headers: none };
       throw err;
     }
   }
@@ -283,9 +325,9 @@ async function dispatch(
 async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.setHeader('Date', new Date(ctx.org.clock.nowMs()).toUTCString());
   const rawUrl = req.url ?? '/';
-  if (rawUrl.length > URI_LIMIT) return send(req, res, html(414, 'URI Too Long'), {});
+  if (rawUrl.length > URI_LIMIT) return send(req, res, html(414, 'URI Too Long'), {}, ctx);
   if (rawUrl.length + headerBytes(req) > URI_LIMIT)
-    return send(req, res, html(431, 'Request Header Fields Too Large'), {});
+    return send(req, res, html(431, 'Request Header Fields Too Large'), {}, ctx);
   const q = rawUrl.indexOf('?');
   const path = (q < 0 ? rawUrl : rawUrl.slice(0, q)).replace(/\/{2,}/g, '/');
   const search = q < 0 ? '' : rawUrl.slice(q + 1);
@@ -307,7 +349,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     if (!release) {
       ctx.stats.record('refused:concurrentLongRequests', false);
       const err = new WireError(403, 'REQUEST_LIMIT_EXCEEDED', LONG_REQUEST_LIMIT_MESSAGE);
-      return send(req, res, json(403, err.toBody()), {});
+      return send(req, res, json(403, err.toBody()), {}, ctx);
     }
     res.on('close', release);
   }
@@ -316,10 +358,10 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     ctx.stats.record(`fault:${rule.action}`, false);
     const outcome = await applyFault(ctx, rule, req, abort.signal);
     if (outcome === 'drop') return;
-    if (outcome) return send(req, res, outcome, {});
+    if (outcome) return send(req, res, outcome, {}, ctx);
   }
   const { response, headers } = await dispatch(ctx, req, method, path, query);
-  await send(req, res, response, headers);
+  await send(req, res, response, headers, ctx);
 }
 
 export function createWireServer(ctx: SimContext): Server {
@@ -328,7 +370,7 @@ export function createWireServer(ctx: SimContext): Server {
       console.error('[sf-sim] request failed:', err);
       if (!res.headersSent) {
         const r = errorResponse(err);
-        void send(req, res, r, {});
+        void send(req, res, r, {}, ctx);
       } else {
         res.destroy();
       }

@@ -241,7 +241,7 @@ export class QueryEngine {
       throw new SimError(400, 'API_ERROR', 'FeatureNotEnabled : Binary field not supported');
     return {
       object: obj.name,
-      columns: plan.columns.map((c) => c.header),
+      columns: plan.columns.map((c) => c.alias ?? c.header),
       rows: () => this.csvRows(plan, scanAll),
     };
   }

@@ -757,6 +757,13 @@ export class OrgImpl implements SimOrg {
       (typeof body.commitDelayMs !== 'number' || body.commitDelayMs < 0)
     )
       throw new SimError(400, 'INVALID_INPUT', 'mutate: commitDelayMs must be a non-negative number');
+    // Values are checked before the change is journaled, so a refused one (STRING_TOO_LONG, a bad
+    // date, …) changes nothing; the admin path refuses what the REST API refuses.
+    const obj = this.book.object(body.object)!;
+    for (const op of body.ops) {
+      if (op?.op === 'create') for (const rec of op.records ?? []) this.adminFields(obj, rec, 'create');
+      else if (op?.op === 'update') this.adminFields(obj, op.set, 'update');
+    }
     return this.run<MutateResult>({ k: 'mutate', now: this.clock.nowMs(), body });
   }
 

@@ -13,6 +13,24 @@ function deserializeError(f: FieldDef, value: unknown, type: string): SimError {
   );
 }
 
+/**
+ * Since API 15.0 a text value longer than its field fails with STRING_TOO_LONG instead of being
+ * truncated (SOAP API Developer Guide, "AllowFieldTruncationHeader",
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_header_allowfieldtruncation.htm).
+ * That header is SOAP-only: the REST API has no way to ask for truncation. Lengths count characters.
+ */
+function checkLength(f: FieldDef, value: string): string {
+  const max = f.describe.length;
+  if (typeof max !== 'number' || max <= 0 || value.length <= max) return value;
+  if ([...value].length <= max) return value;
+  throw new SimError(
+    400,
+    'STRING_TOO_LONG',
+    `${String(f.describe.label ?? f.name)}: data value too large: ${value} (max length=${max})`,
+    [f.name],
+  );
+}
+
 export function toStored(f: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined || value === '') {
     if (f.type === 'boolean') return false;
@@ -67,8 +85,8 @@ export function toStored(f: FieldDef, value: unknown): unknown {
       return { bytes: buf.length, seed: '', data: buf.toString('base64') } satisfies BlobRef;
     }
     default:
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      if (typeof value === 'string') return checkLength(f, value);
+      if (typeof value === 'number' || typeof value === 'boolean') return checkLength(f, String(value));
       throw deserializeError(f, value, 'string');
   }
 }

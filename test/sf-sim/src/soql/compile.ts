@@ -34,6 +34,12 @@ import {
   type FiscalYear,
 } from './date-functions.js';
 import * as err from './errors.js';
+import { likeMatcher, stringValue } from './strings.js';
+import { AGGREGATE_FUNCTIONS, aggregateRefusal } from './aggregate-rules.js';
+import { formatter } from './format.js';
+import { distance, pointOf } from './geolocation.js';
+import { groupingSets, labelOf } from './grouping.js';
+import { orderCompare, valueCompare, type ValueCompare } from './ordering.js';
 
 /** What the compiler needs from the org. */
 export interface CompileContext {
@@ -74,6 +80,10 @@ export interface Column {
   /** Internal value (through relationships; null when a parent is missing). */
   get: Getter;
   csv: (row: Row) => string | null;
+  /** The JSON key (and CSV header) when the SELECT names one: an alias, or `exprN` of DISTANCE(). */
+  alias?: string;
+  /** toLabel() / FORMAT(): what the field's value is shown as (`get` already applies it). */
+  transform?: (value: unknown) => unknown;
 }
 
 /** A function call as the parser gives it (WHERE `fn`, SELECT/GROUP BY function items). */
@@ -116,6 +126,10 @@ export interface AggregateColumn {
   fn: string;
   get: Getter | null;
   field: FieldDef | null;
+  /** FORMAT(aggregate): the shown value. */
+  format?: (value: unknown) => unknown;
+  /** GROUPING(field): which group key it reports on. */
+  groupIndex?: number;
 }
 
 export interface Bounds {
@@ -160,17 +174,34 @@ function normaliseCall(raw: string): string {
   return raw.replace(/\s+/g, '').toLowerCase();
 }
 
-function unquote(literal: string): string {
-  const inner = literal.startsWith("'") && literal.endsWith("'") ? literal.slice(1, -1) : literal;
-  return inner.replace(/\\(.)/g, (_m, c: string) =>
-    c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c,
-  );
-}
+const unquote = stringValue;
 
 /** One group as HAVING sees it: a member row (for grouped values) and its HAVING aggregates. */
 interface GroupView {
+  /** A member row; in a subtotal, its rolled-up group fields read null. */
   row: Row;
+  /** The side aggregates (HAVING and ORDER BY terms). */
   aggregates: unknown[];
+  /** Per group key: rolled up in this row (GROUPING() = 1). */
+  rolledUp: boolean[];
+}
+
+interface Accumulator {
+  count: number;
+  distinct: Set<unknown>;
+  sum: number;
+  n: number;
+  min: unknown;
+  max: unknown;
+}
+
+/** One GROUP BY key: a field or a date function. */
+interface GroupItem {
+  /** For matching SELECT, HAVING and ORDER BY terms: the path, or the normalised call. */
+  header: string;
+  get: Getter;
+  /** The base-row field that, set to null, makes the key read null (for subtotal rows). */
+  base: string | null;
 }
 
 /** AggregateColumn.fn of a grouped date function in SELECT (its value is the group's). */
@@ -538,6 +569,91 @@ export function compileQuery(
     };
   }
 
+  // ---- SELECT functions: convertCurrency(), toLabel(), FORMAT(), DISTANCE()
+  /** The user's time zone, for FORMAT() of dateTimes. */
+  const userTimeZone = (): string => ctx.userTimeZone?.() ?? 'GMT';
+
+  /**
+   * `convertCurrency(path)` reads the field in the user's currency. Salesforce allows it only in
+   * orgs with multiple currencies enabled (their objects carry CurrencyIsoCode); the simulator
+   * models one exchange rate, so the value is unchanged.
+   */
+  function convertedPath(fn: FunctionRef, searchFrom = 0): string {
+    const at = err.columnOf(soql, fn.functionName, searchFrom);
+    if (!obj!.byLower.has('currencyisocode'))
+      throw err.malformed(
+        soql,
+        'convertCurrency() can only be used in organizations with multiple currencies enabled',
+        at,
+      );
+    const param = fn.parameters?.[0];
+    if (fn.parameters?.length !== 1 || typeof param !== 'string')
+      throw err.malformed(soql, `unexpected token: '${fn.rawValue ?? fn.functionName}'`, at);
+    return param;
+  }
+
+  /** A function parameter naming a field: `Amount`, `Account.Name` or `convertCurrency(Amount)`. */
+  function fieldParam(param: unknown, fnName: string, searchFrom = 0): Column {
+    if (typeof param === 'string') return resolvePath(param, searchFrom);
+    const inner = param as FunctionRef | undefined;
+    if (inner && String(inner.functionName).toLowerCase() === 'convertcurrency')
+      return resolvePath(convertedPath(inner, searchFrom), searchFrom);
+    throw err.malformed(soql, `unexpected token: '${fnName}'`, err.columnOf(soql, fnName, searchFrom));
+  }
+
+  /** A column shown through toLabel() or FORMAT(); `get` gives the shown value. */
+  function shownAs(base: Column, transform: (v: unknown) => unknown, alias?: string): Column {
+    const get: Getter = (row) => transform(base.get(row));
+    return { ...base, get, transform, csv: (row) => formatCsv(null, get(row)), ...(alias ? { alias } : {}) };
+  }
+
+  /** `DISTANCE(location, GEOLOCATION(lat, lon) | location, 'mi' | 'km')` as a row reader. */
+  function distanceReader(fn: FunctionRef, searchFrom = 0): Getter {
+    const at = err.columnOf(soql, fn.functionName, searchFrom);
+    const [first, second, unitRaw] = fn.parameters ?? [];
+    const unit = typeof unitRaw === 'string' ? unquote(unitRaw).toLowerCase() : '';
+    if (fn.parameters?.length !== 3 || (unit !== 'mi' && unit !== 'km'))
+      throw err.malformed(
+        soql,
+        `DISTANCE() takes a location field, a GEOLOCATION() or location field and the unit 'mi' or 'km'`,
+        at,
+      );
+    const location = (param: unknown): Getter => {
+      if (typeof param !== 'string')
+        throw err.malformed(soql, 'The first argument of DISTANCE() must be a location field', at);
+      const col = resolvePath(param, searchFrom);
+      const type = col.field?.type;
+      if (type !== 'location' && type !== 'address')
+        throw err.malformed(
+          soql,
+          `DISTANCE() needs a location or address field: ${param} is of type ${type}`,
+          at,
+        );
+      return col.get;
+    };
+    const from = location(first);
+    let to: Getter;
+    const geo = second as FunctionRef | undefined;
+    if (typeof second === 'string') to = location(second);
+    else if (geo && String(geo.functionName).toUpperCase() === 'GEOLOCATION') {
+      const [lat, lon] = (geo.parameters ?? []).map((p) => Number(p));
+      if (geo.parameters?.length !== 2 || !Number.isFinite(lat) || !Number.isFinite(lon))
+        throw err.malformed(soql, 'GEOLOCATION() takes a latitude and a longitude', at);
+      const point = { latitude: lat!, longitude: lon! };
+      to = () => point;
+    } else
+      throw err.malformed(
+        soql,
+        'The second argument of DISTANCE() must be GEOLOCATION() or a location field',
+        at,
+      );
+    return (row) => {
+      const a = pointOf(from(row));
+      const b = pointOf(to(row));
+      return a && b ? distance(a, b, unit) : null;
+    };
+  }
+
   // ---- SELECT list
   const columns: Column[] = [];
   const seen = new Set<string>();
@@ -549,21 +665,54 @@ export function compileQuery(
   let hasTypeof = false;
   const selectedDateFunctions: DateFunctionExpr[] = [];
   const typeofs: (TypeofSelect & { at: number })[] = [];
+  /** SELECT items in order, for aggregate records (their keys follow the SELECT list). */
+  const selectOrder: ({ col: Column } | { agg: AggregateColumn })[] = [];
+  /** GROUPING(field) items, tied to their group key once GROUP BY is compiled. */
+  const groupingItems: { agg: AggregateColumn; path: string; at: number }[] = [];
+  /** Plain fields with an alias (allowed in aggregate queries only). */
+  const aliasedFields: Column[] = [];
   let exprIndex = 0;
   const addColumn = (c: Column): void => {
-    const key = c.header.toLowerCase();
-    if (seen.has(key)) throw err.malformed(soql, `duplicate field selected: ${c.header}`);
+    const key = (c.alias ?? c.header).toLowerCase();
+    if (seen.has(key)) throw err.malformed(soql, `duplicate field selected: ${c.alias ?? c.header}`);
     seen.add(key);
     columns.push(c);
+    selectOrder.push({ col: c });
+  };
+  const addAggregate = (a: AggregateColumn): void => {
+    (aggregates ??= []).push(a);
+    selectOrder.push({ agg: a });
+  };
+  /** COUNT(x), SUM(x), … (also inside FORMAT()), with the field types each one takes. */
+  const aggregateOf = (fn: FunctionRef, key: string, format?: 'format'): AggregateColumn => {
+    const name = fn.functionName.toUpperCase();
+    const col = fieldParam(fn.parameters?.[0], fn.functionName);
+    const refusal = aggregateRefusal(name, col.field);
+    if (refusal) throw err.malformed(soql, refusal, err.columnOf(soql, fn.functionName));
+    const agg: AggregateColumn = { key, fn: name, get: col.get, field: col.field };
+    if (format)
+      agg.format = formatter(
+        col.field,
+        userTimeZone(),
+        name === 'COUNT' || name === 'COUNT_DISTINCT' ? 'count' : name === 'AVG' ? 'average' : 'value',
+      );
+    return agg;
   };
   for (const item of (q.fields ?? []) as FieldType[]) {
-    if (item.type === 'Field') {
-      addColumn(resolvePath(item.field));
-    } else if (item.type === 'FieldRelationship') {
-      addColumn(resolvePath(item.rawValue ?? [...item.relationships, item.field].join('.')));
+    if (item.type === 'Field' || item.type === 'FieldRelationship') {
+      const path =
+        item.type === 'Field' ? item.field : (item.rawValue ?? [...item.relationships, item.field].join('.'));
+      const col = resolvePath(path);
+      const alias = 'alias' in item ? item.alias : undefined;
+      if (alias) {
+        col.alias = alias;
+        aliasedFields.push(col);
+      }
+      addColumn(col);
     } else if (item.type === 'FieldFunctionExpression') {
       const fn = item as FieldFunctionExpression;
       const name = fn.functionName.toUpperCase();
+      const inner = fn.parameters[0] as FunctionRef | string | undefined;
       if (name === 'FIELDS') {
         usesFieldsFn = true;
         const which = String(fn.parameters[0] ?? '').toUpperCase();
@@ -579,18 +728,60 @@ export function compileQuery(
         }
       } else if (name === 'COUNT' && fn.parameters.length === 0) {
         countOnly = true;
-      } else if (['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name)) {
-        const param = String(fn.parameters[0] ?? '');
-        const col = resolvePath(param);
-        const key = fn.alias ?? `expr${exprIndex++}`;
-        (aggregates ??= []).push({ key, fn: name, get: col.get, field: col.field });
+      } else if (AGGREGATE_FUNCTIONS.has(name)) {
+        addAggregate(aggregateOf(fn, fn.alias ?? `expr${exprIndex++}`));
+      } else if (
+        name === 'FORMAT' &&
+        typeof inner === 'object' &&
+        AGGREGATE_FUNCTIONS.has(inner.functionName.toUpperCase())
+      ) {
+        addAggregate(aggregateOf(inner, fn.alias ?? `expr${exprIndex++}`, 'format'));
+      } else if (name === 'FORMAT' || name === 'TOLABEL' || name === 'CONVERTCURRENCY') {
+        // The value of a field shown another way; its key is the field's unless aliased.
+        if (fn.parameters.length !== 1)
+          throw err.malformed(
+            soql,
+            `unexpected token: '${fn.functionName}'`,
+            err.columnOf(soql, fn.functionName),
+          );
+        const base =
+          name === 'CONVERTCURRENCY' ? resolvePath(convertedPath(fn)) : fieldParam(inner, fn.functionName);
+        const transform =
+          name === 'TOLABEL'
+            ? labelOf(base.field)
+            : name === 'FORMAT'
+              ? formatter(base.field, userTimeZone())
+              : (v: unknown) => v;
+        addColumn(shownAs(base, transform, fn.alias));
+      } else if (name === 'DISTANCE') {
+        const get = distanceReader(fn);
+        const alias = fn.alias ?? `expr${exprIndex++}`;
+        addColumn({
+          header: alias,
+          steps: [],
+          field: null,
+          leafName: alias,
+          get,
+          csv: (row) => formatCsv(null, get(row)),
+          alias,
+        });
+      } else if (name === 'GROUPING') {
+        const agg: AggregateColumn = {
+          key: fn.alias ?? `expr${exprIndex++}`,
+          fn: 'GROUPING',
+          get: null,
+          field: null,
+        };
+        groupingItems.push({ agg, path: String(inner ?? ''), at: err.columnOf(soql, fn.functionName) });
+        addAggregate(agg);
       } else if (isDateFunction(name)) {
         // Allowed only when grouped (checked at GROUP BY); the value is the group's.
         const df = resolveDateFunction(fn);
-        const key = fn.alias ?? `expr${exprIndex++}`;
-        (aggregates ??= []).push({ key, fn: GROUPED, get: df.get, field: null });
+        addAggregate({ key: fn.alias ?? `expr${exprIndex++}`, fn: GROUPED, get: df.get, field: null });
         selectedDateFunctions.push(df);
       } else {
+        // convertTimezone() outside a date function lands here too, as Salesforce's
+        // "convertTimezone()" page says it does not work on its own.
         throw err.malformed(
           soql,
           `unexpected token: '${fn.functionName}'`,
@@ -618,10 +809,24 @@ export function compileQuery(
       typeofs.push({ at: columns.length, ...compileTypeof(item) });
     }
   }
+  const aggregateQuery = aggregates !== null || q.groupBy !== undefined;
+  if (aliasedFields.length > 0 && !aggregateQuery)
+    throw err.malformed(
+      soql,
+      'only aggregate expressions use field aliasing',
+      err.columnOf(soql, aliasedFields[0]!.alias!),
+    );
   if (countOnly && (columns.length > 0 || aggregates))
     throw err.malformed(
       soql,
       'COUNT() must be the only element in the SELECT list',
+      err.columnOf(soql, 'COUNT'),
+    );
+  if (countOnly && q.groupBy)
+    // "COUNT() and COUNT(fieldName)": not with GROUP BY from API 19.0 on.
+    throw err.malformed(
+      soql,
+      'COUNT() cannot be used with GROUP BY; use COUNT(fieldName)',
       err.columnOf(soql, 'COUNT'),
     );
   for (const t of typeofs) {
@@ -864,14 +1069,73 @@ export function compileQuery(
     };
   }
 
+  /** `DISTANCE(…) < n` / `> n`: the only comparisons the location page allows. */
+  function compileDistanceLeaf(c: FunctionCondition): (row: Row) => boolean {
+    const get = distanceReader(c.fn);
+    const lt = Array.isArray(c.literalType) ? c.literalType[0] : c.literalType;
+    if ((c.operator !== '<' && c.operator !== '>') || Array.isArray(c.value))
+      throw err.malformed(
+        soql,
+        `DISTANCE() can only be compared with < or >, not ${c.operator}`,
+        err.columnOf(soql, c.fn.functionName),
+      );
+    if (lt !== 'INTEGER' && lt !== 'DECIMAL')
+      throw err.invalidFilterValue(soql, c.fn.rawValue ?? 'DISTANCE', 'double', lt === 'STRING');
+    const limit = Number(c.value);
+    return c.operator === '<'
+      ? (row) => {
+          const d = get(row) as number | null;
+          return d !== null && d < limit;
+        }
+      : (row) => {
+          const d = get(row) as number | null;
+          return d !== null && d > limit;
+        };
+  }
+
+  /** A WHERE condition on a function: a date function, toLabel() or DISTANCE(). */
+  function compileFunctionLeaf(c: FunctionCondition): (row: Row) => boolean {
+    const name = c.fn.functionName.toUpperCase();
+    if (name === 'DISTANCE') return compileDistanceLeaf(c);
+    if (name === 'TOLABEL') {
+      // Compares with the label the user sees ("toLabel()": "WHERE toLabel(Status) = 'le Draft'").
+      const path = c.fn.parameters?.[0];
+      if (typeof path !== 'string' || c.fn.parameters?.length !== 1)
+        throw err.malformed(
+          soql,
+          `unexpected token: '${c.fn.functionName}'`,
+          err.columnOf(soql, c.fn.functionName),
+        );
+      const base = resolvePath(path);
+      const cond = { ...(c as unknown as ValueCondition), field: path } as ValueCondition &
+        Partial<ValueWithDateNLiteralCondition>;
+      return compileValueLeaf(cond, shownAs(base, labelOf(base.field)));
+    }
+    if (name === 'CONVERTCURRENCY')
+      // "You can't use the convertCurrency() function in a WHERE clause. If you do, an error is returned."
+      throw err.malformed(
+        soql,
+        'convertCurrency() cannot be used in a WHERE clause',
+        err.columnOf(soql, c.fn.functionName),
+      );
+    return compileDateFunctionLeaf(c);
+  }
+
   function compileLeaf(cond: ConditionWithValueQuery): (row: Row) => boolean {
     if (!('field' in cond)) {
-      if ('fn' in cond && cond.fn) return compileDateFunctionLeaf(cond as unknown as FunctionCondition);
+      if ('fn' in cond && cond.fn) return compileFunctionLeaf(cond as unknown as FunctionCondition);
       throw err.malformed(soql, 'unexpected token in WHERE clause');
     }
     if ('valueQuery' in cond) return compileSemiJoin(cond as ValueQueryCondition);
     const c = cond as ValueCondition & Partial<ValueWithDateNLiteralCondition>;
-    const col = resolvePath(c.field);
+    return compileValueLeaf(c, resolvePath(c.field));
+  }
+
+  /** `field op value` with the column already resolved (toLabel() gives a label column). */
+  function compileValueLeaf(
+    c: ValueCondition & Partial<ValueWithDateNLiteralCondition>,
+    col: Column,
+  ): (row: Row) => boolean {
     const f = col.field;
     if (f && !f.filterable)
       throw err.filterOperator(soql, c.field, `field '${f.name}' can not be filtered in query call`);
@@ -927,16 +1191,7 @@ export function compileQuery(
     const nArg = Array.isArray(c.dateLiteralVariable) ? c.dateLiteralVariable[0] : c.dateLiteralVariable;
     if (op === 'LIKE') {
       if (lts[0] !== 'STRING') throw err.invalidFilterValue(soql, c.field, 'string', false);
-      const pattern = unquote(raw);
-      const re = new RegExp(
-        '^' +
-          pattern
-            .split('')
-            .map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-            .join('') +
-          '$',
-        'is',
-      );
+      const re = likeMatcher(raw);
       return (row) => {
         const v = get(row);
         return typeof v === 'string' && re.test(v);
@@ -1072,30 +1327,56 @@ export function compileQuery(
     if (!ok) throw new SimError(400, 'MALFORMED_QUERY', rule.message);
   }
 
-  // ---- GROUP BY
+  // ---- GROUP BY, GROUP BY ROLLUP(…) and GROUP BY CUBE(…) (up to three fields; "GROUP BY ROLLUP",
+  // "GROUP BY CUBE": a rollup adds subtotals from right to left and a grand total, a cube adds
+  // them for every combination; the grouped fields of a subtotal row are null)
+  const groupItems: GroupItem[] = [];
   const groupBy: Column[] = [];
-  const groupKeys: Getter[] = [];
   const groupedFunctions = new Set<string>();
+  let rollup: 'ROLLUP' | 'CUBE' | null = null;
   /** Whether a date function's value is fixed within a group (so SELECT, HAVING and ORDER BY may use it). */
   const isGrouped = (df: DateFunctionExpr): boolean =>
     groupedFunctions.has(normaliseCall(df.raw)) ||
     // A date function on a date (not dateTime) field may be grouped by the field itself.
     (df.col.field?.type === 'date' &&
       groupBy.some((g) => g.header.toLowerCase() === df.col.header.toLowerCase()));
+  /** The base-row field whose null makes a column (or a date function of it) read null. */
+  const baseField = (col: Column): string | null =>
+    col.steps.length > 0 ? col.steps[0]!.refField : (col.field?.name ?? null);
   if (q.groupBy) {
     const groupFrom = err.columnOf(soql, 'GROUP') - 1;
-    for (const g of Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy]) {
-      if ('fn' in g && g.fn) {
-        const df = resolveDateFunction(g.fn as FunctionRef, groupFrom);
-        groupedFunctions.add(normaliseCall(df.raw));
-        groupKeys.push(df.get);
-        continue;
+    const addItem = (g: unknown): void => {
+      if (typeof g === 'string' || (typeof g === 'object' && g !== null && 'field' in g)) {
+        const path = typeof g === 'string' ? g : String((g as { field: string }).field);
+        const col = resolvePath(path, groupFrom);
+        groupBy.push(col);
+        groupItems.push({ header: col.header.toLowerCase(), get: col.get, base: baseField(col) });
+        return;
       }
-      if (!('field' in g) || !g.field)
-        throw err.malformed(soql, 'GROUP BY ROLLUP/CUBE are not supported by this simulator');
-      const col = resolvePath(g.field, groupFrom);
-      groupBy.push(col);
-      groupKeys.push(col.get);
+      const fn = (
+        typeof g === 'object' && g !== null && 'fn' in g ? (g as { fn: FunctionRef }).fn : g
+      ) as FunctionRef;
+      const df = resolveDateFunction(fn, groupFrom);
+      groupedFunctions.add(normaliseCall(df.raw));
+      groupItems.push({ header: normaliseCall(df.raw), get: df.get, base: baseField(df.col) });
+    };
+    const items = Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy];
+    for (const g of items) {
+      const kind = 'fn' in g && g.fn ? String(g.fn.functionName).toUpperCase() : '';
+      if (kind === 'ROLLUP' || kind === 'CUBE') {
+        const at = err.columnOf(soql, kind, groupFrom);
+        if (items.length > 1)
+          throw err.malformed(
+            soql,
+            `GROUP BY ${kind}() cannot be combined with other GROUP BY items: all grouped fields go inside the parentheses`,
+            at,
+          );
+        const params = ((g as { fn: FunctionRef }).fn.parameters ?? []) as unknown[];
+        if (params.length < 1 || params.length > 3)
+          throw err.malformed(soql, `GROUP BY ${kind}() takes one to three fields`, at);
+        rollup = kind;
+        params.forEach(addItem);
+      } else addItem(g);
     }
     for (const df of selectedDateFunctions) {
       if (!isGrouped(df))
@@ -1115,10 +1396,38 @@ export function compileQuery(
       }
     }
   }
+  /** Which group keys each grouping set keeps (the others are rolled up into a subtotal). */
+  const groupingSetList = groupingSets(rollup, groupItems.length);
+  /** GROUPING(field): 1 on rows where the field is rolled up; the field must be a group key. */
+  const groupIndexOf = (path: string, at: number): number => {
+    const i = groupItems.findIndex((g) => g.header === resolvePath(path).header.toLowerCase());
+    if (i < 0) throw err.malformed(soql, `GROUPING(${path}): ${path} must be a GROUP BY field`, at);
+    return i;
+  };
+  for (const g of groupingItems) g.agg.groupIndex = groupIndexOf(g.path, g.at);
 
-  // ---- HAVING: filters the groups. Its terms are grouped fields, grouped date functions and
-  // aggregate functions (which need not be in the SELECT list: they are computed on the side).
-  const havingAggregates: AggregateColumn[] = [];
+  // Aggregates HAVING and ORDER BY use without selecting them, computed on the side.
+  const sideAggregates: AggregateColumn[] = [];
+  /** The side aggregate for `COUNT(Id)`, `SUM(Amount)`, … (one per distinct call). */
+  function sideAggregate(fn: FunctionRef, from: number): { index: number; col: Column | null } {
+    const name = fn.functionName.toUpperCase();
+    const param = fn.parameters?.[0];
+    const raw = fn.rawValue ?? `${fn.functionName}()`;
+    const at = err.columnOf(soql, fn.functionName, from);
+    // COUNT() counts rows; the others read a field.
+    const col = param !== undefined ? fieldParam(param, fn.functionName, from) : null;
+    if (!col && name !== 'COUNT') throw err.malformed(soql, `unexpected token: '${raw}'`, at);
+    const refusal = aggregateRefusal(name, col?.field ?? null);
+    if (refusal) throw err.malformed(soql, refusal, at);
+    const key = normaliseCall(raw);
+    const existing = sideAggregates.findIndex((a) => a.key === key);
+    if (existing >= 0) return { index: existing, col };
+    sideAggregates.push({ key, fn: name, get: col ? col.get : () => 1, field: col?.field ?? null });
+    return { index: sideAggregates.length - 1, col };
+  }
+
+  // ---- HAVING: filters the groups. Its terms are grouped fields, grouped date functions,
+  // GROUPING() and aggregate functions (selected or not).
   let having: ((g: GroupView) => boolean) | null = null;
   if (q.having) {
     const havingFrom = err.columnOf(soql, 'HAVING') - 1;
@@ -1154,49 +1463,46 @@ export function compileQuery(
       const test = compileDateFunctionLeaf(c, havingFrom);
       return (g) => test(g.row);
     }
-    if (!['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name))
-      throw err.malformed(soql, `unexpected token: '${c.fn.functionName}'`, at);
-    const param = c.fn.parameters?.[0];
     const raw = c.fn.rawValue ?? `${c.fn.functionName}()`;
-    // COUNT() counts rows; the others read a field.
-    const col = typeof param === 'string' ? resolvePath(param, havingFrom) : null;
-    if (!col && name !== 'COUNT') throw err.malformed(soql, `unexpected token: '${raw}'`, at);
-    const index = havingAggregates.length;
-    havingAggregates.push({ key: raw, fn: name, get: col ? col.get : () => 1, field: col?.field ?? null });
     const op = c.operator;
     if (Array.isArray(c.value) || !['=', '!=', '<', '<=', '>', '>='].includes(op))
       throw err.malformed(soql, `HAVING ${raw} ${op} (…) is not supported by this simulator`, at);
     const lt = Array.isArray(c.literalType) ? c.literalType[0] : c.literalType;
+    let read: (g: GroupView) => unknown;
     let lit: unknown;
-    let lower = false;
-    if (name === 'MIN' || name === 'MAX') {
-      const converted = literal(col!.field, raw, c.value, lt);
-      if (!('value' in converted))
-        throw err.malformed(
-          soql,
-          `${raw} cannot be compared with date literals`,
-          err.columnOf(soql, c.value, havingFrom),
-        );
-      lit = converted.value;
-      lower =
-        typeof lit === 'string' &&
-        !!col!.field &&
-        !ID_TYPES.has(col!.field.type) &&
-        col!.field.type !== 'date';
-    } else {
-      const integral = name === 'COUNT' || name === 'COUNT_DISTINCT';
-      if (lt === 'NULL') lit = null;
-      else if (lt === 'INTEGER' || (!integral && lt === 'DECIMAL')) lit = Number(c.value);
-      else throw err.invalidFilterValue(soql, raw, integral ? 'integer' : 'double', lt === 'STRING');
-    }
+    let compare: ValueCompare = valueCompare(null);
+    if (name === 'GROUPING') {
+      const index = groupIndexOf(String(c.fn.parameters?.[0] ?? ''), at);
+      if (lt !== 'INTEGER') throw err.invalidFilterValue(soql, raw, 'integer', lt === 'STRING');
+      lit = Number(c.value);
+      read = (g) => (g.rolledUp[index] ? 1 : 0);
+    } else if (AGGREGATE_FUNCTIONS.has(name)) {
+      const { index, col } = sideAggregate(c.fn, havingFrom);
+      read = (g) => g.aggregates[index];
+      if (name === 'MIN' || name === 'MAX') {
+        const converted = literal(col!.field, raw, c.value, lt);
+        if (!('value' in converted))
+          throw err.malformed(
+            soql,
+            `${raw} cannot be compared with date literals`,
+            err.columnOf(soql, c.value, havingFrom),
+          );
+        lit = converted.value;
+        compare = valueCompare(col!.field);
+      } else {
+        const integral = name === 'COUNT' || name === 'COUNT_DISTINCT';
+        if (lt === 'NULL') lit = null;
+        else if (lt === 'INTEGER' || (!integral && lt === 'DECIMAL')) lit = Number(c.value);
+        else throw err.invalidFilterValue(soql, raw, integral ? 'integer' : 'double', lt === 'STRING');
+      }
+    } else throw err.malformed(soql, `unexpected token: '${c.fn.functionName}'`, at);
     return (g) => {
-      let v = g.aggregates[index];
+      const v = read(g);
       if (v === null || v === undefined || lit === null) {
         const isNull = v === null || v === undefined;
         return op === '=' ? isNull && lit === null : op === '!=' ? isNull !== (lit === null) : false;
       }
-      if (lower && typeof v === 'string') v = v.toLowerCase();
-      const r = (v as number) < (lit as number) ? -1 : (v as number) > (lit as number) ? 1 : 0;
+      const r = compare(v, lit);
       switch (op) {
         case '=':
           return r === 0;
@@ -1214,100 +1520,117 @@ export function compileQuery(
     };
   }
 
-  // ---- ORDER BY
+  // ---- ORDER BY (SOQL and SOSL Reference, "ORDER BY"): ASC/DESC, NULLS FIRST/LAST (nulls first
+  // by default), several keys, relationship fields; picklists in their defined order; not on
+  // fields that cannot be sorted. In an aggregate query the groups are ordered: by grouped fields,
+  // grouped date functions, aggregate functions (selected or not) and GROUPING().
   const orderKeys: { field: string; desc: boolean }[] = [];
   let compare: ((a: Row, b: Row) => number) | null = null;
+  let groupCompare: ((a: GroupView, b: GroupView) => number) | null = null;
   if (q.orderBy) {
     const keys = (Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]) as OrderByClause[];
-    const cmps: ((a: Row, b: Row) => number)[] = [];
     const orderFrom = err.columnOf(soql, 'ORDER') - 1;
-    const grouped = q.groupBy !== undefined || aggregates !== null;
+    if (countOnly)
+      // "COUNT() and COUNT(fieldName)": "You can't use COUNT() with an ORDER BY clause."
+      throw err.malformed(soql, 'COUNT() cannot be used with ORDER BY; use COUNT(fieldName)', orderFrom + 1);
+    const rowCmps: ((a: Row, b: Row) => number)[] = [];
+    const groupCmps: ((a: GroupView, b: GroupView) => number)[] = [];
     for (const k of keys) {
-      let get: Getter;
-      let textual: boolean;
-      let keyName: string;
+      const desc = k.order === 'DESC';
+      const nulls = k.nulls === 'FIRST' || k.nulls === 'LAST' ? k.nulls : undefined;
       if ('fn' in k && k.fn) {
-        // A date function sorts the groups of a grouped query; anywhere else Salesforce rejects it
-        // as it rejects an ungrouped date function in SELECT.
         const fn = k.fn as FunctionRef;
-        if (!isDateFunction(fn.functionName.toUpperCase()))
+        const name = fn.functionName.toUpperCase();
+        const at = err.columnOf(soql, fn.functionName, orderFrom);
+        if (name === 'DISTANCE' && !aggregateQuery) {
+          const get = distanceReader(fn, orderFrom);
+          const cmp = orderCompare(valueCompare(null), desc, nulls);
+          rowCmps.push((a, b) => cmp(get(a), get(b)));
+          orderKeys.push({ field: normaliseCall(fn.rawValue ?? name), desc });
+          continue;
+        }
+        if (!aggregateQuery) {
+          // A date function or an aggregate sorts groups only; Salesforce rejects it elsewhere as it
+          // rejects an ungrouped date function in SELECT.
+          if (isDateFunction(name)) resolveDateFunction(fn, orderFrom);
           throw err.malformed(
             soql,
-            `ORDER BY ${fn.functionName}() is not supported by this simulator; only grouped date functions are`,
-            err.columnOf(soql, fn.functionName, orderFrom),
-          );
-        const df = resolveDateFunction(fn, orderFrom);
-        if (!q.groupBy || !isGrouped(df))
-          throw err.malformed(
-            soql,
-            `Ordered field must be grouped or aggregated: ${df.raw}`,
-            err.columnOf(soql, df.name, orderFrom),
-          );
-        get = df.get;
-        textual = false;
-        keyName = normaliseCall(df.raw);
-      } else {
-        if (!('field' in k) || !k.field) throw err.malformed(soql, 'unexpected token in ORDER BY clause');
-        const col = resolvePath(k.field, orderFrom);
-        if (col.field && !col.field.sortable) {
-          throw new SimError(
-            400,
-            'INVALID_FIELD',
-            err.positioned(
-              soql,
-              err.columnOf(soql, k.field, orderFrom),
-              `field '${col.field.name}' can not be sorted in a query call`,
-            ),
+            `Ordered field must be grouped or aggregated: ${fn.rawValue ?? name}`,
+            at,
           );
         }
-        if (grouped && !groupBy.some((g) => g.header.toLowerCase() === col.header.toLowerCase()))
+        let read: (g: GroupView) => unknown;
+        let cmp: ValueCompare = valueCompare(null);
+        if (isDateFunction(name)) {
+          const df = resolveDateFunction(fn, orderFrom);
+          if (!isGrouped(df))
+            throw err.malformed(soql, `Ordered field must be grouped or aggregated: ${df.raw}`, at);
+          read = (g) => df.get(g.row);
+        } else if (AGGREGATE_FUNCTIONS.has(name)) {
+          const { index, col } = sideAggregate(fn, orderFrom);
+          if (name === 'MIN' || name === 'MAX') cmp = valueCompare(col?.field ?? null);
+          read = (g) => g.aggregates[index];
+        } else if (name === 'GROUPING') {
+          const index = groupIndexOf(String(fn.parameters?.[0] ?? ''), at);
+          read = (g) => (g.rolledUp[index] ? 1 : 0);
+        } else
+          throw err.malformed(
+            soql,
+            `Ordered field must be grouped or aggregated: ${fn.rawValue ?? name}`,
+            at,
+          );
+        const ordered = orderCompare(cmp, desc, nulls);
+        groupCmps.push((a, b) => ordered(read(a), read(b)));
+        continue;
+      }
+      if (!('field' in k) || !k.field) throw err.malformed(soql, 'unexpected token in ORDER BY clause');
+      const col = resolvePath(k.field, orderFrom);
+      if (col.field && !col.field.sortable) {
+        throw new SimError(
+          400,
+          'INVALID_FIELD',
+          err.positioned(
+            soql,
+            err.columnOf(soql, k.field, orderFrom),
+            `field '${col.field.name}' can not be sorted in a query call`,
+          ),
+        );
+      }
+      const cmp = orderCompare(valueCompare(col.field), desc, nulls);
+      const get = col.get;
+      if (aggregateQuery) {
+        if (!groupBy.some((g) => g.header.toLowerCase() === col.header.toLowerCase()))
           throw err.malformed(
             soql,
             `Ordered field must be grouped or aggregated: ${k.field}`,
             err.columnOf(soql, k.field, orderFrom),
           );
-        textual = col.field
-          ? !(
-              NUMERIC.has(col.field.type) ||
-              col.field.type === 'datetime' ||
-              col.field.type === 'boolean' ||
-              ID_TYPES.has(col.field.type)
-            )
-          : true;
-        get = col.get;
-        keyName =
+        groupCmps.push((a, b) => cmp(get(a.row), get(b.row)));
+        continue;
+      }
+      orderKeys.push({
+        field:
           col.steps.length === 0
             ? (col.field?.lower ?? col.leafName.toLowerCase())
-            : col.header.toLowerCase();
-      }
-      const desc = k.order === 'DESC';
-      const nullsFirst = k.nulls ? k.nulls === 'FIRST' : !desc;
-      orderKeys.push({ field: keyName, desc });
-      cmps.push((a, b) => {
-        let va = get(a);
-        let vb = get(b);
-        if (va === null || vb === null) {
-          if (va === vb) return 0;
-          return (va === null) === nullsFirst ? -1 : 1;
-        }
-        if (textual && typeof va === 'string' && typeof vb === 'string') {
-          va = va.toLowerCase();
-          vb = vb.toLowerCase();
-        }
-        const r = (va as number) < (vb as number) ? -1 : (va as number) > (vb as number) ? 1 : 0;
-        return desc ? -r : r;
+            : col.header.toLowerCase(),
+        desc,
       });
+      rowCmps.push((a, b) => cmp(get(a), get(b)));
     }
-    compare =
-      cmps.length === 1
-        ? cmps[0]!
-        : (a, b) => {
-            for (const c of cmps) {
-              const r = c(a, b);
-              if (r !== 0) return r;
-            }
-            return 0;
-          };
+    const chain = <T>(cmps: ((a: T, b: T) => number)[]): ((a: T, b: T) => number) | null =>
+      cmps.length === 0
+        ? null
+        : cmps.length === 1
+          ? cmps[0]!
+          : (a, b) => {
+              for (const c of cmps) {
+                const r = c(a, b);
+                if (r !== 0) return r;
+              }
+              return 0;
+            };
+    compare = chain(rowCmps);
+    groupCompare = chain(groupCmps);
   }
 
   if (q.offset !== undefined && q.offset > 2000) {
@@ -1345,7 +1668,9 @@ export function compileQuery(
     return level;
   }
   function addToShape(shape: Node[], col: Column): void {
-    levelOf(shape, col.steps).push({ kind: 'leaf', key: col.leafName, col });
+    // An aliased item (toLabel(Owner.Name) n, DISTANCE(…) d) is a top-level key of its own.
+    if (col.alias !== undefined) shape.push({ kind: 'leaf', key: col.alias, col });
+    else levelOf(shape, col.steps).push({ kind: 'leaf', key: col.leafName, col });
   }
   function shapeOf(cols: Column[]): Node[] {
     const out: Node[] = [];
@@ -1399,6 +1724,11 @@ export function compileQuery(
     for (const n of nodes) {
       if (n.kind === 'leaf') {
         const f = n.col.field;
+        if (n.col.alias !== undefined) {
+          const v = n.col.get(row);
+          out[n.key] = n.col.transform || !f ? v : formatJson(f, v);
+          continue;
+        }
         if (!f) {
           out[n.key] = n.key === 'Type' ? o.name : null;
           continue;
@@ -1410,7 +1740,8 @@ export function compileQuery(
         } else {
           v = leafReaders.get(n.col)!(row);
         }
-        if (f.type === 'base64')
+        if (n.col.transform) out[n.key] = n.col.transform(v);
+        else if (f.type === 'base64')
           out[n.key] =
             v === null || v === undefined
               ? null
@@ -1494,8 +1825,8 @@ export function compileQuery(
       const body: Record<string, unknown> = {};
       renderNodes(shape, row, obj, apiVersion, body);
       const keys = Object.keys(body);
-      const topIndexOfColumn = columns.map((c) =>
-        c.steps.length > 0 ? c.steps[0]!.relationshipName : c.leafName,
+      const topIndexOfColumn = columns.map(
+        (c) => c.alias ?? (c.steps.length > 0 ? c.steps[0]!.relationshipName : c.leafName),
       );
       let k = 0;
       for (let i = 0; i <= columns.length; i++) {
@@ -1514,75 +1845,99 @@ export function compileQuery(
       return out;
     },
     aggregate(rows) {
-      const groups = new Map<
-        string,
-        {
-          key: Row;
-          acc: {
-            count: number;
-            distinct: Set<unknown>;
-            sum: number;
-            n: number;
-            min: unknown;
-            max: unknown;
-          }[];
-        }
-      >();
       const shown = aggregateCols ?? [];
-      const aggs = [...shown, ...havingAggregates];
+      const aggs = [...shown, ...sideAggregates];
+      const mins = aggs.map((a) => valueCompare(a.field));
+      const fresh = (): Accumulator[] =>
+        aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null }));
+      const groups = new Map<string, { set: number; key: Row; acc: Accumulator[] }>();
+      // First-seen rank of each key value, for the natural order of subtotal rows.
+      const ranks = groupItems.map(() => new Map<string, number>());
       for (const row of rows) {
-        const keyVals = groupKeys.map((g) => g(row));
-        const k = JSON.stringify(keyVals);
-        let g = groups.get(k);
-        if (!g) {
-          g = {
-            key: row,
-            acc: aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null })),
-          };
-          groups.set(k, g);
-        }
-        aggs.forEach((a, i) => {
-          if (a.fn === GROUPED) return;
-          const acc = g!.acc[i]!;
-          const v = a.get ? a.get(row) : null;
-          if (v === null || v === undefined) return;
-          acc.count++;
-          acc.distinct.add(v);
-          if (typeof v === 'number') {
-            acc.sum += v;
-            acc.n++;
+        const keyVals = groupItems.map((g) => g.get(row));
+        const keyJson = keyVals.map((v) => JSON.stringify(v ?? null));
+        keyJson.forEach((k, i) => {
+          if (!ranks[i]!.has(k)) ranks[i]!.set(k, ranks[i]!.size);
+        });
+        groupingSetList.forEach((keep, set) => {
+          const k = `${set}|${keyJson.map((v, i) => (keep[i] ? v : '*')).join(',')}`;
+          let g = groups.get(k);
+          if (!g) {
+            g = { set, key: row, acc: fresh() };
+            groups.set(k, g);
           }
-          if (acc.min === null || (v as number) < (acc.min as number)) acc.min = v;
-          if (acc.max === null || (v as number) > (acc.max as number)) acc.max = v;
+          aggs.forEach((a, i) => {
+            if (a.fn === GROUPED || a.fn === 'GROUPING') return;
+            const acc = g!.acc[i]!;
+            const v = a.get ? a.get(row) : null;
+            if (v === null || v === undefined) return;
+            acc.count++;
+            acc.distinct.add(v);
+            if (typeof v === 'number') {
+              acc.sum += v;
+              acc.n++;
+            }
+            if (acc.min === null || mins[i]!(v, acc.min) < 0) acc.min = v;
+            if (acc.max === null || mins[i]!(v, acc.max) > 0) acc.max = v;
+          });
         });
       }
-      if (groups.size === 0 && groupKeys.length === 0)
-        groups.set('[]', {
-          key: {},
-          acc: aggs.map(() => ({ count: 0, distinct: new Set(), sum: 0, n: 0, min: null, max: null })),
-        });
-      const out: Record<string, unknown>[] = [];
+      if (groups.size === 0 && groupItems.length === 0) groups.set('0|', { set: 0, key: {}, acc: fresh() });
+      const entries: { view: GroupView; rec: Record<string, unknown>; rank: number[] }[] = [];
       for (const g of groups.values()) {
-        // Raw values (MIN/MAX as stored) for HAVING; the record gets them formatted.
+        const rolledUp = groupingSetList[g.set]!.map((keep) => !keep);
+        let row = g.key;
+        if (rolledUp.some(Boolean)) {
+          row = { ...g.key };
+          groupItems.forEach((item, i) => {
+            if (rolledUp[i] && item.base) row[item.base] = null;
+          });
+        }
+        // Raw values (MIN/MAX as stored) for HAVING and ORDER BY; the record gets them formatted.
         const values = aggs.map((a, i) => {
           const acc = g.acc[i]!;
-          if (a.fn === GROUPED) return a.get ? a.get(g.key) : null;
+          if (a.fn === GROUPED) return a.get ? a.get(row) : null;
+          if (a.fn === 'GROUPING') return rolledUp[a.groupIndex ?? 0] ? 1 : 0;
           if (a.fn === 'COUNT') return acc.count;
           if (a.fn === 'COUNT_DISTINCT') return acc.distinct.size;
           if (a.fn === 'SUM') return acc.n > 0 ? acc.sum : null;
           if (a.fn === 'AVG') return acc.n > 0 ? acc.sum / acc.n : null;
           return a.fn === 'MIN' ? acc.min : acc.max;
         });
-        if (having && !having({ row: g.key, aggregates: values.slice(shown.length) })) continue;
+        const view: GroupView = { row, aggregates: values.slice(shown.length), rolledUp };
+        if (having && !having(view)) continue;
+        // The record's keys follow the SELECT list: grouped fields (or their alias) and aggregates.
         const rec: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
-        for (const c of groupBy) rec[c.leafName] = formatJson(c.field, c.get(g.key));
-        shown.forEach((a, i) => {
-          const v = values[i];
-          rec[a.key] = a.fn === GROUPED || a.fn === 'MIN' || a.fn === 'MAX' ? formatJson(a.field, v) : v;
-        });
-        out.push(rec);
+        for (const item of selectOrder) {
+          if ('col' in item) {
+            const c = item.col;
+            const v = c.get(row);
+            rec[c.alias ?? c.leafName] = c.transform ? v : formatJson(c.field, v);
+            continue;
+          }
+          const a = item.agg;
+          const v = values[shown.indexOf(a)];
+          rec[a.key] = a.format
+            ? a.format(v)
+            : a.fn === GROUPED || a.fn === 'MIN' || a.fn === 'MAX'
+              ? formatJson(a.field, v)
+              : v;
+        }
+        const rank = groupItems.map((_, i) =>
+          rolledUp[i] ? Infinity : (ranks[i]!.get(JSON.stringify(groupItems[i]!.get(g.key) ?? null)) ?? 0),
+        );
+        entries.push({ view, rec, rank });
       }
-      return out;
+      // Subtotals follow the groups they sum up, the grand total comes last (as in "GROUP BY
+      // ROLLUP"'s example); ORDER BY, when given, decides.
+      if (rollup)
+        entries.sort((a, b) => {
+          for (let i = 0; i < a.rank.length; i++)
+            if (a.rank[i] !== b.rank[i]) return a.rank[i]! < b.rank[i]! ? -1 : 1;
+          return 0;
+        });
+      if (groupCompare) entries.sort((a, b) => groupCompare!(a.view, b.view));
+      return entries.map((e) => e.rec);
     },
   };
   return plan;

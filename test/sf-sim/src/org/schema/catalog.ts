@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { checkDescribe } from './describe-check.js';
 import { completeFieldEntry } from './field-entry.js';
 import type { CompoundParts, FieldDef, FormulaFn, ObjectDef, QueryRule, Row } from './model.js';
 import { DAY_MS } from '../datetime.js';
@@ -529,6 +530,7 @@ export function makeObjectDef(args: {
   global?: Record<string, unknown>;
   nowMs: number;
 }): ObjectDef {
+  checkDescribe(args.name, args.top, args.fields);
   const fields = args.fields.map((f) => buildFieldDef(completeFieldEntry(f)));
   linkCompounds(fields);
   const label = String(
