@@ -1,22 +1,24 @@
 /**
  * `npm start`: the product on one machine with embedded defaults — the embedded PostgreSQL of AUTOBACKUP_HOME,
  * a filesystem bucket, the org simulator seeded with the demo org (kept under the home, so a second start resumes
- * the same org), and the backup engine backing that org up continuously. The HTTP API and the dashboard preview
- * come with later work; this says so plainly. Ctrl-C stops everything cleanly.
+ * the same org), and `autobackup serve` (the HTTP API, backing every enabled org up continuously) on 127.0.0.1.
+ * The dashboard preview comes with later work; this says so plainly. Ctrl-C stops everything cleanly.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../test/sf-sim/src/index.js';
-import { runBackupPass } from '../service/src/backup/backup-pass.js';
-import { MaintenanceSchedule } from '../service/src/backup/store-maintenance.js';
-import { openEngine } from '../service/src/backup/engine-factory.js';
 import { registerOrg } from '../service/src/backup/org-registration.js';
 import { openDatabase, openRuntime } from '../service/src/runtime.js';
+import { startService } from '../service/src/serve.js';
 import { loadMasterKey } from '../service/src/secrets/master-key.js';
 import { findOrg, updateOrgConnection } from '../service/src/store/orgs/org-repository.js';
 
-const runtime = openRuntime();
+// Signed links (the errors CSV) point at this machine unless PUBLIC_URL says otherwise.
+const runtime = openRuntime(
+  { PUBLIC_URL: `http://127.0.0.1:${process.env.PORT || 3000}`, ...process.env },
+  { exitZeroOnSignal: true },
+);
 const { config, logger, lifecycle } = runtime;
 
 try {
@@ -42,41 +44,32 @@ try {
     serviceKey = registered.serviceKey;
   }
 
+  // The simulator serves the demo org on a new port after a restart: point the stored org at it.
+  await updateOrgConnection(db.knex, sim.orgId, { instanceUrl: sim.url, loginUrl: sim.url });
+  const service = await startService(db, { host: '127.0.0.1' });
+  lifecycle.onShutdown('service', () => service.stop());
+
   process.stdout.write(
     [
+      `service API: ${service.server.url}/api/v1 (document: ${service.server.url}/api/v1/openapi.json)`,
       `org simulator (demo org ${sim.orgId}): ${sim.url}`,
       `database: ${db.embedded ? `embedded PostgreSQL on port ${new URL(db.databaseUrl).port} (home ${config.home})` : 'DATABASE_URL'}`,
       `bucket: ${config.storageUrl}`,
       ...(serviceKey
-        ? [`service key for the package's External Credential (shown once): ${serviceKey}`]
-        : []),
+        ? [
+            `service key for the package's External Credential (shown once): ${serviceKey}`,
+            `  try: curl -H "Authorization: Bearer ${serviceKey}" ${service.server.url}/api/v1/orgs/${sim.orgId}/dashboard`,
+          ]
+        : [
+            `service key: shown at the first start; a new one: npx autobackup orgs rotate-key --org ${sim.orgId}`,
+          ]),
       '',
       `Backing up the demo org continuously. In another terminal: npx autobackup status --org ${sim.orgId}`,
-      'Not there yet (coming with the next issues): the HTTP API for the package and the dashboard preview.',
+      'Not there yet (coming with the next issues): the dashboard preview in the browser, file bodies, the API budget.',
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
-
-  // The simulator serves the demo org on a new port after a restart: point the stored org at it.
-  await updateOrgConnection(db.knex, sim.orgId, { instanceUrl: sim.url, loginUrl: sim.url });
-  const ctx = await openEngine(db, sim.orgId);
-  const maintenance = new MaintenanceSchedule(ctx.options.maintenanceIntervalMs);
-  while (!lifecycle.stopping) {
-    try {
-      const pass = await runBackupPass(ctx);
-      const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
-      const failed = pass.outcomes.filter((o) => !o.ok).map((o) => o.object);
-      logger.info(
-        { type: 'backup-pass', objects: pass.outcomes.length, written, failed },
-        `backup pass: ${written} new versions`,
-      );
-    } catch (err) {
-      logger.error({ type: 'backup-pass', err }, 'backup pass failed; trying again shortly');
-    }
-    await maintenance.runIfDue(ctx.store, ctx.org.orgId, logger);
-    await lifecycle.pause(ctx.options.passIntervalMs);
-  }
 } catch (err) {
   logger.error({ type: 'start', err }, 'npm start failed');
   process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -59,6 +59,25 @@ const envSchema = z.object({
     .transform(Number)
     .refine((n) => n > 0 && n <= 1, 'expected a fraction greater than 0 and at most 1, such as 0.5')
     .default(0.5),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+        return (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    }, 'expected the public https:// address of the service, such as https://backup.example.com (http only on 127.0.0.1 or localhost)')
+    .optional(),
+  AUTOBACKUP_RATE_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d{0,6}$/, 'expected a whole number of requests per minute per service key, such as 1200')
+    .transform(Number)
+    .default(1200),
 });
 
 export interface Config {
@@ -76,6 +95,10 @@ export interface Config {
   readonly embeddedPgPort: number | undefined;
   readonly lagSeconds: number;
   readonly apiBudgetShare: number;
+  /** Where users' browsers reach the service (signed links); undefined when not configured. */
+  readonly publicUrl: string | undefined;
+  /** Requests per minute one service key may make, across every replica. */
+  readonly rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -118,5 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     embeddedPgPort: e.AUTOBACKUP_PG_PORT,
     lagSeconds: e.AUTOBACKUP_LAG_SECONDS,
     apiBudgetShare: e.AUTOBACKUP_API_BUDGET_SHARE,
+    publicUrl: e.PUBLIC_URL,
+    rateLimitPerMinute: e.AUTOBACKUP_RATE_LIMIT,
   });
 }

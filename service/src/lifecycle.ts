@@ -21,11 +21,14 @@ export class Lifecycle {
     this.steps.push({ name, run });
   }
 
-  /** Installs SIGINT/SIGTERM handlers that shut down and exit with the conventional code. */
-  handleSignals(): void {
+  /**
+   * Installs SIGINT/SIGTERM handlers that shut down and exit: with the conventional code (130, 143), or with 0
+   * for a long-running service, for which a stop request is the normal way to end.
+   */
+  handleSignals(options: { exitZero?: boolean } = {}): void {
     const onSignal = (signal: NodeJS.Signals) => {
       this.logger.info({ type: 'shutdown', signal }, 'shutting down');
-      void this.shutdown().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      void this.shutdown().then(() => process.exit(options.exitZero ? 0 : signal === 'SIGINT' ? 130 : 143));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);

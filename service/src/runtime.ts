@@ -23,11 +23,14 @@ export interface DatabaseRuntime extends Runtime {
   embedded: boolean;
 }
 
-export function openRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+export function openRuntime(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { exitZeroOnSignal?: boolean } = {},
+): Runtime {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const lifecycle = new Lifecycle(logger);
-  lifecycle.handleSignals();
+  lifecycle.handleSignals({ exitZero: options.exitZeroOnSignal ?? false });
   return { config, logger, lifecycle };
 }
 

@@ -3,57 +3,17 @@
  * `status --json`, `verify` and `export`, each a real `autobackup` process on a real database and bucket.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { startSimulator, type Simulator } from '../../test/sf-sim/src/index.js';
-import { REPO_ROOT } from './support/shared-test-postgres.js';
-import { createEmptyDatabase, type TestDatabase } from './support/test-db.js';
+import { createEmptyDatabase } from './support/test-db.js';
+import { useCliEnvironment } from './support/cli-e2e.js';
 
-const BIN = path.join(REPO_ROOT, 'bin/autobackup.js');
-let sim: Simulator;
-let db: TestDatabase;
-let home: string;
+const e = useCliEnvironment('ab-cli-');
 
 /** Runs `autobackup` against the test database (or `databaseUrl`), collecting its output. */
-function cli(
-  args: string[],
-  databaseUrl = db.url,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(BIN, args, {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        AUTOBACKUP_HOME: home,
-        AUTOBACKUP_LAG_SECONDS: '120',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
-  });
+function cli(args: string[], databaseUrl?: string) {
+  return e.run(args, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
 }
-
-before(async () => {
-  sim = await startSimulator({ seed: 'small' });
-  db = await createEmptyDatabase();
-  home = mkdtempSync(path.join(tmpdir(), 'ab-cli-'));
-  // Let the seeded history fall outside the lag window.
-  sim.org.clock.advance(5 * 60_000);
-});
-
-after(async () => {
-  await sim?.close();
-  await db?.destroy();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
 
 describe('autobackup CLI end to end', () => {
   let orgId = '';
@@ -63,9 +23,9 @@ describe('autobackup CLI end to end', () => {
       'orgs',
       'add',
       '--instance-url',
-      sim.url,
+      e.sim.url,
       '--client-id',
-      sim.clientId,
+      e.sim.clientId,
       '--client-secret',
       'wrong-secret',
     ]);
@@ -77,33 +37,33 @@ describe('autobackup CLI end to end', () => {
       'orgs',
       'add',
       '--instance-url',
-      sim.url,
+      e.sim.url,
       '--login-url',
-      sim.url,
+      e.sim.url,
       '--client-id',
-      sim.clientId,
+      e.sim.clientId,
     ];
     const added = await cli([
       ...addArgs,
       '--private-key',
-      `file:${sim.privateKeyPath}`,
+      `file:${e.sim.privateKeyPath}`,
       '--username',
-      sim.username,
+      e.sim.username,
     ]);
     assert.equal(added.status, 0, added.stderr);
     const lines = added.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const result = JSON.parse(lines[0]!) as { orgId: string; serviceKey: string };
-    assert.equal(result.orgId, sim.orgId);
+    assert.equal(result.orgId, e.sim.orgId);
     assert.match(result.serviceKey, /^abk_/);
     orgId = result.orgId;
 
     const again = await cli([
       ...addArgs,
       '--private-key',
-      `file:${sim.privateKeyPath}`,
+      `file:${e.sim.privateKeyPath}`,
       '--username',
-      sim.username,
+      e.sim.username,
     ]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already registered/);
@@ -114,7 +74,7 @@ describe('autobackup CLI end to end', () => {
       items.map((i) => i.orgId),
       [orgId],
     );
-    assert.equal(items[0]?.secret, `file:${sim.privateKeyPath}`, 'a file reference stays a reference');
+    assert.equal(items[0]?.secret, `file:${e.sim.privateKeyPath}`, 'a file reference stays a reference');
   });
 
   test('backup --until-caught-up exits 0, then status and verify agree with the org', async () => {
@@ -137,7 +97,7 @@ describe('autobackup CLI end to end', () => {
     );
     assert.ok(!dashboard.objects.some((o) => o.name === 'ActivityHistory'));
     assert.equal(account?.status, 'Waiting');
-    assert.equal(account?.records, sim.org.recordCount('Account'));
+    assert.equal(account?.records, e.sim.org.recordCount('Account'));
 
     const verify = await cli(['verify', '--org', orgId]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
@@ -153,7 +113,7 @@ describe('autobackup CLI end to end', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { object: string; id: string; systemModstamp: string; deleted: boolean });
-    assert.ok(lines.length >= sim.org.recordCount('Account')!);
+    assert.ok(lines.length >= e.sim.org.recordCount('Account')!);
     assert.ok(
       lines.every((l, i) => i === 0 || lines[i - 1]!.systemModstamp <= l.systemModstamp),
       'oldest first',
@@ -203,6 +163,7 @@ describe('autobackup CLI end to end', () => {
       mode: 'objects_and_files',
       schedule: 'daily',
       exclusions: ['Lead', 'Case'],
+      version: 2,
     });
     const status = JSON.parse((await cli(['status', '--org', orgId, '--json'])).stdout) as {
       objects: Array<{ name: string; status: string; versions: number }>;

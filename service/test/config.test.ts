@@ -75,6 +75,32 @@ describe('configuration from the environment', () => {
     assert.ok(problemsOf({ DATABASE_URL: 'mysql://x' })[0]?.startsWith('DATABASE_URL:'));
   });
 
+  test('the public URL must be https (http only on loopback); the rate limit a positive whole number', () => {
+    assert.equal(
+      loadConfig({ PUBLIC_URL: 'https://backup.example.com' }, '/srv').publicUrl,
+      'https://backup.example.com',
+    );
+    assert.equal(
+      loadConfig({ PUBLIC_URL: 'http://127.0.0.1:3000' }, '/srv').publicUrl,
+      'http://127.0.0.1:3000',
+    );
+    assert.equal(loadConfig({}, '/srv').publicUrl, undefined);
+    for (const bad of [
+      'http://backup.example.com',
+      'backup.example.com',
+      'https://x.example.com/?a=1',
+      'ftp://x',
+    ])
+      assert.ok(
+        problemsOf({ PUBLIC_URL: bad })[0]?.startsWith('PUBLIC_URL: expected the public https://'),
+        bad,
+      );
+    assert.equal(loadConfig({}, '/srv').rateLimitPerMinute, 1200);
+    assert.equal(loadConfig({ AUTOBACKUP_RATE_LIMIT: '60' }, '/srv').rateLimitPerMinute, 60);
+    for (const bad of ['0', '-5', '1.5', 'lots'])
+      assert.ok(problemsOf({ AUTOBACKUP_RATE_LIMIT: bad })[0]?.startsWith('AUTOBACKUP_RATE_LIMIT:'), bad);
+  });
+
   test('secrets are never echoed back in the messages', () => {
     const [problem] = problemsOf({ AUTOBACKUP_MASTER_KEY: 'too-short-secret' });
     assert.ok(problem?.startsWith('AUTOBACKUP_MASTER_KEY: expected 32 bytes'));

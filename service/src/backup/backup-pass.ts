@@ -36,7 +36,7 @@ export interface ObjectOutcome {
   tombstones: number;
   via?: string;
   error?: { code: string; message: string };
-  skipped?: 'running-elsewhere';
+  skipped?: 'running-elsewhere' | 'stopping';
 }
 
 export interface PassResult {
@@ -70,7 +70,21 @@ export async function runBackupPass(
   const scan = await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   const limit = pLimit(options.concurrency ?? 2);
-  const outcomes = await Promise.all(targets.map((o) => limit(() => backupObject(ctx, o, options.progress))));
+  const outcomes = await Promise.all(
+    targets.map((o) =>
+      limit(() =>
+        ctx.signal?.aborted
+          ? Promise.resolve<ObjectOutcome>({
+              object: o.name,
+              ok: true,
+              written: 0,
+              tombstones: 0,
+              skipped: 'stopping',
+            })
+          : backupObject(ctx, o, options.progress),
+      ),
+    ),
+  );
   const usage = ctx.session.apiUsage;
   if (usage) await recordApiUsage(ctx.store.knex, ctx.org.orgId, usage, new Date(usage.at));
   return { scan, outcomes };
@@ -107,7 +121,7 @@ async function backupObject(
   try {
     const records = await backupRecords(ctx, object, (read) => progress?.objectProgress?.(object.name, read));
     // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
-    const deletes = await trackDeletes(ctx, object);
+    const deletes = ctx.signal?.aborted ? { tombstones: 0 } : await trackDeletes(ctx, object);
     await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
     outcome = {
       object: object.name,

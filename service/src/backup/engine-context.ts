@@ -48,6 +48,8 @@ export interface EngineContext {
   store: StoreContext;
   logger: Logger;
   options: EngineOptions;
+  /** Aborted when the process is stopping: the current slice is finished and stored, nothing new is started. */
+  signal?: AbortSignal;
 }
 
 /** The inclusive end of every record window: the org's now − lag, in whole seconds (SystemModstamp's precision). */

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { openBlobStore } from '../store/blob/open-blob-store.js';
-import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
+import { findOrg, findOrgId, type OrgRecord } from '../store/orgs/org-repository.js';
 import type { StoreContext } from '../store/store-context.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from './engine-context.js';
 import { connectOrg } from './org-connection.js';
@@ -22,19 +22,10 @@ export function openStore(config: Config, knex: Knex, logger: Logger): StoreCont
   return { knex, blobs };
 }
 
-/** Resolves a 15- or 18-character org id to the registered org's 18-character id. */
-export async function resolveOrgId(knex: Knex, orgId: string): Promise<string> {
-  if (orgId.length === 18) return orgId;
-  const row = await knex('orgs')
-    .whereRaw('left(org_id, 15) = ?', [orgId])
-    .first<{ org_id: string } | undefined>('org_id');
-  if (!row) throw new OrgNotRegisteredError(orgId);
-  return row.org_id;
-}
-
 /** The registered org a 15- or 18-character id names; OrgNotRegisteredError when there is none. */
 export async function findRegisteredOrg(knex: Knex, orgId: string): Promise<OrgRecord> {
-  const org = await findOrg(knex, await resolveOrgId(knex, orgId));
+  const registered = await findOrgId(knex, orgId);
+  const org = registered === undefined ? undefined : await findOrg(knex, registered);
   if (!org) throw new OrgNotRegisteredError(orgId);
   return org;
 }

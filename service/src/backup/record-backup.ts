@@ -28,7 +28,8 @@ export interface RecordBackupResult {
   written: number;
   read: number;
   via: 'rest' | 'bulk' | 'rest+bulk';
-  caughtUpTo: Date;
+  /** Null when the run stopped early (the process is stopping); what was read is stored, the rest waits. */
+  caughtUpTo: Date | null;
 }
 
 type Supported = Extract<ObjectSupport, { supported: true }>;
@@ -50,19 +51,22 @@ export async function backupRecords(
     onProgress?.(state.read);
   };
 
+  let complete = true;
   if (support.access.kind === 'parent-id-batches') {
     await backupThroughParents(ctx, object, support, support.access, fields, fieldTypes, upTo, report, state);
   } else {
-    await backupByCursor(ctx, object, support, fields, fieldTypes, upTo, report, state);
+    complete = await backupByCursor(ctx, object, support, fields, fieldTypes, upTo, report, state);
   }
-  await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
-  await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
+  if (complete) {
+    await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
+    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
+  }
   return {
     object: object.name,
     written: state.written,
     read: state.read,
     via: state.usedBulk ? (state.usedRest ? 'rest+bulk' : 'bulk') : 'rest',
-    caughtUpTo: upTo,
+    caughtUpTo: complete ? upTo : null,
   };
 }
 
@@ -72,7 +76,10 @@ interface PassState {
   usedRest: boolean;
 }
 
-/** Bulk windows for a large backlog, then REST slices until one comes back short of its LIMIT. */
+/**
+ * Bulk windows for a large backlog, then REST slices until one comes back short of its LIMIT. Returns false when
+ * it stopped early because the process is stopping (after storing the slice or window at hand).
+ */
 async function backupByCursor(
   ctx: EngineContext,
   object: RegistryObject,
@@ -82,13 +89,14 @@ async function backupByCursor(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
-): Promise<void> {
+): Promise<boolean> {
   let cursor = object.cursor;
   if (!object.backfillCompletedAt && support.bulk) {
     const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
     if (backlog > ctx.options.bulkThreshold) {
       cursor = await bulkBackfill(ctx, object, support, fields, fieldTypes, cursor, upTo, report, state);
       state.usedBulk = true;
+      if (ctx.signal?.aborted) return false;
     }
   }
 
@@ -145,7 +153,8 @@ async function backupByCursor(
     }
     await flush();
     // A slice that was not cut short by its LIMIT reached `upTo`: everything up to there is stored.
-    if (!slice.full) break;
+    if (!slice.full) return true;
+    if (ctx.signal?.aborted) return false;
     if (
       !overlapSlice &&
       cursor?.systemModstamp === sliceStart?.systemModstamp &&
@@ -396,7 +405,7 @@ async function bulkBackfill(
     const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
     await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: done, expectedCursor: cursor });
     cursor = done;
-    if (end.getTime() >= upTo.getTime()) break;
+    if (end.getTime() >= upTo.getTime() || ctx.signal?.aborted) break;
   }
   return cursor;
 }

@@ -5,11 +5,12 @@
  */
 import type { Knex } from 'knex';
 import {
-  updateOrgSettings,
+  replaceOrgSettings,
   type BackupMode,
   type BackupSchedule,
   type OrgRecord,
 } from '../store/orgs/org-repository.js';
+import { recordSettingsChange, type SettingsActor } from '../store/orgs/settings-history.js';
 import { applyExclusions, listRegistry } from '../store/registry/object-registry.js';
 
 export const MODES: readonly BackupMode[] = ['objects_and_files', 'objects_only', 'paused'];
@@ -99,9 +100,22 @@ export async function validateSettingsChange(
   return next;
 }
 
-export async function saveSettings(knex: Knex, org: OrgRecord, settings: Settings): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await updateOrgSettings(trx, org.orgId, settings);
+/**
+ * Stores validated settings if they are still at `expectedVersion` and logs the change with its actor, in one
+ * transaction; returns the new version, or null (nothing written) when they changed in between.
+ */
+export async function saveSettings(
+  knex: Knex,
+  org: OrgRecord,
+  settings: Settings,
+  change: { expectedVersion: number; actor: SettingsActor },
+): Promise<number | null> {
+  return knex.transaction(async (trx) => {
+    const version = await replaceOrgSettings(trx, org.orgId, change.expectedVersion, settings);
+    if (version === null) return null;
     await applyExclusions(trx, org.orgId, settings.exclusions);
+    const before: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
+    await recordSettingsChange(trx, org.orgId, { version, actor: change.actor, before, after: settings });
+    return version;
   });
 }

@@ -32,6 +32,8 @@ export interface Dashboard {
   storage: string;
   mode: OrgRecord['mode'];
   schedule: OrgRecord['schedule'];
+  /** The settings' version: a change made from the dashboard (mode, schedule) names it, as a settings PUT does. */
+  settingsVersion: number;
   totals: { records: number; versions: number; files: number; bytes: number };
   coverage: { from: string | null; to: string | null };
   progress: Array<{ day: string; versions: number; files: number }>;
@@ -106,6 +108,7 @@ export function buildDashboard(input: {
     storage: input.storage,
     mode: org.mode,
     schedule: org.schedule,
+    settingsVersion: org.settingsVersion,
     totals: {
       records: all.reduce((n, o) => n + o.records, 0),
       versions: all.reduce((n, o) => n + o.versions, 0),

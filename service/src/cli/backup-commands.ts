@@ -7,16 +7,16 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { stringify as csvStringify } from 'csv-stringify/sync';
 import { runBackupPass, type PassProgress } from '../backup/backup-pass.js';
-import { findRegisteredOrg, openEngine, openStore, resolveOrgId } from '../backup/engine-factory.js';
-import { saveSettings, SettingsError, validateSettingsChange } from '../backup/settings.js';
-import { buildDashboard, listedObjects, objectStatus, toListItem } from '../backup/status.js';
+import { userInfo } from 'node:os';
+import { getStatusReport } from '../app/dashboard.js';
+import { changeSettings, getSettings } from '../app/settings.js';
+import { findRegisteredOrg, openEngine, openStore } from '../backup/engine-factory.js';
 import { verifyOrg } from '../backup/verify.js';
-import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistry } from '../store/registry/object-registry.js';
 import { rebuildIndex } from '../store/versions/rebuild-index.js';
 import { MaintenanceSchedule, maintainStore } from '../backup/store-maintenance.js';
 import { exportVersions, objectVersions } from '../store/versions/version-reader.js';
-import { checkOrgId, objectList, withDatabase } from './cli-support.js';
+import { appContext, checkOrgId, objectList, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
 
 function progressReporter(): PassProgress & { stop(): void } {
@@ -117,36 +117,12 @@ export function registerBackupCommands(program: Command): void {
     .action(async (opts: { org: string; json?: boolean }) => {
       const orgId = checkOrgId(opts.org);
       await withDatabase(async (runtime) => {
-        const org = await findRegisteredOrg(runtime.knex, orgId);
-        const registry = await listRegistry(runtime.knex, org.orgId);
-        const withErrors = await objectErrorNames(runtime.knex, org.orgId);
-        const dashboard = buildDashboard({
-          org,
-          objects: registry,
-          figures: await dashboardFigures(runtime.knex, org.orgId),
-          storage: runtime.config.storageUrl,
-          objectsWithErrors: withErrors,
-          now: new Date(),
-        });
-        const items = listedObjects(registry).map((o) => toListItem(o, objectStatus(o, org, withErrors)));
-        const excluded = registry
-          .filter((o) => o.support === 'unsupported')
-          .map((o) => ({ name: o.name, label: o.label ?? o.name, reason: o.supportReason ?? '' }));
+        const report = await getStatusReport(appContext(runtime), orgId);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ ...dashboard, objects: items, excluded })}\n`);
+          process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
-        const lines = [
-          `org ${org.orgId}: ${dashboard.status}${dashboard.pausedScope !== 'none' ? ` (${dashboard.pausedScope === 'all' ? 'records and files' : 'files'})` : ''}`,
-          `  ${dashboard.totals.records.toLocaleString('en-US')} records, ${dashboard.totals.versions.toLocaleString('en-US')} versions, ${dashboard.totals.bytes.toLocaleString('en-US')} bytes`,
-          `  covered ${dashboard.coverage.from ?? '—'} → ${dashboard.coverage.to ?? '—'}; ${dashboard.errors.open} open errors`,
-          '',
-          ...items.map(
-            (i) =>
-              `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`,
-          ),
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        process.stdout.write(`${statusText(orgId, report).join('\n')}\n`);
       });
     });
 
@@ -168,19 +144,19 @@ export function registerBackupCommands(program: Command): void {
       }) => {
         const orgId = checkOrgId(opts.org);
         await withDatabase(async (runtime) => {
-          const org = await findRegisteredOrg(runtime.knex, orgId);
+          const ctx = appContext(runtime);
           const change: Record<string, unknown> = {};
           if (opts.mode !== undefined) change.mode = opts.mode;
           if (opts.schedule !== undefined) change.schedule = opts.schedule;
           if (opts.exclusions !== undefined) change.exclusions = opts.exclusions;
-          let settings;
-          try {
-            settings = await validateSettingsChange(runtime.knex, org, change);
-          } catch (err) {
-            if (err instanceof SettingsError) throw new CliUsageError(err.message);
-            throw err;
-          }
-          if (Object.keys(change).length > 0) await saveSettings(runtime.knex, org, settings);
+          const current = await getSettings(ctx, orgId);
+          const settings =
+            Object.keys(change).length === 0
+              ? current
+              : await changeSettings(ctx, orgId, change, {
+                  basedOn: current.version,
+                  actor: { source: 'cli', id: userInfo().username, name: null },
+                });
           if (opts.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
           else
             process.stdout.write(
@@ -284,7 +260,7 @@ export function registerBackupCommands(program: Command): void {
       if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(opts.object))
         throw new CliUsageError(`--object: "${opts.object}" is not an object API name`);
       await withDatabase(async (runtime) => {
-        const org = await resolveOrgId(runtime.knex, orgId);
+        const org = (await findRegisteredOrg(runtime.knex, orgId)).orgId;
         const store = openStore(runtime.config, runtime.knex, runtime.logger);
         const registry = await listRegistry(runtime.knex, org);
         const known = registry.find((o) => o.name.toLowerCase() === opts.object.toLowerCase());
@@ -318,6 +294,20 @@ export function registerBackupCommands(program: Command): void {
         }
       });
     });
+}
+
+/** The status report as lines for a terminal. */
+function statusText(orgId: string, report: Awaited<ReturnType<typeof getStatusReport>>): string[] {
+  return [
+    `org ${orgId}: ${report.status}${report.pausedScope !== 'none' ? ` (${report.pausedScope === 'all' ? 'records and files' : 'files'})` : ''}`,
+    `  ${report.totals.records.toLocaleString('en-US')} records, ${report.totals.versions.toLocaleString('en-US')} versions, ${report.totals.bytes.toLocaleString('en-US')} bytes`,
+    `  covered ${report.coverage.from ?? '—'} → ${report.coverage.to ?? '—'}; ${report.errors.open} open errors`,
+    '',
+    ...report.objects.map(
+      (i) =>
+        `  ${i.name.padEnd(32)} ${i.status.padEnd(12)} ${String(i.records).padStart(9)} records ${String(i.versions).padStart(9)} versions  caught up to ${i.caughtUpTo ?? '—'}`,
+    ),
+  ];
 }
 
 function formatCell(value: unknown): string {

@@ -1,11 +1,7 @@
 /** What every CLI command shares: option checks, and running with the database open and shut down after. */
-import { UnknownObjectsError } from '../backup/backup-pass.js';
-import { OrgNotRegisteredError } from '../backup/engine-factory.js';
-import { RegistrationInputError } from '../backup/org-registration.js';
+import type { AppContext } from '../app/app-context.js';
+import { openStore } from '../backup/engine-factory.js';
 import { openDatabase, openRuntime, type DatabaseRuntime } from '../runtime.js';
-import { SalesforceError } from '../salesforce/errors.js';
-import { SecretError } from '../secrets/secret-ref.js';
-import { OrgAlreadyRegisteredError } from '../store/orgs/org-repository.js';
 import { CliUsageError } from './errors.js';
 
 const ORG_ID = /^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$/;
@@ -31,27 +27,24 @@ export function objectList(value: string | undefined): string[] | undefined {
   return names;
 }
 
-/** Runs `fn` with a database runtime, turning known failures into clear messages, and always shuts down. */
+/** A context for the application layer's use cases, from a command's runtime. */
+export function appContext(runtime: DatabaseRuntime): AppContext {
+  return {
+    config: runtime.config,
+    logger: runtime.logger,
+    store: openStore(runtime.config, runtime.knex, runtime.logger),
+    now: () => new Date(),
+  };
+}
+
+/**
+ * Runs `fn` with a database runtime and always shuts down. Failures are rendered by the CLI's entry point
+ * through the one error taxonomy (app/app-error.ts).
+ */
 export async function withDatabase(fn: (runtime: DatabaseRuntime) => Promise<void>): Promise<void> {
   const runtime = await openDatabase(openRuntime());
   try {
     await fn(runtime);
-  } catch (err) {
-    if (
-      err instanceof OrgNotRegisteredError ||
-      err instanceof UnknownObjectsError ||
-      err instanceof RegistrationInputError ||
-      err instanceof SecretError
-    ) {
-      throw new CliUsageError(err.message);
-    }
-    if (err instanceof OrgAlreadyRegisteredError) {
-      throw new CliUsageError(`${err.message}; use "orgs rotate-key --org ${err.orgId}" for a new key`);
-    }
-    if (err instanceof SalesforceError && err.path === '/services/oauth2/token') {
-      throw new CliUsageError(`could not connect to the org: ${err.message}`);
-    }
-    throw err;
   } finally {
     await runtime.lifecycle.shutdown();
   }

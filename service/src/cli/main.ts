@@ -3,12 +3,11 @@
  * Commands appear here as the features behind them are built (see CONTRACTS.md for the full set).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { EmbeddedPostgresError } from '../store/postgres/embedded-server.js';
+import { toAppError } from '../app/app-error.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerDbCommands } from './db-commands.js';
-import { CliUsageError } from './errors.js';
 import { registerOrgsCommands } from './orgs-commands.js';
+import { registerServeCommand } from './serve-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('autobackup')
@@ -19,6 +18,7 @@ export function buildProgram(): Command {
   registerOrgsCommands(program);
   registerBackupCommands(program);
   registerDbCommands(program);
+  registerServeCommand(program);
   return program;
 }
 
@@ -32,15 +32,15 @@ export async function runCli(argv: string[]): Promise<number> {
       // Help and version exit through here with code 0; usage mistakes were already printed by commander.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof ConfigError || err instanceof CliUsageError) {
-      process.stderr.write(`autobackup: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof EmbeddedPostgresError) {
-      process.stderr.write(`autobackup: ${err.message}\n`);
+    const failure = toAppError(err);
+    if (failure.code === 'INTERNAL') {
+      // Unknown to the taxonomy: the whole story, for a bug report.
+      process.stderr.write(
+        `autobackup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       return 1;
     }
-    process.stderr.write(`autobackup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    process.stderr.write(`autobackup: ${failure.message}\n`);
+    return failure.exitCode;
   }
 }

@@ -9,9 +9,10 @@ import type { DatabaseRuntime } from '../runtime.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { describeSecret } from '../secrets/secret-ref.js';
 import { SalesforceError } from '../salesforce/errors.js';
-import { listOrgs, updateOrgSettings, type OrgRecord } from '../store/orgs/org-repository.js';
+import { enableBackup } from '../app/settings.js';
+import { listOrgs, type OrgRecord } from '../store/orgs/org-repository.js';
 import { listServiceKeys, revokeServiceKey, rotateServiceKey } from '../store/orgs/service-key-repository.js';
-import { checkOrgId, withDatabase } from './cli-support.js';
+import { appContext, checkOrgId, withDatabase } from './cli-support.js';
 import { CliUsageError } from './errors.js';
 
 const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -105,8 +106,7 @@ export function registerOrgsCommands(program: Command): void {
     .requiredOption('--org <id>', 'org id')
     .action((opts: { org: string }) =>
       withOrg(opts.org, async (runtime, org) => {
-        await updateOrgSettings(runtime.knex, org.orgId, { enabled: true });
-        printJson({ orgId: org.orgId, enabled: true, mode: org.mode });
+        printJson(await enableBackup(appContext(runtime), org.orgId));
       }),
     );
 

@@ -35,7 +35,10 @@ export function toSalesforceError(err: unknown, path: string): SalesforceError {
     statusCode?: number;
     data?: unknown;
   };
-  const message = e?.message ?? String(err);
+  // fetch says only "fetch failed"; the reason (refused, reset, DNS, TLS) is in its cause.
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const reason = cause?.code ?? cause?.message;
+  const message = `${e?.message ?? String(err)}${e?.message === 'fetch failed' && reason ? ` (${reason})` : ''}`;
   const body = Array.isArray(e?.data)
     ? (e.data[0] as { errorCode?: string } | undefined)
     : (e?.data as { errorCode?: string } | undefined);

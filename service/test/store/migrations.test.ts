@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { Knex } from 'knex';
+import { createKnex } from '../../src/store/db/knex.js';
 import assert from 'node:assert/strict';
 import { migrateToLatest, migrationNames, migrationStatus, rollbackAll } from '../../src/store/db/migrate.js';
+import { REPO_ROOT } from '../support/shared-test-postgres.js';
 import { createEmptyDatabase } from '../support/test-db.js';
 
 const TABLES = [
@@ -18,6 +22,8 @@ const TABLES = [
   'daily_stats',
   'orphan_packs',
   'schema_changes',
+  'settings_changes',
+  'rate_limits',
 ];
 
 async function tables(knex: Knex): Promise<string[]> {
@@ -63,6 +69,51 @@ describe('store migrations', () => {
         enabled: false,
         api_budget_share: 0.5,
       });
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('migrations from replicas starting together', () => {
+  test('five at once on an empty database, twenty times: one migrates, the others wait and find it done', async () => {
+    for (let round = 0; round < 20; round++) {
+      const db = await createEmptyDatabase();
+      // Five connection pools, as five replicas would have: PostgreSQL cannot tell them from five processes.
+      const replicas = Array.from({ length: 5 }, () => createKnex(db.url, { poolMax: 2 }));
+      try {
+        const applied = await Promise.all(replicas.map((knex) => migrateToLatest(knex)));
+        assert.deepEqual(
+          applied.map((names) => names.length).sort(),
+          [0, 0, 0, 0, migrationNames().length],
+          `round ${round}: exactly one replica applied the migrations`,
+        );
+        assert.deepEqual((await migrationStatus(db.knex)).pending, []);
+      } finally {
+        await Promise.all(replicas.map((knex) => knex.destroy()));
+        await db.destroy();
+      }
+    }
+  });
+
+  test('five autobackup processes started at once on an empty database all come up', async () => {
+    const db = await createEmptyDatabase();
+    try {
+      const runs = await Promise.all(
+        Array.from(
+          { length: 5 },
+          () =>
+            new Promise<{ status: number | null; stderr: string }>((resolve) => {
+              const child = spawn(path.join(REPO_ROOT, 'bin/autobackup.js'), ['db', 'migrate'], {
+                env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+              });
+              let stderr = '';
+              child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+              child.on('close', (status) => resolve({ status, stderr }));
+            }),
+        ),
+      );
+      for (const run of runs) assert.equal(run.status, 0, run.stderr);
     } finally {
       await db.destroy();
     }

@@ -1,8 +1,10 @@
 /**
  * Runs the project's knex migrations (listed in migrations/index.ts) to the latest version.
- * knex records each migration and takes a lock table, so processes starting at once migrate safely.
+ * Processes starting at once (replicas on one database) take turns through a PostgreSQL advisory lock held on a
+ * connection of its own: knex's lock table alone races when two processes create it on an empty database.
  */
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { migrations } from './migrations/index.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -27,10 +29,30 @@ const config = (): Knex.MigratorConfig => ({
   tableName: 'knex_migrations',
 });
 
-/** Migrates to the latest version; returns the names applied now. */
+/** Any fixed 64-bit number naming "the schema is being migrated"; every process of the service uses the same. */
+const MIGRATION_LOCK = 7_277_261_030_001;
+
+/** Runs `fn` while holding the migration lock, on a connection apart from knex's pool (which `fn` uses). */
+async function withMigrationLock<T>(knex: Knex, fn: () => Promise<T>): Promise<T> {
+  const settings = (knex.client as { connectionSettings: string | pg.ClientConfig }).connectionSettings;
+  const client = new pg.Client(typeof settings === 'string' ? { connectionString: settings } : settings);
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return await fn();
+  } finally {
+    // Closing the session releases the lock too; the explicit unlock keeps it short when the close is slow.
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+/** Migrates to the latest version; returns the names applied now (none when another process just did). */
 export async function migrateToLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest(config())) as [number, string[]];
-  return applied;
+  return withMigrationLock(knex, async () => {
+    const [, applied] = (await knex.migrate.latest(config())) as [number, string[]];
+    return applied;
+  });
 }
 
 /** Rolls back every applied migration (tests of the down path). */

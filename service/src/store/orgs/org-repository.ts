@@ -22,6 +22,8 @@ export interface OrgRecord {
   enabled: boolean;
   lastScanAt: Date | null;
   createdAt: Date;
+  /** Goes up by one with every settings change (the API's ETag). */
+  settingsVersion: number;
 }
 
 interface OrgRow {
@@ -36,6 +38,7 @@ interface OrgRow {
   enabled: boolean;
   last_scan_at: Date | null;
   created_at: Date;
+  settings_version: number;
 }
 
 function fromRow(row: OrgRow): OrgRecord {
@@ -51,6 +54,7 @@ function fromRow(row: OrgRow): OrgRecord {
     enabled: row.enabled,
     lastScanAt: row.last_scan_at,
     createdAt: row.created_at,
+    settingsVersion: row.settings_version,
   };
 }
 
@@ -99,6 +103,15 @@ export async function findOrg(knex: Knex, orgId: string): Promise<OrgRecord | un
   return row ? fromRow(row) : undefined;
 }
 
+/** The registered org id a 15- or 18-character id names, or undefined. */
+export async function findOrgId(knex: Knex, orgId: string): Promise<string | undefined> {
+  if (orgId.length === 18) return (await findOrg(knex, orgId))?.orgId;
+  const row = await knex('orgs')
+    .whereRaw('left(org_id, 15) = ?', [orgId])
+    .first<{ org_id: string } | undefined>('org_id');
+  return row?.org_id;
+}
+
 export async function listOrgs(knex: Knex): Promise<OrgRecord[]> {
   const rows = await knex<OrgRow>('orgs').orderBy('created_at').orderBy('org_id');
   return rows.map(fromRow);
@@ -116,6 +129,35 @@ export async function updateOrgSettings(
   if (changes.enabled !== undefined) row.enabled = changes.enabled;
   if (changes.lastScanAt !== undefined) row.last_scan_at = changes.lastScanAt;
   await knex('orgs').where({ org_id: orgId }).update(row);
+}
+
+export async function setOrgEnabled(knex: Knex, orgId: string): Promise<void> {
+  await knex('orgs').where({ org_id: orgId }).update({ enabled: true, updated_at: knex.fn.now() });
+}
+
+export type UserSettings = Pick<OrgRecord, 'mode' | 'schedule' | 'exclusions'>;
+
+/**
+ * Replaces the user's settings when they are still at `expectedVersion` (compare-and-set); returns the new
+ * version, or null when someone changed them in between (nothing is written then).
+ */
+export async function replaceOrgSettings(
+  knex: Knex,
+  orgId: string,
+  expectedVersion: number,
+  settings: UserSettings,
+): Promise<number | null> {
+  const rows = await knex('orgs')
+    .where({ org_id: orgId, settings_version: expectedVersion })
+    .update({
+      mode: settings.mode,
+      schedule: settings.schedule,
+      exclusions: JSON.stringify(settings.exclusions),
+      settings_version: knex.raw('settings_version + 1'),
+      updated_at: knex.fn.now(),
+    })
+    .returning<Array<{ settings_version: number }>>('settings_version');
+  return rows[0]?.settings_version ?? null;
 }
 
 /** Where the org is reached (its My Domain moved, or a simulator restarted on another port). */

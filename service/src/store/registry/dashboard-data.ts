@@ -1,4 +1,7 @@
-/** The stored figures the dashboard shows, read from counters (never by counting version rows). */
+/**
+ * The stored figures the dashboard shows, read from counters (never by counting version or file rows); open errors
+ * are counted through their partial index, which holds only open ones.
+ */
 import type { Knex } from 'knex';
 
 export interface DashboardFigures {
@@ -11,11 +14,12 @@ export interface DashboardFigures {
 }
 
 export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Promise<DashboardFigures> {
-  const files = await knex('files')
-    .where({ org_id: orgId, state: 'stored' })
-    .first<{ n: number; bytes: number | null }>(
-      knex.raw('count(*)::int AS n'),
-      knex.raw('sum(size)::bigint AS bytes'),
+  // The objects' counters, kept in the transactions that map files (one row per object, not per file).
+  const files = await knex('objects')
+    .where({ org_id: orgId })
+    .first<{ n: number | null; bytes: number | null }>(
+      knex.raw('sum(files)::bigint AS n'),
+      knex.raw('sum(file_bytes)::bigint AS bytes'),
     );
   const progress = await knex('daily_stats')
     .where({ org_id: orgId })

@@ -79,32 +79,63 @@ export async function dismissError(knex: Knex, orgId: string, id: string, at: Da
   return n > 0;
 }
 
-export async function openErrors(knex: Knex, orgId: string): Promise<ErrorEntry[]> {
-  const rows = await knex('errors')
+interface ErrorRow {
+  error_id: number;
+  at: Date;
+  object: string | null;
+  record_id: string | null;
+  code: string;
+  message: string;
+  hint: string | null;
+  stack: string | null;
+}
+
+function fromRow(r: ErrorRow): ErrorEntry {
+  return {
+    id: String(r.error_id),
+    at: r.at,
+    object: r.object,
+    recordId: r.record_id,
+    code: r.code,
+    message: r.message,
+    hint: r.hint,
+    stack: r.stack,
+  };
+}
+
+/** Where a page of open errors starts: after this entry, in the list's order (newest first). */
+export interface ErrorPosition {
+  at: Date;
+  id: string;
+}
+
+/** One page of open errors, newest first (the open-errors index, no scan of closed ones). */
+export async function pageOpenErrors(
+  knex: Knex,
+  orgId: string,
+  options: { object?: string; after?: ErrorPosition; limit: number },
+): Promise<ErrorEntry[]> {
+  const query = knex('errors')
     .where({ org_id: orgId })
     .whereNull('closed_at')
     .whereNull('dismissed_at')
     .orderBy('at', 'desc')
-    .orderBy('error_id', 'desc');
-  return rows.map(
-    (r: {
-      error_id: number;
-      at: Date;
-      object: string | null;
-      record_id: string | null;
-      code: string;
-      message: string;
-      hint: string | null;
-      stack: string | null;
-    }) => ({
-      id: String(r.error_id),
-      at: r.at,
-      object: r.object,
-      recordId: r.record_id,
-      code: r.code,
-      message: r.message,
-      hint: r.hint,
-      stack: r.stack,
-    }),
-  );
+    .orderBy('error_id', 'desc')
+    .limit(options.limit);
+  if (options.object !== undefined) query.andWhere('object', options.object);
+  if (options.after)
+    query.andWhereRaw('(at, error_id) < (?, ?)', [options.after.at, Number(options.after.id)]);
+  return ((await query) as ErrorRow[]).map(fromRow);
+}
+
+/** Every open error, newest first, read a page at a time. */
+export async function* allOpenErrors(knex: Knex, orgId: string, pageSize = 500): AsyncGenerator<ErrorEntry> {
+  let after: ErrorPosition | undefined;
+  for (;;) {
+    const page = await pageOpenErrors(knex, orgId, { limit: pageSize, ...(after ? { after } : {}) });
+    yield* page;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1]!;
+    after = { at: last.at, id: last.id };
+  }
 }

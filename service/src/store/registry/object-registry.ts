@@ -109,6 +109,15 @@ export async function getRegistryObject(
   return row ? fromRow(row) : undefined;
 }
 
+/** The API name of an org's object named `name` in any case, or undefined. */
+export async function findObjectName(knex: Knex, orgId: string, name: string): Promise<string | undefined> {
+  const row = await knex('objects')
+    .where({ org_id: orgId })
+    .andWhereRaw('lower(name) = lower(?)', [name])
+    .first<{ name: string } | undefined>('name');
+  return row?.name;
+}
+
 /** Records what a scan decided about one object the integration user can see. */
 export async function upsertScannedObject(
   knex: Knex,

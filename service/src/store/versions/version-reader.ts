@@ -75,13 +75,16 @@ export interface StoredVersion {
   fields: VersionInput['fields'];
 }
 
-/** Every version of one record, newest first (empty when the record was never captured). */
+/**
+ * The versions of one record, newest first (empty when the record was never captured): all, or `limit` of them
+ * older than `before` (an ISO time), so a caller can page back through a busy record.
+ */
 export async function recordHistory(
   store: StoreContext,
   orgId: string,
   object: string,
   recordId: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; before?: string } = {},
 ): Promise<StoredVersion[]> {
   const objectKey = await findObjectKey(store.knex, orgId, object);
   if (objectKey === null) return [];
@@ -92,6 +95,7 @@ export async function recordHistory(
     .where('v.object_key', objectKey)
     .andWhere('v.record_id', recordId)
     .orderBy('v.system_modstamp', 'desc');
+  if (options.before !== undefined) query.andWhere('v.system_modstamp', '<', options.before);
   if (options.limit !== undefined) query.limit(options.limit);
   const rows = (await query) as LocatedRow[];
   const lines = await linesFor(new BlockCache(store.blobs), rows);

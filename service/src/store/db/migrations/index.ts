@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import * as dataModel from './0001_data_model.js';
 import * as engineState from './0002_engine_state.js';
+import * as serviceApi from './0003_service_api.js';
 
 export interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,4 +15,5 @@ export interface Migration {
 export const migrations: Record<string, Migration> = {
   '0001_data_model': dataModel,
   '0002_engine_state': engineState,
+  '0003_service_api': serviceApi,
 };

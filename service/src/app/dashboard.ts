@@ -1,0 +1,119 @@
+/**
+ * The dashboard and the object lists, as the package and `autobackup status` show them. Everything comes from
+ * the stored counters and state (statuses are computed at read time in backup/status.ts); nothing counts rows.
+ */
+import { z } from 'zod';
+import { findRegisteredOrg } from '../backup/engine-factory.js';
+import {
+  buildDashboard,
+  listedObjects,
+  objectStatus,
+  toListItem,
+  type Dashboard,
+  type ObjectListItem,
+  type ObjectStatus,
+} from '../backup/status.js';
+import type { OrgRecord } from '../store/orgs/org-repository.js';
+import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
+import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
+import type { AppContext } from './app-context.js';
+import { decodeCursor, encodeCursor, pageLimit, type Page } from './paging.js';
+
+export interface ExcludedObject {
+  name: string;
+  label: string;
+  reason: string;
+}
+
+interface OrgState {
+  org: OrgRecord;
+  registry: RegistryObject[];
+  withErrors: ReadonlySet<string>;
+}
+
+async function orgState(ctx: AppContext, orgId: string): Promise<OrgState> {
+  const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  const [registry, withErrors] = await Promise.all([
+    listRegistry(ctx.store.knex, org.orgId),
+    objectErrorNames(ctx.store.knex, org.orgId),
+  ]);
+  return { org, registry, withErrors };
+}
+
+function listItems(
+  org: OrgRecord,
+  registry: RegistryObject[],
+  withErrors: ReadonlySet<string>,
+): ObjectListItem[] {
+  return listedObjects(registry).map((o) => toListItem(o, objectStatus(o, org, withErrors)));
+}
+
+function excludedObjects(registry: RegistryObject[]): ExcludedObject[] {
+  return registry
+    .filter((o) => o.support === 'unsupported')
+    .map((o) => ({ name: o.name, label: o.label ?? o.name, reason: o.supportReason ?? '' }));
+}
+
+async function dashboardOf(ctx: AppContext, { org, registry, withErrors }: OrgState): Promise<Dashboard> {
+  return buildDashboard({
+    org,
+    objects: registry,
+    figures: await dashboardFigures(ctx.store.knex, org.orgId),
+    storage: ctx.store.blobs.url,
+    objectsWithErrors: withErrors,
+    now: ctx.now(),
+  });
+}
+
+export async function getDashboard(ctx: AppContext, orgId: string): Promise<Dashboard> {
+  return dashboardOf(ctx, await orgState(ctx, orgId));
+}
+
+/** `autobackup status`: the dashboard, every listed object and the excluded ones, read at one moment. */
+export async function getStatusReport(
+  ctx: AppContext,
+  orgId: string,
+): Promise<Dashboard & { objects: ObjectListItem[]; excluded: ExcludedObject[] }> {
+  const state = await orgState(ctx, orgId);
+  return {
+    ...(await dashboardOf(ctx, state)),
+    objects: listItems(state.org, state.registry, state.withErrors),
+    excluded: excludedObjects(state.registry),
+  };
+}
+
+export interface ObjectQuery {
+  status?: ObjectStatus | undefined;
+  /** Part of the API name or label, any case. */
+  q?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+const objectCursor = z.object({ after: z.string().min(1) }).strict();
+
+/** The object list, by API name, filtered by status and a search text, a page at a time. */
+export async function listObjects(
+  ctx: AppContext,
+  orgId: string,
+  query: ObjectQuery,
+): Promise<Page<ObjectListItem>> {
+  const { org, registry, withErrors } = await orgState(ctx, orgId);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, objectCursor).after;
+  const needle = query.q?.trim().toLowerCase();
+  const limit = pageLimit(query.limit);
+  const matching = listItems(org, registry, withErrors)
+    .filter((i) => query.status === undefined || i.status === query.status)
+    .filter((i) => !needle || i.name.toLowerCase().includes(needle) || i.label.toLowerCase().includes(needle))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .filter((i) => after === undefined || i.name > after);
+  const items = matching.slice(0, limit);
+  const more = matching.length > limit;
+  return { items, next: more ? encodeCursor({ after: items[items.length - 1]!.name }) : null };
+}
+
+/** Objects not backed up because Salesforce will not list them in full, with the reason. */
+export async function listExcluded(ctx: AppContext, orgId: string): Promise<{ items: ExcludedObject[] }> {
+  const { registry } = await orgState(ctx, orgId);
+  return { items: excludedObjects(registry) };
+}

@@ -1,0 +1,68 @@
+/**
+ * `autobackup serve`: the HTTP API the package calls and the continuous backup of every enabled org, in one
+ * process. On SIGTERM (or SIGINT) it stops taking requests, lets in-flight ones and the backup slice at hand
+ * finish, and exits 0.
+ */
+import { DEFAULT_ENGINE_OPTIONS } from './backup/engine-context.js';
+import { openStore } from './backup/engine-factory.js';
+import { createHttpApp } from './http/app.js';
+import { listen, type RunningServer } from './http/server.js';
+import { ContinuousBackup } from './jobs/continuous-backup.js';
+import { createMetrics } from './metrics.js';
+import type { DatabaseRuntime } from './runtime.js';
+import { LinkSigner } from './secrets/link-signer.js';
+import { loadMasterKey } from './secrets/master-key.js';
+import { probeBucket, probeDatabase } from './store/health.js';
+import { verifyServiceKey } from './store/orgs/service-key-repository.js';
+import { postgresRateLimiter } from './store/rate-limits/key-rate-limiter.js';
+
+export interface ServeOptions {
+  /** Interface to listen on (0.0.0.0 in containers; 127.0.0.1 for a local demo). */
+  host: string;
+  /** Overrides PORT (0 = a free port). */
+  port?: number;
+  /** Run the continuous backup too (default true). */
+  backup?: boolean;
+  requestTimeoutMs?: number;
+}
+
+export interface Service {
+  server: RunningServer;
+  backup: ContinuousBackup | undefined;
+  /** Stops taking requests, finishes in-flight ones and the backup slice at hand. */
+  stop(): Promise<void>;
+}
+
+export async function startService(runtime: DatabaseRuntime, options: ServeOptions): Promise<Service> {
+  const { config, knex, logger } = runtime;
+  const metrics = createMetrics();
+  const store = openStore(config, knex, logger);
+  const masterKey = await loadMasterKey(config);
+  const app = createHttpApp({
+    app: { config, logger, store, now: () => new Date() },
+    signer: new LinkSigner(masterKey),
+    limiter: postgresRateLimiter(knex, config.rateLimitPerMinute),
+    metrics,
+    verifyKey: (key) => verifyServiceKey(knex, key),
+    probes: { database: () => probeDatabase(knex), bucket: () => probeBucket(store.blobs) },
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+  });
+  const server = await listen(app, options.port ?? config.port, options.host);
+  const backup =
+    options.backup === false
+      ? undefined
+      : new ContinuousBackup({ config, knex, logger, metrics }, DEFAULT_ENGINE_OPTIONS.passIntervalMs);
+  backup?.start();
+  logger.info({ type: 'serve', url: server.url, backup: backup !== undefined }, 'service listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    backup,
+    stop() {
+      stopping ??= Promise.all([server.close(), backup?.stop()]).then(() =>
+        logger.info({ type: 'serve' }, 'service stopped'),
+      );
+      return stopping;
+    },
+  };
+}
