@@ -8,14 +8,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { apexClassFiles, auraEnabledMethods, CLASSES_DIR } from './support/apex-source.js';
+import { apexClassFiles, auraEnabledMethods, CLASSES_DIR, PACKAGE_DIR } from './support/apex-source.js';
 
 /** method name → parameters as `Type name`; a trailing `cacheable` marks @AuraEnabled(cacheable=true). */
 const CONTRACT: Record<string, Record<string, { params: string[]; returns: string; cacheable?: boolean }>> = {
   AutoBackupDashboardController: {
     getDashboard: { params: [], returns: 'AutoBackupModels.Dashboard' },
-    updateMode: { params: ['String mode'], returns: 'AutoBackupModels.Dashboard' },
-    updateSchedule: { params: ['String schedule'], returns: 'AutoBackupModels.Dashboard' },
+    updateMode: { params: ['String mode', 'Integer version'], returns: 'AutoBackupModels.Dashboard' },
+    updateSchedule: {
+      params: ['String schedule', 'Integer version'],
+      returns: 'AutoBackupModels.Dashboard',
+    },
     enableAutoBackup: { params: [], returns: 'AutoBackupModels.Dashboard' },
     canManageSettings: { params: [], returns: 'Boolean', cacheable: true },
   },
@@ -28,7 +31,10 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
   },
   AutoBackupSettingsController: {
     getSettings: { params: [], returns: 'AutoBackupModels.Settings' },
-    saveExclusions: { params: ['String exclusions'], returns: 'AutoBackupModels.Settings' },
+    saveExclusions: {
+      params: ['String exclusions', 'Integer version'],
+      returns: 'AutoBackupModels.Settings',
+    },
   },
   AutoBackupErrorsController: {
     getErrors: {
@@ -82,6 +88,22 @@ describe('Apex ↔ LWC contract', () => {
       }
     });
   }
+});
+
+describe('Apex ↔ LWC contract: a settings change refused as stale', () => {
+  // The components reload what they show when a save fails this way (ldsUtils.isSettingsConflict), so the
+  // sentence they look for must be the one AutoBackupException.ConflictException sends.
+  test('the components recognise the message Apex sends for it', () => {
+    const apex = /class ConflictException\b[\s\S]*?userMessage\(\)\s*\{\s*return '([^']+)';/.exec(
+      source('AutoBackupException'),
+    );
+    assert.ok(apex, 'ConflictException.userMessage() returns one literal sentence');
+    const lwc = /export const SETTINGS_CONFLICT_MESSAGE\s*=\s*'([^']+)';/.exec(
+      readFileSync(path.join(PACKAGE_DIR, 'main/default/lwc/ldsUtils/ldsUtils.js'), 'utf8'),
+    );
+    assert.ok(lwc, 'ldsUtils exports SETTINGS_CONFLICT_MESSAGE as one literal sentence');
+    assert.equal(lwc[1], apex[1]);
+  });
 });
 
 describe('Apex house rules', () => {

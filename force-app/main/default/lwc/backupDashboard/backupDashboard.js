@@ -4,6 +4,7 @@ import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMod
 import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
 import { describeOverallStatus } from 'c/backupStatus';
 import { formatBytes, formatCompactNumber, formatNumber, formatPercent } from 'c/backupFormat';
+import { isSettingsConflict } from 'c/ldsUtils';
 import { loadCanManage } from 'c/managePermission';
 
 /** How often the open dashboard asks for fresh numbers. */
@@ -25,6 +26,10 @@ export const SCHEDULE_OPTIONS = [
  * progress chart, API usage, the mode and schedule selectors and a banner linking to the errors.
  * Refreshes itself while the page is open and visible. Fires `viewerrors` when the user follows
  * the error banner's link.
+ *
+ * A change of mode or schedule names the version of the settings on screen (`settingsVersion` of the
+ * dashboard last received). When someone else changed the settings since, nothing is saved: the
+ * component says so and loads the dashboard again, so the user sees their change before retrying.
  */
 export default class BackupDashboard extends LightningElement {
   @api refreshIntervalMs = REFRESH_INTERVAL_MS;
@@ -215,6 +220,17 @@ export default class BackupDashboard extends LightningElement {
     return errors && errors.since;
   }
 
+  /** The version of the settings on screen; a change is based on it. */
+  get settingsVersion() {
+    return this.dashboard ? this.dashboard.settingsVersion : undefined;
+  }
+
+  get saveErrorMessage() {
+    return isSettingsConflict(this.saveError)
+      ? 'The change was not saved: someone else changed the settings meanwhile. The dashboard now shows them; make your change again if it is still needed.'
+      : 'The change was not saved.';
+  }
+
   get controlsDisabled() {
     return !this.canManage || this.saving;
   }
@@ -229,11 +245,11 @@ export default class BackupDashboard extends LightningElement {
   }
 
   handleModeChange(event) {
-    this.save(() => updateMode({ mode: event.detail.value }));
+    this.save(() => updateMode({ mode: event.detail.value, version: this.settingsVersion }));
   }
 
   handleScheduleChange(event) {
-    this.save(() => updateSchedule({ schedule: event.detail.value }));
+    this.save(() => updateSchedule({ schedule: event.detail.value, version: this.settingsVersion }));
   }
 
   handleRetry() {
@@ -264,6 +280,11 @@ export default class BackupDashboard extends LightningElement {
       }
     } catch (error) {
       this.saveError = error;
+      if (isSettingsConflict(error)) {
+        // Someone else changed the settings first: show them (and take their version) before the
+        // user can try again; the controls stay disabled until then.
+        await this.refresh();
+      }
       this.resetSelectors();
     } finally {
       this.saving = false;

@@ -2,7 +2,7 @@ import { LightningElement } from 'lwc';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
 import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
 import { Loader } from 'c/dataLoader';
-import { reduceErrors } from 'c/ldsUtils';
+import { isSettingsConflict, reduceErrors } from 'c/ldsUtils';
 import { loadCanManage } from 'c/managePermission';
 import { parseExclusions } from './exclusions';
 
@@ -11,34 +11,50 @@ import { parseExclusions } from './exclusions';
  * comma-separated list. Checked here before saving (empty entries, characters an API name cannot
  * have, duplicates); names the org does not have are reported by the service. Only holders of the
  * Auto Backup Admin permission set can save.
+ *
+ * A save names the version of the settings on screen (from getSettings or the last save). When
+ * someone else changed the settings since, nothing is saved: the component says so and shows the
+ * exclusions as they are now, so the user can make the change again knowingly.
  */
 export default class BackupSettings extends LightningElement {
   text = '';
   savedText = '';
+  // The version of the settings on screen; a save is based on it.
+  version;
   fieldErrors = [];
   loadError;
+  // A save refused because the settings were changed by someone else meanwhile.
+  conflictError;
   loading = true;
+  // Loading the settings again after such a refusal, with the form kept on screen.
+  reloading = false;
   saving = false;
   saved = false;
   canManage = false;
   showFieldErrors = false;
   // A native textarea's text is a property the template cannot bind; it is written after render.
   textareaStale = true;
-  loader = new Loader(this, { errorField: 'loadError' });
+  loader = new Loader(this, { busyFields: ['loading', 'reloading'], errorField: 'loadError' });
 
   connectedCallback() {
     this.load();
     this.loadPermission();
   }
 
-  load() {
+  /** Loads the settings; `busyField` 'reloading' keeps the form on screen meanwhile. */
+  load(busyField = 'loading') {
     return this.loader.load(
       () => getSettings(),
-      (settings) => {
-        this.savedText = ((settings && settings.exclusions) || []).join(', ');
-        this.setText(this.savedText);
-      },
+      (settings) => this.showStored(settings),
+      busyField,
     );
+  }
+
+  /** Shows the settings as the service stored them, and remembers their version. */
+  showStored(settings) {
+    this.version = settings ? settings.version : undefined;
+    this.savedText = ((settings && settings.exclusions) || []).join(', ');
+    this.setText(this.savedText);
   }
 
   async loadPermission() {
@@ -69,16 +85,20 @@ export default class BackupSettings extends LightningElement {
     return this.fieldErrors.map((text, index) => ({ key: `${index}`, text }));
   }
 
+  get busy() {
+    return this.saving || this.reloading;
+  }
+
   get textareaDisabled() {
-    return !this.canManage || this.saving;
+    return !this.canManage || this.busy;
   }
 
   get saveDisabled() {
-    return !this.canManage || this.saving || this.text === this.savedText;
+    return !this.canManage || this.busy || this.text === this.savedText;
   }
 
   get cancelDisabled() {
-    return this.saving || this.text === this.savedText;
+    return this.busy || this.text === this.savedText;
   }
 
   get showPermissionNote() {
@@ -108,6 +128,7 @@ export default class BackupSettings extends LightningElement {
     this.fieldErrors = [];
     this.showFieldErrors = false;
     this.saved = false;
+    this.conflictError = undefined;
   }
 
   handleRetry() {
@@ -124,13 +145,20 @@ export default class BackupSettings extends LightningElement {
     }
     this.saving = true;
     this.saved = false;
+    this.conflictError = undefined;
     try {
-      const settings = await saveExclusions({ exclusions: names.join(', ') });
-      this.savedText = ((settings && settings.exclusions) || []).join(', ');
-      this.setText(this.savedText);
+      const settings = await saveExclusions({ exclusions: names.join(', '), version: this.version });
+      this.showStored(settings);
       this.saved = true;
     } catch (error) {
-      // The service's answer is about the field's content (e.g. an object the org does not have).
+      if (isSettingsConflict(error)) {
+        // Someone else saved first: show what is stored now (and its version) instead of the
+        // user's text, so the next save is made knowing their change.
+        this.conflictError = error;
+        await this.load('reloading');
+        return;
+      }
+      // Any other answer is about the field's content (e.g. an object the org does not have).
       this.fieldErrors = reduceErrors(error);
       if (this.fieldErrors.length === 0) {
         this.fieldErrors = ['The exclusions could not be saved.'];

@@ -12,6 +12,21 @@ export function reduceErrors(errors) {
     .filter((message) => typeof message === 'string' && message.length > 0);
 }
 
+/**
+ * What Apex says when a settings change was refused because someone else changed the settings after
+ * the component read them (AutoBackupException.ConflictException; test/apex/contract.test.ts keeps
+ * the two the same).
+ */
+export const SETTINGS_CONFLICT_MESSAGE = 'The settings were changed by someone else; reload and try again.';
+
+/**
+ * Whether `error` is that refusal: nothing was saved, and what the component shows is out of date, so
+ * it should load the settings again before the user makes the change again.
+ */
+export function isSettingsConflict(error) {
+  return reduceErrors(error).includes(SETTINGS_CONFLICT_MESSAGE);
+}
+
 function messagesOf(error) {
   if (typeof error === 'string') {
     return [error];

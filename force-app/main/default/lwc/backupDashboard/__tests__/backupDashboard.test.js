@@ -4,11 +4,13 @@ import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDash
 import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
 import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import { SETTINGS_CONFLICT_MESSAGE } from 'c/ldsUtils';
 import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockDashboard = require('./data/getDashboard.json');
 
 const APEX_ERROR = apexError('The backup service is unreachable.');
+const CONFLICT_ERROR = apexError(SETTINGS_CONFLICT_MESSAGE);
 
 function dashboardWith(overrides) {
   return { ...mockDashboard, ...overrides };
@@ -149,7 +151,7 @@ describe('c-backup-dashboard', () => {
       await flushPromises();
 
       expect(updateMode).toHaveBeenCalledTimes(1);
-      expect(updateMode).toHaveBeenCalledWith({ mode });
+      expect(updateMode).toHaveBeenCalledWith({ mode, version: mockDashboard.settingsVersion });
       expect(selector.value).toBe(mode);
       expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
         status === 'Paused' ? `Paused (${pausedScope === 'all' ? 'records and files' : 'files'})` : status,
@@ -166,7 +168,10 @@ describe('c-backup-dashboard', () => {
     selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
     await flushPromises();
 
-    expect(updateSchedule).toHaveBeenCalledWith({ schedule: 'daily' });
+    expect(updateSchedule).toHaveBeenCalledWith({
+      schedule: 'daily',
+      version: mockDashboard.settingsVersion,
+    });
     expect(selector.value).toBe('daily');
   });
 
@@ -181,11 +186,78 @@ describe('c-backup-dashboard', () => {
     selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
     await flushPromises();
 
-    expect(updateMode).toHaveBeenCalledWith({ mode: 'paused' });
+    expect(updateMode).toHaveBeenCalledWith({ mode: 'paused', version: mockDashboard.settingsVersion });
     const panel = element.shadowRoot.querySelector('c-error-panel.save-error');
     expect(panel).not.toBeNull();
+    expect(panel.friendlyMessage).toBe('The change was not saved.');
     expect(panel.errors).toEqual(APEX_ERROR);
     expect(selector.value).toBe('objects_and_files');
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+  });
+
+  it('bases the next change on the settings version of the last answer', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    updateMode.mockResolvedValue(
+      dashboardWith({ mode: 'objects_only', settingsVersion: mockDashboard.settingsVersion + 1 }),
+    );
+    updateSchedule.mockResolvedValue(
+      dashboardWith({
+        mode: 'objects_only',
+        schedule: 'daily',
+        settingsVersion: mockDashboard.settingsVersion + 2,
+      }),
+    );
+    const element = await renderDashboard();
+
+    element.shadowRoot
+      .querySelector('.mode-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'objects_only' } }));
+    await flushPromises();
+    element.shadowRoot
+      .querySelector('.schedule-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
+    await flushPromises();
+
+    expect(updateMode).toHaveBeenCalledWith({ mode: 'objects_only', version: mockDashboard.settingsVersion });
+    expect(updateSchedule).toHaveBeenCalledWith({
+      schedule: 'daily',
+      version: mockDashboard.settingsVersion + 1,
+    });
+  });
+
+  it('after someone else changed the settings first, says so and shows the dashboard again', async () => {
+    const changedMeanwhile = dashboardWith({
+      mode: 'objects_only',
+      schedule: 'daily',
+      settingsVersion: mockDashboard.settingsVersion + 1,
+    });
+    getDashboard.mockResolvedValueOnce(mockDashboard).mockResolvedValueOnce(changedMeanwhile);
+    updateMode.mockRejectedValueOnce(CONFLICT_ERROR).mockResolvedValueOnce(dashboardWith({ mode: 'paused' }));
+    const element = await renderDashboard();
+
+    const selector = element.shadowRoot.querySelector('.mode-selector');
+    selector.value = 'paused';
+    selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
+    await flushPromises();
+
+    expect(updateMode).toHaveBeenCalledWith({ mode: 'paused', version: mockDashboard.settingsVersion });
+    expect(getDashboard).toHaveBeenCalledTimes(2);
+    const panel = element.shadowRoot.querySelector('c-error-panel.save-error');
+    expect(panel.errors).toEqual(CONFLICT_ERROR);
+    expect(panel.friendlyMessage).toContain('someone else changed the settings');
+    // The other admin's settings, not the user's refused pick.
+    expect(selector.value).toBe('objects_only');
+    expect(element.shadowRoot.querySelector('.schedule-selector').value).toBe('daily');
+    expect(selector.disabled).toBe(false);
+
+    selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
+    await flushPromises();
+
+    expect(updateMode).toHaveBeenLastCalledWith({
+      mode: 'paused',
+      version: mockDashboard.settingsVersion + 1,
+    });
+    expect(element.shadowRoot.querySelector('c-error-panel.save-error')).toBeNull();
   });
 
   it('disables the mode and schedule selectors for users without the manage permission', async () => {
@@ -315,6 +387,26 @@ describe('c-backup-dashboard', () => {
     expect(getDashboard).toHaveBeenCalledTimes(1);
     expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(true);
     expect(element.shadowRoot.querySelector('.saving')).not.toBeNull();
+  });
+
+  it('bases a change on the settings version of the latest refresh', async () => {
+    jest.useFakeTimers();
+    getDashboard
+      .mockResolvedValueOnce(mockDashboard)
+      .mockResolvedValue(dashboardWith({ settingsVersion: mockDashboard.settingsVersion + 3 }));
+    updateSchedule.mockReturnValue(new Promise(() => {}));
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(30000);
+
+    element.shadowRoot
+      .querySelector('.schedule-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
+
+    expect(updateSchedule).toHaveBeenCalledWith({
+      schedule: 'daily',
+      version: mockDashboard.settingsVersion + 3,
+    });
   });
 
   it('keeps the last numbers and says so when a refresh fails', async () => {

@@ -2,9 +2,12 @@ import BackupSettings from 'c/backupSettings';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
 import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
-import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
+import { SETTINGS_CONFLICT_MESSAGE } from 'c/ldsUtils';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockSettings = require('./data/getSettings.json');
+
+const CONFLICT_ERROR = apexError(SETTINGS_CONFLICT_MESSAGE);
 
 function renderSettings() {
   return mount('c-backup-settings', BackupSettings);
@@ -52,7 +55,10 @@ describe('c-backup-settings', () => {
     await type(element, ' LoginHistory ,Invoice__c,   task ');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: 'LoginHistory, Invoice__c, task' });
+    expect(saveExclusions).toHaveBeenCalledWith({
+      exclusions: 'LoginHistory, Invoice__c, task',
+      version: mockSettings.version,
+    });
     expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoice__c, Task');
     expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
       'Saved. 3 objects are excluded from future backups.',
@@ -67,9 +73,81 @@ describe('c-backup-settings', () => {
     await type(element, '   ');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: '' });
+    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: '', version: mockSettings.version });
     expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
       'Saved. No objects are excluded.',
+    );
+  });
+
+  it('bases the next save on the version the last save stored', async () => {
+    saveExclusions
+      .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Task'], version: mockSettings.version + 1 })
+      .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Event'], version: mockSettings.version + 2 });
+    const element = await renderSettings();
+
+    await type(element, 'Task');
+    await clickSave(element);
+    await type(element, 'Event');
+    await clickSave(element);
+
+    expect(saveExclusions.mock.calls.map(([params]) => params.version)).toEqual([
+      mockSettings.version,
+      mockSettings.version + 1,
+    ]);
+  });
+
+  it('after someone else saved first, says so and shows the exclusions saved now', async () => {
+    const changedMeanwhile = {
+      ...mockSettings,
+      exclusions: ['LoginHistory', 'Invoice__c', 'Event'],
+      version: mockSettings.version + 1,
+    };
+    getSettings.mockReset();
+    getSettings.mockResolvedValueOnce(mockSettings).mockResolvedValueOnce(changedMeanwhile);
+    saveExclusions.mockRejectedValueOnce(CONFLICT_ERROR);
+    const element = await renderSettings();
+
+    await type(element, 'LoginHistory');
+    await clickSave(element);
+
+    expect(saveExclusions).toHaveBeenCalledWith({
+      exclusions: 'LoginHistory',
+      version: mockSettings.version,
+    });
+    expect(getSettings).toHaveBeenCalledTimes(2);
+    const panel = element.shadowRoot.querySelector('c-error-panel.conflict-error');
+    expect(panel).not.toBeNull();
+    expect(panel.errors).toEqual(CONFLICT_ERROR);
+    expect(panel.friendlyMessage).toContain('someone else changed the settings');
+    const textarea = element.shadowRoot.querySelector('textarea');
+    expect(textarea.value).toBe('LoginHistory, Invoice__c, Event');
+    expect(textarea.disabled).toBe(false);
+    expect(fieldErrors(element)).toEqual([]);
+    expect(element.shadowRoot.querySelector('.saved-message')).toBeNull();
+  });
+
+  it('after someone else saved first, bases the next save on the version loaded again', async () => {
+    getSettings.mockReset();
+    getSettings
+      .mockResolvedValueOnce(mockSettings)
+      .mockResolvedValueOnce({ ...mockSettings, version: mockSettings.version + 1 });
+    saveExclusions
+      .mockRejectedValueOnce(CONFLICT_ERROR)
+      .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Task'], version: mockSettings.version + 2 });
+    const element = await renderSettings();
+
+    await type(element, 'Task');
+    await clickSave(element);
+    await type(element, 'Task');
+    await clickSave(element);
+
+    expect(saveExclusions).toHaveBeenLastCalledWith({
+      exclusions: 'Task',
+      version: mockSettings.version + 1,
+    });
+    expect(element.shadowRoot.querySelector('c-error-panel.conflict-error')).toBeNull();
+    expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
+      'Saved. 1 object is excluded from future backups.',
     );
   });
 
@@ -131,6 +209,8 @@ describe('c-backup-settings', () => {
     expect(fieldErrors(element)).toEqual(['UNKNOWN_OBJECT: the org has no object named Invoyce__c.']);
     expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoyce__c');
     expect(element.shadowRoot.querySelector('.saved-message')).toBeNull();
+    expect(element.shadowRoot.querySelector('c-error-panel.conflict-error')).toBeNull();
+    expect(getSettings).toHaveBeenCalledTimes(1);
   });
 
   it('keeps save disabled until something changes, and cancel restores the saved list', async () => {
@@ -184,6 +264,16 @@ describe('c-backup-settings', () => {
     await type(element, 'Account,,Account');
     await clickSave(element);
 
+    await expect(element).toBeAccessible();
+  });
+
+  it('is accessible after a save refused because someone else saved first', async () => {
+    saveExclusions.mockRejectedValueOnce(CONFLICT_ERROR);
+    const element = await renderSettings();
+    await type(element, 'Task');
+    await clickSave(element);
+
+    expect(element.shadowRoot.querySelector('c-error-panel.conflict-error')).not.toBeNull();
     await expect(element).toBeAccessible();
   });
 });

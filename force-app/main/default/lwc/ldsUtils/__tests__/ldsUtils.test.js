@@ -1,4 +1,4 @@
-import { reduceErrors } from 'c/ldsUtils';
+import { isSettingsConflict, reduceErrors, SETTINGS_CONFLICT_MESSAGE } from 'c/ldsUtils';
 
 describe('c-lds-utils', () => {
   it('reads the message of an Apex AuraHandledException', () => {
@@ -39,5 +39,13 @@ describe('c-lds-utils', () => {
 
   it('returns nothing for no error', () => {
     expect(reduceErrors(undefined)).toEqual([]);
+  });
+
+  it('recognises a settings change refused because someone else changed the settings first', () => {
+    expect(isSettingsConflict({ body: { message: SETTINGS_CONFLICT_MESSAGE }, ok: false, status: 500 })).toBe(
+      true,
+    );
+    expect(isSettingsConflict({ body: { message: 'The backup service is unreachable.' } })).toBe(false);
+    expect(isSettingsConflict(undefined)).toBe(false);
   });
 });
