@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { createEmptyDatabase } from './support/test-db.js';
-import { useCliEnvironment } from './support/cli-e2e.js';
+import { simOrgFlags, useCliEnvironment } from './support/cli-e2e.js';
 
 const e = useCliEnvironment('ab-cli-');
 
@@ -33,23 +33,7 @@ describe('autobackup CLI end to end', () => {
     assert.match(bad.stderr, /could not connect to .*authentication failed/);
     assert.doesNotMatch(bad.stderr, /wrong-secret/, 'the secret is never echoed');
 
-    const addArgs = [
-      'orgs',
-      'add',
-      '--instance-url',
-      e.sim.url,
-      '--login-url',
-      e.sim.url,
-      '--client-id',
-      e.sim.clientId,
-    ];
-    const added = await cli([
-      ...addArgs,
-      '--private-key',
-      `file:${e.sim.privateKeyPath}`,
-      '--username',
-      e.sim.username,
-    ]);
+    const added = await cli(['orgs', 'add', ...simOrgFlags(e.sim)]);
     assert.equal(added.status, 0, added.stderr);
     const lines = added.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
@@ -58,13 +42,7 @@ describe('autobackup CLI end to end', () => {
     assert.match(result.serviceKey, /^abk_/);
     orgId = result.orgId;
 
-    const again = await cli([
-      ...addArgs,
-      '--private-key',
-      `file:${e.sim.privateKeyPath}`,
-      '--username',
-      e.sim.username,
-    ]);
+    const again = await cli(['orgs', 'add', ...simOrgFlags(e.sim)]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already registered/);
 

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { recordError } from '../src/store/registry/error-log.js';
-import { AUTOBACKUP_BIN as BIN, useCliEnvironment } from './support/cli-e2e.js';
+import { AUTOBACKUP_BIN as BIN, simOrgFlags, useCliEnvironment } from './support/cli-e2e.js';
 
 const e = useCliEnvironment('ab-serve-');
 const env = (extra: NodeJS.ProcessEnv = {}) => e.env({ LOG_LEVEL: 'info', ...extra });
@@ -57,23 +57,7 @@ describe('autobackup serve', () => {
   });
 
   test('serves the package, backs the org up continuously, and stops cleanly on SIGTERM', async () => {
-    const added = await run(
-      [
-        'orgs',
-        'add',
-        '--instance-url',
-        e.sim.url,
-        '--login-url',
-        e.sim.url,
-        '--client-id',
-        e.sim.clientId,
-        '--private-key',
-        `file:${e.sim.privateKeyPath}`,
-        '--username',
-        e.sim.username,
-      ],
-      { LOG_LEVEL: 'warn' },
-    );
+    const added = await run(['orgs', 'add', ...simOrgFlags(e.sim)], { LOG_LEVEL: 'warn' });
     assert.equal(added.status, 0, added.stderr);
     const { orgId, serviceKey } = JSON.parse(added.stdout) as { orgId: string; serviceKey: string };
 

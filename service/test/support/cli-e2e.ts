@@ -30,6 +30,22 @@ export interface CliEnvironment {
   run(args: string[], extra?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
 
+/** `orgs add` flags for the simulator's org (JWT bearer with its key file). */
+export function simOrgFlags(sim: Simulator): string[] {
+  return [
+    '--instance-url',
+    sim.url,
+    '--login-url',
+    sim.url,
+    '--client-id',
+    sim.clientId,
+    '--private-key',
+    `file:${sim.privateKeyPath}`,
+    '--username',
+    sim.username,
+  ];
+}
+
 /** Registers the file's before/after hooks and returns the environment they set up. */
 export function useCliEnvironment(homePrefix: string): CliEnvironment {
   let sim: Simulator | undefined;

@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOrg } from '../src/org/create-org.js';
-import { SimError, type SimOrg } from '../src/org/api.js';
+import type { SimOrg } from '../src/org/api.js';
+import { soqlError } from './support/function-org.js';
 
 /**
  * SOQL date functions in WHERE and GROUP BY, read in UTC or (convertTimezone) in the integration
@@ -35,16 +36,6 @@ async function eventOrg(clock?: string): Promise<SimOrg> {
 function names(org: SimOrg, where: string): string[] {
   const page = org.query(`SELECT Name FROM Evt__c WHERE ${where}`);
   return page.records.map((r) => String(r.Name)).sort();
-}
-
-function soqlError(org: SimOrg, soql: string): SimError {
-  try {
-    org.query(soql);
-  } catch (e) {
-    if (e instanceof SimError) return e;
-    throw e;
-  }
-  assert.fail(`expected an error for: ${soql}`);
 }
 
 function setUserTimeZone(org: SimOrg, zone: string): void {

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { Connection } from 'jsforce';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { rawRequest as raw } from './support/raw-request.js';
 import { admin, clientCredentialsToken } from './support/sim-client.js';
 
 /**
@@ -14,31 +14,6 @@ import { admin, clientCredentialsToken } from './support/sim-client.js';
  * gzip or Content-Encoding: deflate header to compress a request. REST API decompresses any
  * requests before processing."
  */
-
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** A request with exactly the given headers (fetch would add its own Accept-Encoding). */
-function raw(
-  url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 type Compression = {
   responses: Record<string, number>;

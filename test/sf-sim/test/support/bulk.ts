@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import type { Simulator } from '../../src/index.js';
+import { rawRequest, type RawResponse } from './raw-request.js';
 
 /** Drives a Bulk API 2.0 query job by hand, as TOOLCHAIN.md advises (jsforce's bulk2 breaks on many pages). */
 export interface JobInfo {
@@ -84,20 +84,6 @@ export function bulkClient(sim: Simulator, token: string, version = sim.apiVersi
 }
 
 /** A raw GET (no automatic decompression, unlike fetch). */
-export function rawGet(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+export function rawGet(url: string, headers: Record<string, string>): Promise<RawResponse> {
+  return rawRequest(url, { headers });
 }
