@@ -11,6 +11,7 @@ import { startSimulator } from '../test/sf-sim/src/index.js';
 import { registerOrg } from '../service/src/backup/org-registration.js';
 import { openDatabase, openRuntime } from '../service/src/runtime.js';
 import { startService } from '../service/src/serve.js';
+import { tryFileLock } from '../service/src/store/postgres/home-lock.js';
 import { loadMasterKey } from '../service/src/secrets/master-key.js';
 import { findOrg, updateOrgConnection } from '../service/src/store/orgs/org-repository.js';
 
@@ -22,6 +23,14 @@ const runtime = openRuntime(
 const { config, logger, lifecycle } = runtime;
 
 try {
+  // One demo per home: a second start would drive the same simulated org and repoint the first one's backup.
+  mkdirSync(config.home, { recursive: true });
+  const lock = await tryFileLock(path.join(config.home, 'npm-start.lock'));
+  if (!lock.acquired)
+    throw new Error(
+      `another npm start (process ${lock.holder.split(' ')[0]}) runs with AUTOBACKUP_HOME=${config.home}; stop it first, or give this one another AUTOBACKUP_HOME and PORT`,
+    );
+  lifecycle.onShutdown('npm-start-lock', () => lock.release());
   const db = await openDatabase(runtime);
   if (config.storageUrl.startsWith('file://'))
     mkdirSync(fileURLToPath(config.storageUrl), { recursive: true });
