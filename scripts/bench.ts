@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- name…]`: runs every benchmark module `bench/*.bench.ts` (or those whose file name
- * contains one of the given names), prints a table and writes the results as JSON under bench/results/.
- * A benchmark module exports `run(): Promise<BenchResult[]>`.
+ * `npm run bench [-- name… [--flag value…]]`: runs every benchmark module `bench/*.bench.ts` (or those whose file
+ * name contains one of the given names), prints a table and writes the results as JSON under bench/results/.
+ * A benchmark module exports `run(): Promise<BenchResult[]>`. Flags (`--flag value` where the value starts with
+ * a digit, `--flag=value`, or a bare `--flag`) are not names: the modules read them from process.argv
+ * (e.g. `npm run bench -- api --versions 1m`).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +13,10 @@ import type { BenchResult } from '../bench/bench-result.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const filters = args.filter(
+  (arg, i) => !arg.startsWith('--') && !(i > 0 && /^--[^=]+$/.test(args[i - 1]!) && /^\d/.test(arg)),
+);
 
 const modules = readdirSync(benchDir)
   .filter((f) => f.endsWith('.bench.ts'))
