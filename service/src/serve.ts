@@ -14,7 +14,7 @@ import { LinkSigner } from './secrets/link-signer.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { probeBucket, probeDatabase } from './store/health.js';
 import { verifyServiceKey } from './store/orgs/service-key-repository.js';
-import { postgresRateLimiter } from './store/rate-limits/key-rate-limiter.js';
+import { openRateLimiter } from './store/rate-limits/key-rate-limiter.js';
 
 export interface ServeOptions {
   /** Interface to listen on (0.0.0.0 in containers; 127.0.0.1 for a local demo). */
@@ -38,10 +38,11 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
   const metrics = createMetrics();
   const store = openStore(config, knex, logger);
   const masterKey = await loadMasterKey(config);
+  const limiter = openRateLimiter(runtime.databaseUrl, config.rateLimitPerMinute);
   const app = createHttpApp({
     app: { config, logger, store, now: () => new Date() },
     signer: new LinkSigner(masterKey),
-    limiter: postgresRateLimiter(knex, config.rateLimitPerMinute),
+    limiter,
     metrics,
     verifyKey: (key) => verifyServiceKey(knex, key),
     probes: { database: () => probeDatabase(knex), bucket: () => probeBucket(store.blobs) },
@@ -59,9 +60,9 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
     server,
     backup,
     stop() {
-      stopping ??= Promise.all([server.close(), backup?.stop()]).then(() =>
-        logger.info({ type: 'serve' }, 'service stopped'),
-      );
+      stopping ??= Promise.all([server.close(), backup?.stop()])
+        .then(() => limiter.close())
+        .then(() => logger.info({ type: 'serve' }, 'service stopped'));
       return stopping;
     },
   };

@@ -14,8 +14,12 @@ import {
   type ObjectStatus,
 } from '../backup/status.js';
 import type { OrgRecord } from '../store/orgs/org-repository.js';
-import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
-import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
+import {
+  dashboardFigures,
+  objectErrorNames,
+  type DashboardFigures,
+} from '../store/registry/dashboard-data.js';
+import { listRegistryForStatus, type RegistryObject } from '../store/registry/object-registry.js';
 import type { AppContext } from './app-context.js';
 import { decodeCursor, encodeCursor, pageLimit, type Page } from './paging.js';
 
@@ -32,9 +36,12 @@ interface OrgState {
 }
 
 async function orgState(ctx: AppContext, orgId: string): Promise<OrgState> {
-  const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  return stateOf(ctx, await findRegisteredOrg(ctx.store.knex, orgId));
+}
+
+async function stateOf(ctx: AppContext, org: OrgRecord): Promise<OrgState> {
   const [registry, withErrors] = await Promise.all([
-    listRegistry(ctx.store.knex, org.orgId),
+    listRegistryForStatus(ctx.store.knex, org.orgId),
     objectErrorNames(ctx.store.knex, org.orgId),
   ]);
   return { org, registry, withErrors };
@@ -54,11 +61,15 @@ function excludedObjects(registry: RegistryObject[]): ExcludedObject[] {
     .map((o) => ({ name: o.name, label: o.label ?? o.name, reason: o.supportReason ?? '' }));
 }
 
-async function dashboardOf(ctx: AppContext, { org, registry, withErrors }: OrgState): Promise<Dashboard> {
+async function dashboardOf(
+  ctx: AppContext,
+  { org, registry, withErrors }: OrgState,
+  figures: Promise<DashboardFigures>,
+): Promise<Dashboard> {
   return buildDashboard({
     org,
     objects: registry,
-    figures: await dashboardFigures(ctx.store.knex, org.orgId),
+    figures: await figures,
     storage: ctx.store.blobs.url,
     objectsWithErrors: withErrors,
     now: ctx.now(),
@@ -66,7 +77,11 @@ async function dashboardOf(ctx: AppContext, { org, registry, withErrors }: OrgSt
 }
 
 export async function getDashboard(ctx: AppContext, orgId: string): Promise<Dashboard> {
-  return dashboardOf(ctx, await orgState(ctx, orgId));
+  const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  // The figures and the registry are independent reads: both at once.
+  const figures = dashboardFigures(ctx.store.knex, org.orgId);
+  figures.catch(() => undefined); // awaited below; a failure is reported there, not as unhandled
+  return dashboardOf(ctx, await stateOf(ctx, org), figures);
 }
 
 /** `autobackup status`: the dashboard, every listed object and the excluded ones, read at one moment. */
@@ -76,7 +91,7 @@ export async function getStatusReport(
 ): Promise<Dashboard & { objects: ObjectListItem[]; excluded: ExcludedObject[] }> {
   const state = await orgState(ctx, orgId);
   return {
-    ...(await dashboardOf(ctx, state)),
+    ...(await dashboardOf(ctx, state, dashboardFigures(ctx.store.knex, state.org.orgId))),
     objects: listItems(state.org, state.registry, state.withErrors),
     excluded: excludedObjects(state.registry),
   };

@@ -5,8 +5,8 @@
  */
 import { findRegisteredOrg } from '../backup/engine-factory.js';
 import { canonicalId } from '../salesforce/record-id.js';
-import { findObjectName } from '../store/registry/object-registry.js';
-import { recordHistory, type StoredVersion } from '../store/versions/version-reader.js';
+import { findObjectByName } from '../store/registry/object-registry.js';
+import { recordHistoryByKey, type StoredVersion } from '../store/versions/version-reader.js';
 import type { AppContext } from './app-context.js';
 import { AppError } from './app-error.js';
 import { pageLimit } from './paging.js';
@@ -33,17 +33,17 @@ export async function recordVersions(
       'INVALID_REQUEST',
       `"${recordId}" is not a Salesforce record Id (15 or 18 letters and digits)`,
     );
-  const known = await findObjectName(ctx.store.knex, org.orgId, object);
+  const known = await findObjectByName(ctx.store.knex, org.orgId, object);
   if (known === undefined)
     throw new AppError('NOT_FOUND', `object "${object}" is not known in org ${org.orgId}`);
   const limit = pageLimit(query.limit);
-  const versions = await recordHistory(ctx.store, org.orgId, known, id, {
+  const versions = await recordHistoryByKey(ctx.store, known.objectKey, id, {
     limit: limit + 1,
     ...(query.before !== undefined ? { before: query.before } : {}),
   });
   const items = versions.slice(0, limit);
   return {
-    object: known,
+    object: known.name,
     id,
     items,
     next: versions.length > limit ? items[items.length - 1]!.systemModstamp : null,

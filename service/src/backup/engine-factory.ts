@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { openBlobStore } from '../store/blob/open-blob-store.js';
-import { findOrg, findOrgId, type OrgRecord } from '../store/orgs/org-repository.js';
+import { findOrgByAnyId, type OrgRecord } from '../store/orgs/org-repository.js';
 import type { StoreContext } from '../store/store-context.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from './engine-context.js';
 import { connectOrg } from './org-connection.js';
@@ -24,8 +24,7 @@ export function openStore(config: Config, knex: Knex, logger: Logger): StoreCont
 
 /** The registered org a 15- or 18-character id names; OrgNotRegisteredError when there is none. */
 export async function findRegisteredOrg(knex: Knex, orgId: string): Promise<OrgRecord> {
-  const registered = await findOrgId(knex, orgId);
-  const org = registered === undefined ? undefined : await findOrg(knex, registered);
+  const org = await findOrgByAnyId(knex, orgId);
   if (!org) throw new OrgNotRegisteredError(orgId);
   return org;
 }

@@ -7,11 +7,33 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type { Knex };
 
-export function createKnex(url: string, options: { poolMax?: number } = {}): Knex {
+export interface KnexOptions {
+  poolMax?: number;
+  /**
+   * Commit without waiting for the write-ahead log to reach disk (`synchronous_commit = off`): for writes whose
+   * loss in a crash is harmless (rate-limit counters), so they do not wait for a disk flush on every request.
+   */
+  asynchronousCommit?: boolean;
+}
+
+export function createKnex(url: string, options: KnexOptions = {}): Knex {
   return knexFactory({
     client: 'pg',
     connection: url,
-    pool: { min: 0, max: options.poolMax ?? 10 },
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      ...(options.asynchronousCommit
+        ? {
+            afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+              conn.query('SET synchronous_commit = off').then(
+                () => done(null, conn),
+                (err: Error) => done(err, conn),
+              );
+            },
+          }
+        : {}),
+    },
     acquireConnectionTimeout: 60_000,
   });
 }

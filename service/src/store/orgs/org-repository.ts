@@ -103,13 +103,11 @@ export async function findOrg(knex: Knex, orgId: string): Promise<OrgRecord | un
   return row ? fromRow(row) : undefined;
 }
 
-/** The registered org id a 15- or 18-character id names, or undefined. */
-export async function findOrgId(knex: Knex, orgId: string): Promise<string | undefined> {
-  if (orgId.length === 18) return (await findOrg(knex, orgId))?.orgId;
-  const row = await knex('orgs')
-    .whereRaw('left(org_id, 15) = ?', [orgId])
-    .first<{ org_id: string } | undefined>('org_id');
-  return row?.org_id;
+/** The registered org a 15- or 18-character id names, in one read, or undefined. */
+export async function findOrgByAnyId(knex: Knex, orgId: string): Promise<OrgRecord | undefined> {
+  if (orgId.length === 18) return findOrg(knex, orgId);
+  const row = await knex<OrgRow>('orgs').whereRaw('left(org_id, 15) = ?', [orgId]).first();
+  return row ? fromRow(row) : undefined;
 }
 
 export async function listOrgs(knex: Knex): Promise<OrgRecord[]> {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { createKnex } from '../db/knex.js';
 import { RATE_LIMIT_TABLE } from '../db/migrations/0003_service_api.js';
 
 export interface RateLimitDecision {
@@ -41,4 +42,17 @@ export function postgresRateLimiter(knex: Knex, perMinute: number): KeyRateLimit
       }
     },
   };
+}
+
+/**
+ * The service's limiter, on a small pool of its own whose commits do not wait for the disk: a count lost in a
+ * crash only lets a few requests more through, and every authenticated request writes one.
+ */
+export function openRateLimiter(
+  databaseUrl: string,
+  perMinute: number,
+): KeyRateLimiter & { close(): Promise<void> } {
+  const knex = createKnex(databaseUrl, { poolMax: 4, asynchronousCommit: true });
+  const limiter = postgresRateLimiter(knex, perMinute);
+  return { consume: (key) => limiter.consume(key), close: () => knex.destroy() };
 }

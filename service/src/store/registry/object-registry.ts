@@ -100,6 +100,41 @@ export async function listRegistry(knex: Knex, orgId: string): Promise<RegistryO
   return (await knex<Row>('objects').where({ org_id: orgId }).orderBy('name')).map(fromRow);
 }
 
+/** What status screens read: every column but the field lists and support details (most of a row's bytes). */
+const STATUS_COLUMNS = [
+  'object_key',
+  'name',
+  'label',
+  'support',
+  'support_reason',
+  'excluded_by_user',
+  'access',
+  'cursor_system_modstamp',
+  'cursor_id',
+  'backfill_completed_at',
+  'caught_up_at',
+  'records',
+  'versions',
+  'bytes',
+  'last_backup_at',
+  'oldest_version_at',
+  'newest_version_at',
+  'describe_hash',
+  'describe_seen_at',
+  'deletes_checked_until',
+  'reconciled_at',
+  'running_since',
+];
+
+/**
+ * The registry as the dashboard and object lists need it: `fields` and `supportDetail` are left out (null),
+ * which keeps a status read of hundreds of objects to a few milliseconds.
+ */
+export async function listRegistryForStatus(knex: Knex, orgId: string): Promise<RegistryObject[]> {
+  const rows = await knex('objects').where({ org_id: orgId }).orderBy('name').select(STATUS_COLUMNS);
+  return (rows as Row[]).map((r) => fromRow({ ...r, fields: null, support_detail: null }));
+}
+
 export async function getRegistryObject(
   knex: Knex,
   orgId: string,
@@ -109,13 +144,18 @@ export async function getRegistryObject(
   return row ? fromRow(row) : undefined;
 }
 
-/** The API name of an org's object named `name` in any case, or undefined. */
-export async function findObjectName(knex: Knex, orgId: string, name: string): Promise<string | undefined> {
+/** The API name and key of an org's object named `name` in any case, or undefined. */
+export async function findObjectByName(
+  knex: Knex,
+  orgId: string,
+  name: string,
+): Promise<{ name: string; objectKey: number } | undefined> {
+  // API names are unique whatever their case, so at most one row matches.
   const row = await knex('objects')
     .where({ org_id: orgId })
     .andWhereRaw('lower(name) = lower(?)', [name])
-    .first<{ name: string } | undefined>('name');
-  return row?.name;
+    .first<{ name: string; object_key: number } | undefined>('name', 'object_key');
+  return row ? { name: row.name, objectKey: row.object_key } : undefined;
 }
 
 /** Records what a scan decided about one object the integration user can see. */

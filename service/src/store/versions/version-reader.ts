@@ -88,6 +88,16 @@ export async function recordHistory(
 ): Promise<StoredVersion[]> {
   const objectKey = await findObjectKey(store.knex, orgId, object);
   if (objectKey === null) return [];
+  return recordHistoryByKey(store, objectKey, recordId, options);
+}
+
+/** recordHistory for an object already resolved to its key (one round trip less). */
+export async function recordHistoryByKey(
+  store: StoreContext,
+  objectKey: number,
+  recordId: string,
+  options: { limit?: number; before?: string } = {},
+): Promise<StoredVersion[]> {
   const query = store.knex
     .select(store.knex.raw(LOCATED_COLUMNS))
     .from('versions as v')
