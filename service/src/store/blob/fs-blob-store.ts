@@ -90,9 +90,8 @@ export class FsBlobStore implements BlobStore {
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
     const file = this.pathOf(key);
-    const handle = await this.openForRead(key, file);
+    const { handle, size } = await this.openForRead(key, file);
     try {
-      const { size } = await handle.stat();
       if (!range) return await handle.readFile();
       const { start, end } = this.clamp(key, range, size);
       const out = Buffer.alloc(end - start + 1);
@@ -110,9 +109,8 @@ export class FsBlobStore implements BlobStore {
 
   async getStream(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
-    const handle = await this.openForRead(key, file);
+    const { handle, size } = await this.openForRead(key, file);
     try {
-      const { size } = await handle.stat();
       if (!range) return handle.createReadStream({ autoClose: true });
       const { start, end } = this.clamp(key, range, size);
       return handle.createReadStream({ start, end, autoClose: true });
@@ -281,14 +279,16 @@ export class FsBlobStore implements BlobStore {
     return { created: true, size };
   }
 
-  private async openForRead(key: string, file: string): Promise<FileHandle> {
+  /** The open file and its size (one fstat answers both whether it is a file and how long it is). */
+  private async openForRead(key: string, file: string): Promise<{ handle: FileHandle; size: number }> {
     try {
       const handle = await open(file, 'r');
-      if (!(await handle.stat()).isFile()) {
+      const info = await handle.stat();
+      if (!info.isFile()) {
         await handle.close();
         throw new BlobNotFoundError(key);
       }
-      return handle;
+      return { handle, size: info.size };
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) throw new BlobNotFoundError(key);
       throw err;
