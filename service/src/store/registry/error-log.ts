@@ -3,6 +3,7 @@
  * when the same object later backs up successfully, or when an admin dismisses it.
  */
 import type { Knex } from 'knex';
+import { OPEN_ERROR_KEY, OPEN_ERROR_WHERE } from '../db/migrations/0004_open_error_once.js';
 
 export interface ErrorInput {
   orgId: string;
@@ -27,32 +28,28 @@ export interface ErrorEntry {
   stack: string | null;
 }
 
-/** Records an error unless the same one (org, object, record, code) is already open. */
+/**
+ * Records an error, or refreshes the same one (org, code, object, record) if it is already open — in one
+ * statement, so replicas recording the same failure at once still leave one open error.
+ */
 export async function recordError(knex: Knex, e: ErrorInput): Promise<void> {
-  const open = await knex('errors')
-    .where({ org_id: e.orgId, code: e.code })
-    .where((q) => (e.object ? q.where('object', e.object) : q.whereNull('object')))
-    .where((q) => (e.recordId ? q.where('record_id', e.recordId) : q.whereNull('record_id')))
-    .whereNull('closed_at')
-    .whereNull('dismissed_at')
-    .first('error_id');
-  if (open) {
-    await knex('errors')
-      .where({ error_id: open.error_id })
-      .update({ message: e.message, stack: e.stack ?? null, at: e.at });
-    return;
-  }
-  await knex('errors').insert({
-    org_id: e.orgId,
-    at: e.at,
-    code: e.code,
-    message: e.message,
-    stack: e.stack ?? null,
-    hint: e.hint ?? null,
-    object: e.object ?? null,
-    record_id: e.recordId ?? null,
-    run_id: e.runId ?? null,
-  });
+  await knex.raw(
+    `INSERT INTO errors (org_id, at, code, message, stack, hint, object, record_id, run_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT ${OPEN_ERROR_KEY} WHERE ${OPEN_ERROR_WHERE}
+     DO UPDATE SET message = EXCLUDED.message, stack = EXCLUDED.stack, at = EXCLUDED.at`,
+    [
+      e.orgId,
+      e.at,
+      e.code,
+      e.message,
+      e.stack ?? null,
+      e.hint ?? null,
+      e.object ?? null,
+      e.recordId ?? null,
+      e.runId ?? null,
+    ],
+  );
 }
 
 /** Closes the open object-level errors of an object after it backed up successfully. */

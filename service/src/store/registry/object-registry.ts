@@ -244,16 +244,27 @@ export async function markBackfillComplete(knex: Knex, objectKey: number, at: Da
     .update({ backfill_completed_at: at });
 }
 
-export async function markCaughtUp(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  await knex('objects').where({ object_key: objectKey }).update({ caught_up_at: at });
+/**
+ * Moves a point in time forward, never back: two runs that overlap (a replica whose lease was taken over, a slow
+ * one finishing late) must not undo the later one's progress.
+ */
+async function advance(knex: Knex, objectKey: number, column: string, to: Date): Promise<void> {
+  await knex('objects')
+    .where({ object_key: objectKey })
+    .andWhere((q) => q.whereNull(column).orWhere(column, '<', to))
+    .update({ [column]: to });
 }
 
-export async function setDeletesCheckedUntil(knex: Knex, objectKey: number, until: Date): Promise<void> {
-  await knex('objects').where({ object_key: objectKey }).update({ deletes_checked_until: until });
+export function markCaughtUp(knex: Knex, objectKey: number, at: Date): Promise<void> {
+  return advance(knex, objectKey, 'caught_up_at', at);
 }
 
-export async function setReconciledAt(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  await knex('objects').where({ object_key: objectKey }).update({ reconciled_at: at });
+export function setDeletesCheckedUntil(knex: Knex, objectKey: number, until: Date): Promise<void> {
+  return advance(knex, objectKey, 'deletes_checked_until', until);
+}
+
+export function setReconciledAt(knex: Knex, objectKey: number, at: Date): Promise<void> {
+  return advance(knex, objectKey, 'reconciled_at', at);
 }
 
 /**

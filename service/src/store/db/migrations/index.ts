@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as dataModel from './0001_data_model.js';
 import * as engineState from './0002_engine_state.js';
 import * as serviceApi from './0003_service_api.js';
+import * as openErrorOnce from './0004_open_error_once.js';
 
 export interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0001_data_model': dataModel,
   '0002_engine_state': engineState,
   '0003_service_api': serviceApi,
+  '0004_open_error_once': openErrorOnce,
 };
