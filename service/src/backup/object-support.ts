@@ -3,7 +3,9 @@
  * (queryable, replicateable, the timestamp fields) plus a short deny-list of objects whose describe
  * looks fine but which Salesforce refuses to list in full; every refusal carries a reason users can read.
  * Sources: Salesforce REST API developer guide (describeGlobal / describe flags) and the query
- * restrictions Salesforce returns for these objects (docs/salesforce-api-facts.md §3.3).
+ * restrictions Salesforce returns for these objects (each object's page in the Object Reference, e.g.
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentdocumentlink.htm,
+ * and the MALFORMED_QUERY / INVALID_TYPE_FOR_OPERATION errors in https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm).
  */
 
 /** The describeGlobal fields this decision reads. */
@@ -71,7 +73,11 @@ const DENIED: Record<string, string> = {
   OutgoingEmailRelation: 'outgoing email queued for sending, not queryable in full',
 };
 
-/** Objects Bulk API 2.0 does not support; they are read through REST query instead (docs/salesforce-api-facts.md §3.3). */
+/**
+ * Objects Bulk API 2.0 does not support (an org answers `Entity 'X' is not supported by the Bulk API`); they are
+ * read through REST query instead. Bulk API 2.0 Developer Guide, "Understanding Bulk API 2.0 Query":
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm
+ */
 const NOT_IN_BULK = new Set([
   'Attachment',
   'CaseStatus',

@@ -168,7 +168,7 @@ describe('canonicalizeRecord', () => {
   });
 
   test('field types come from a describe result', () => {
-    // Shape of GET /sobjects/Account/describe (salesforce-api-facts.md §2.4), trimmed to the keys used.
+    // Shape of GET /sobjects/Account/describe (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_describe.htm), trimmed to the keys used.
     const describe = {
       fields: [
         { name: 'Id', type: 'id' },

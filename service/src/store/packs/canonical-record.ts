@@ -12,8 +12,11 @@
  * - REST `attributes`, parent relationship objects (`Owner: {...}`) and Bulk relationship columns
  *   (`Owner.Name`) are not part of the record's own fields and are dropped.
  *
- * Sources for the wire formats: docs/salesforce-api-facts.md §0 (REST datetime `+0000`, time
- * `10:30:00.000Z`) and §4.4 (Bulk CSV: `true`/`false`, `2024-01-15T10:30:00.000Z`, `A;B`, `""` for null).
+ * Sources for the wire formats: REST records (datetime `+0000`, time `10:30:00.000Z`), REST API Developer Guide,
+ * "Get Deleted Records" and "Execute a SOQL Query": https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_get_deleted.htm, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm;
+ * Bulk CSV (`true`/`false`, `2024-01-15T10:30:00.000Z`, `A;B`, `""` for null), Bulk API 2.0 Developer Guide,
+ * "Valid Date Format in Records" and "Get Results for a Query Job": https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_date_format.htm,
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm.
  */
 
 export type RecordSource = 'rest' | 'bulk';

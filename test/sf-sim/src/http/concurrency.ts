@@ -1,5 +1,6 @@
 /**
- * The concurrent long-running API request limit (docs/salesforce-api-facts.md §2.8): an org lets
+ * The concurrent long-running API request limit (Salesforce Developer Limits and Allocations Quick Reference,
+ * "API Request Limits and Allocations": https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm): an org lets
  * at most 25 API requests (Developer Edition: 5) run for 20 seconds or longer at the same time.
  * While that many long requests are still running, every new API request is refused with 403
  * REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn Limit exceeded." until one of them ends.

@@ -1,8 +1,9 @@
 /**
  * Errors the simulator answers with, in Salesforce's own shapes:
  * - `WireError`: a REST error, rendered as `[{"message","errorCode"}]` with its HTTP status
- *   (docs/salesforce-api-facts.md §3.1);
- * - `OAuthError`: a token-endpoint error, rendered as `{"error","error_description"}` (§1.4).
+ *   (REST API Developer Guide, "Status Codes and Error Responses": https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm);
+ * - `OAuthError`: a token-endpoint error, rendered as `{"error","error_description"}` (Salesforce Help, "OAuth 2.0
+ *   JWT Bearer Flow for Server-to-Server Integration": https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5).
  */
 export class WireError extends Error {
   constructor(

@@ -4,7 +4,8 @@ import type { Session } from './sessions.js';
 
 /**
  * The identity URL `/id/{orgId}/{userId}` and OpenID `/services/oauth2/userinfo`
- * (docs/salesforce-api-facts.md §1.5, §1.6). Bad tokens get the real answer: 403 with the
+ * (Salesforce Help, "Identity URLs": https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_openid.htm&type=5, and "UserInfo Endpoint":
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm&type=5). Bad tokens get the real answer: 403 with the
  * plain-text body `Bad_OAuth_Token` (a missing one: 401 `Missing_OAuth_Token`).
  */
 export function identityAuthError(token: string | undefined): WireResponse {

@@ -1,6 +1,7 @@
 /**
  * The org's daily API request allocation: a rolling 24-hour window on the simulated clock
- * (docs/salesforce-api-facts.md §2.8). Calls are kept in one-minute buckets, so the memory
+ * (Salesforce Developer Limits and Allocations Quick Reference, "API Request Limits and Allocations":
+ * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm). Calls are kept in one-minute buckets, so the memory
  * stays at most 1,440 numbers however many calls are made.
  */
 const WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -5,7 +5,9 @@ import { OAuthError } from './errors.js';
 import type { Session } from './sessions.js';
 
 /**
- * `POST /services/oauth2/token` (docs/salesforce-api-facts.md §1): the JWT bearer grant (RS256,
+ * `POST /services/oauth2/token` (Salesforce Help, "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration":
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5, and "OAuth 2.0 Client Credentials Flow":
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm&type=5): the JWT bearer grant (RS256,
  * checked against the connected app's certificate key), client credentials, password and refresh
  * token grants. Errors are `{"error","error_description"}` with 400 as Salesforce sends them.
  * Token calls do not count against the daily API allocation.

@@ -1,7 +1,7 @@
 import type { Simulator } from '../../src/index.js';
 import { rawRequest, type RawResponse } from './raw-request.js';
 
-/** Drives a Bulk API 2.0 query job by hand, as TOOLCHAIN.md advises (jsforce's bulk2 breaks on many pages). */
+/** Drives a Bulk API 2.0 query job by hand (jsforce 3's bulk2.query fails with ERR_STREAM_WRITE_AFTER_END on many pages). */
 export interface JobInfo {
   id: string;
   state: string;
