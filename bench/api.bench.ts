@@ -5,8 +5,8 @@
  * The data set (bench/support/api-dataset.ts: one org, ~400 objects, busy records with hundreds of versions,
  * open and closed errors, daily_stats) is generated once into `.autobackup-bench/api-<size>/` (embedded
  * PostgreSQL home + filesystem bucket) and reused while its version matches. The service runs in a process of
- * its own (bench/support/api-server.ts: createHttpApp with serve.ts's dependencies — service-key auth, the
- * Postgres rate limiter set high enough not to throttle, request logging to a file), and is called over real
+ * its own (bench/support/api-server.ts: startService, exactly as `autobackup serve --no-backup` runs it, the rate
+ * limit set high enough not to throttle, request logging to a file), and is called over real
  * HTTP on loopback with keep-alive connections: after a warm-up, ROUNDS rounds of REQUESTS requests per route,
  * one at a time and then CONCURRENCY at a time, the routes interleaved within each round. Reported per route
  * and mode: the median over the rounds of p50 / p95 / p99, requests per second, and CPU per request of the
@@ -15,9 +15,9 @@
  * wanders, so rounds are medians, not means.
  *
  * Then, in this process, the same use cases are called directly with every SQL statement timed (round trip) and
- * run under EXPLAIN ANALYZE (execution), and a few what-ifs measure the fixes that anatomy points at: the rate
- * limiter's commit with synchronous_commit off, the registry read without the objects' field lists, and a
- * history page's block reads and gunzips at today's and at 32 KB blocks.
+ * run under EXPLAIN ANALYZE (execution), and a few what-ifs measure the service's choices side by side: the rate
+ * limiter's commit with and without synchronous_commit, the registry read with and without the objects' field
+ * lists, and a history page's block reads and gunzips at today's and at 32 KB blocks.
  *
  * `npm run bench -- api [--versions 1m] [--rounds 5] [--requests 200] [--concurrency 4] [--explain]`
  * (or BENCH_API_VERSIONS, BENCH_API_ROUNDS, BENCH_API_REQUESTS, BENCH_API_CONCURRENCY). The reported figures
@@ -30,7 +30,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import knexFactory from 'knex';
 import pg from 'pg';
 import { getDashboard, listObjects } from '../service/src/app/dashboard.js';
 import type { AppContext } from '../service/src/app/app-context.js';
@@ -40,9 +39,11 @@ import { createLogger } from '../service/src/logger.js';
 import { FsBlobStore } from '../service/src/store/blob/fs-blob-store.js';
 import { createKnex, type Knex } from '../service/src/store/db/knex.js';
 import { issueServiceKey, verifyServiceKey } from '../service/src/store/orgs/service-key-repository.js';
-import { postgresRateLimiter } from '../service/src/store/rate-limits/key-rate-limiter.js';
+import { openRateLimiter, postgresRateLimiter } from '../service/src/store/rate-limits/key-rate-limiter.js';
+import { listRegistry, listRegistryForStatus } from '../service/src/store/registry/object-registry.js';
 import type { BenchResult } from './bench-result.js';
-import { openDataset, prng, recordId, type Dataset, type ObjectPlan } from './support/api-dataset.js';
+import { prng } from '../service/test/store/support/synthetic-records.js';
+import { openDataset, recordId, type Dataset, type ObjectPlan } from './support/api-dataset.js';
 import type { ParentMessage, ServerMessage } from './support/api-server.js';
 import { postgresServerCpuSeconds } from './support/process-cpu.js';
 
@@ -608,9 +609,9 @@ async function anatomy(
         `with synchronous_commit off on its connection: ${whatIf.rateLimitAsyncCommitMs.toFixed(2)} ms`,
     );
     say(
-      `    the registry read as the dashboard and object list do it (select *, ${(whatIf.registryBytes / 1e6).toFixed(2)} MB ` +
+      `    the whole registry, as the engine reads it (${(whatIf.registryBytes / 1e6).toFixed(2)} MB ` +
         `of row text, ${(whatIf.fieldsBytes / 1e6).toFixed(2)} MB of it the objects' field lists): ${whatIf.registryAllMs.toFixed(2)} ms; ` +
-        `only the columns status and counters need: ${whatIf.registryNarrowMs.toFixed(2)} ms`,
+        `without the field lists, as the dashboard and object list read it: ${whatIf.registryNarrowMs.toFixed(2)} ms`,
     );
     say(
       `    a busy record's page of 50 versions sits in ${whatIf.blocksPerPage.toFixed(1)} distinct blocks ` +
@@ -640,28 +641,9 @@ interface WhatIf {
   rawBlockBytes: number;
 }
 
-/** Columns the dashboard, the statuses and the object list read (backup/status.ts); not the field lists. */
-const LIST_COLUMNS = [
-  'object_key',
-  'name',
-  'label',
-  'support',
-  'support_reason',
-  'excluded_by_user',
-  'access',
-  'backfill_completed_at',
-  'caught_up_at',
-  'records',
-  'versions',
-  'bytes',
-  'last_backup_at',
-  'oldest_version_at',
-  'newest_version_at',
-  'running_since',
-];
-
 /**
- * Measurements of the fixes the anatomy points at: the registry read without the field lists, and what a
+ * What the service's choices save, measured side by side: the limiter's pool with and without synchronous
+ * commit, the registry read with the field lists (the engine's) and without (the status screens'), and what a
  * history page's blocks cost (one ranged read and one gunzip of each distinct block) at 128 KB and 32 KB blocks.
  */
 async function whatIfs(
@@ -683,31 +665,15 @@ async function whatIfs(
   };
   // The rate limiter's upsert commits on its own: a WAL flush per request, unless the commit is asynchronous.
   const rateLimitMs = await timed(() => postgresRateLimiter(knex, 9_999_999).consume('bench-what-if'));
-  const asyncKnex = knexFactory({
-    client: 'pg',
-    connection: url,
-    pool: {
-      min: 0,
-      max: 2,
-      afterCreate: (conn: pg.Client, done: (err: Error | undefined, conn: pg.Client) => void) => {
-        conn.query('SET synchronous_commit = off').then(
-          () => done(undefined, conn),
-          (err: Error) => done(err, conn),
-        );
-      },
-    },
-  });
+  const asyncLimiter = openRateLimiter(url, 9_999_999);
   let rateLimitAsyncCommitMs: number;
   try {
-    const asyncLimiter = postgresRateLimiter(asyncKnex, 9_999_999);
     rateLimitAsyncCommitMs = await timed(() => asyncLimiter.consume('bench-what-if'));
   } finally {
-    await asyncKnex.destroy();
+    await asyncLimiter.close();
   }
-  const registryAllMs = await timed(() => knex('objects').where({ org_id: t.orgId }).orderBy('name'));
-  const registryNarrowMs = await timed(() =>
-    knex('objects').where({ org_id: t.orgId }).orderBy('name').select(LIST_COLUMNS),
-  );
+  const registryAllMs = await timed(() => listRegistry(knex, t.orgId));
+  const registryNarrowMs = await timed(() => listRegistryForStatus(knex, t.orgId));
   const size = (
     await knex.raw<{ rows: Array<{ all: number; fields: number }> }>(
       `SELECT sum(length(o::text))::bigint AS all, sum(coalesce(length(fields::text), 0))::bigint AS fields

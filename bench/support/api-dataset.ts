@@ -46,6 +46,7 @@ import {
 import type { StoreContext } from '../../service/src/store/store-context.js';
 import type { VersionInput } from '../../service/src/store/versions/version-entry.js';
 import { writeVersions } from '../../service/src/store/versions/version-writer.js';
+import { ID_CHARS, prng, syntheticId } from '../../service/test/store/support/synthetic-records.js';
 
 /** Bump when the shape or the generator changes: cached data sets of another version are regenerated. */
 export const DATASET_VERSION = 2;
@@ -99,29 +100,9 @@ export interface Dataset {
   generated: boolean;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** The 18-character id of record `n` of an object (key prefix + 12 base-62 digits + case suffix). */
+/** The 18-character id of record `n` of an object (key prefix + 12 base-62 digits + its case suffix). */
 export function recordId(prefix: string, n: number): string {
-  let s = '';
-  let x = n;
-  for (let i = 0; i < 12; i++) {
-    s = ID_CHARS[x % 62]! + s;
-    x = Math.floor(x / 62);
-  }
-  return canonicalId(prefix + s)!;
+  return canonicalId(syntheticId(prefix, n).slice(0, 15))!;
 }
 
 // ── the shape ──────────────────────────────────────────────────────────────────────────────────────

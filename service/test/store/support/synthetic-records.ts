@@ -23,7 +23,7 @@ const STAGES = [
 const INDUSTRIES = ['Banking', 'Retail', 'Energy', 'Media', 'Technology', 'Healthcare', 'Education'];
 
 /** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -38,7 +38,7 @@ function parsedLikeAResponse(fields: CanonicalRecord): CanonicalRecord {
   return JSON.parse(JSON.stringify(fields)) as CanonicalRecord;
 }
 
-const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function syntheticId(prefix: string, n: number): string {
   let s = '';
