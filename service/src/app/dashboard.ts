@@ -14,11 +14,7 @@ import {
   type ObjectStatus,
 } from '../backup/status.js';
 import type { OrgRecord } from '../store/orgs/org-repository.js';
-import {
-  dashboardFigures,
-  objectErrorNames,
-  type DashboardFigures,
-} from '../store/registry/dashboard-data.js';
+import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistryForStatus, type RegistryObject } from '../store/registry/object-registry.js';
 import type { AppContext } from './app-context.js';
 import { decodeCursor, encodeCursor, pageLimit, type Page } from './paging.js';
@@ -61,27 +57,29 @@ function excludedObjects(registry: RegistryObject[]): ExcludedObject[] {
     .map((o) => ({ name: o.name, label: o.label ?? o.name, reason: o.supportReason ?? '' }));
 }
 
-async function dashboardOf(
+/** The dashboard and the state it was computed from; the figures and the registry are read at once. */
+async function readDashboard(
   ctx: AppContext,
-  { org, registry, withErrors }: OrgState,
-  figures: Promise<DashboardFigures>,
-): Promise<Dashboard> {
-  return buildDashboard({
+  orgId: string,
+): Promise<{ state: OrgState; dashboard: Dashboard }> {
+  const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  const [state, figures] = await Promise.all([
+    stateOf(ctx, org),
+    dashboardFigures(ctx.store.knex, org.orgId),
+  ]);
+  const dashboard = buildDashboard({
     org,
-    objects: registry,
-    figures: await figures,
+    objects: state.registry,
+    figures,
     storage: ctx.store.blobs.url,
-    objectsWithErrors: withErrors,
+    objectsWithErrors: state.withErrors,
     now: ctx.now(),
   });
+  return { state, dashboard };
 }
 
 export async function getDashboard(ctx: AppContext, orgId: string): Promise<Dashboard> {
-  const org = await findRegisteredOrg(ctx.store.knex, orgId);
-  // The figures and the registry are independent reads: both at once.
-  const figures = dashboardFigures(ctx.store.knex, org.orgId);
-  figures.catch(() => undefined); // awaited below; a failure is reported there, not as unhandled
-  return dashboardOf(ctx, await stateOf(ctx, org), figures);
+  return (await readDashboard(ctx, orgId)).dashboard;
 }
 
 /** `autobackup status`: the dashboard, every listed object and the excluded ones, read at one moment. */
@@ -89,9 +87,9 @@ export async function getStatusReport(
   ctx: AppContext,
   orgId: string,
 ): Promise<Dashboard & { objects: ObjectListItem[]; excluded: ExcludedObject[] }> {
-  const state = await orgState(ctx, orgId);
+  const { state, dashboard } = await readDashboard(ctx, orgId);
   return {
-    ...(await dashboardOf(ctx, state, dashboardFigures(ctx.store.knex, state.org.orgId))),
+    ...dashboard,
     objects: listItems(state.org, state.registry, state.withErrors),
     excluded: excludedObjects(state.registry),
   };

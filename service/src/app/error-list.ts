@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { findRegisteredOrg } from '../backup/engine-factory.js';
+import type { OrgRecord } from '../store/orgs/org-repository.js';
 import type { LinkSigner, SignedQuery } from '../secrets/link-signer.js';
 import {
   allOpenErrors,
@@ -96,7 +97,10 @@ export interface CsvDownload {
 
 /** The open errors as CSV. */
 export async function errorsCsv(ctx: AppContext, orgId: string): Promise<CsvDownload> {
-  const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  return csvOf(ctx, await findRegisteredOrg(ctx.store.knex, orgId));
+}
+
+function csvOf(ctx: AppContext, org: OrgRecord): CsvDownload {
   async function* rows() {
     for await (const e of allOpenErrors(ctx.store.knex, org.orgId)) {
       yield [e.at.toISOString(), e.object, e.recordId, e.code, e.message, e.hint, e.stack, e.id].map((v) =>
@@ -144,8 +148,8 @@ export async function errorsCsvLink(
       'NOT_CONFIGURED',
       'PUBLIC_URL is not set: the service cannot build links that users can open; set it to its public HTTPS address',
     );
-  const bytes = await byteLength(await errorsCsv(ctx, orgId));
   const org = await findRegisteredOrg(ctx.store.knex, orgId);
+  const bytes = await byteLength(csvOf(ctx, org));
   const expiresAt = new Date(ctx.now().getTime() + CSV_LINK_TTL_MS);
   const path = errorsCsvPath(org.orgId);
   const query: SignedQuery = signer.sign(path, expiresAt);

@@ -19,7 +19,6 @@ import { opsRoutes } from './routes/ops-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { recordRoutes } from './routes/record-routes.js';
 import { settingsRoutes } from './routes/settings-routes.js';
-import * as s from './api-schemas.js';
 import { route } from './route-spec.js';
 
 export const API_VERSION = '1.0.0';
@@ -133,9 +132,12 @@ function renderError(err: unknown, req: Request, res: Response, deps: HttpDeps):
     res.destroy();
     return;
   }
+  // Whatever a route had set up for its own answer (a file name, a text type) does not apply to an error.
+  res.removeHeader('Content-Disposition');
   res
     .status(appError.httpStatus)
     .set(appError.headers)
+    .type('application/json')
     .json({ error: { code: appError.code, message: appError.message } });
 }
 
@@ -239,5 +241,3 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   );
   return app;
 }
-
-export { s as apiSchemas };

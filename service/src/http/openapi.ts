@@ -103,7 +103,8 @@ function operation(route: RouteSpec): JsonSchema {
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            // A body that may be empty (`{}`) may also be left out.
+            required: !route.body.safeParse({}).success,
             content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
           },
         }

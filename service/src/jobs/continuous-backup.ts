@@ -10,13 +10,13 @@ import type { Config } from '../config.js';
 import type { Knex } from '../store/db/knex.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { runBackupPass } from '../backup/backup-pass.js';
+import { objectsToBackUp, runBackupPass } from '../backup/backup-pass.js';
 import type { EngineContext } from '../backup/engine-context.js';
 import { openEngine } from '../backup/engine-factory.js';
 import { SLA_MS } from '../backup/status.js';
 import { MaintenanceSchedule } from '../backup/store-maintenance.js';
 import { listOrgs, type OrgRecord } from '../store/orgs/org-repository.js';
-import { listRegistry } from '../store/registry/object-registry.js';
+import { listRegistryForStatus } from '../store/registry/object-registry.js';
 
 export interface ContinuousBackupDeps {
   config: Config;
@@ -27,9 +27,7 @@ export interface ContinuousBackupDeps {
 
 /** Whether a daily org is due: some object it backs up has not been caught up within a day. */
 async function dailyPassDue(knex: Knex, org: OrgRecord, now: Date): Promise<boolean> {
-  const active = (await listRegistry(knex, org.orgId)).filter(
-    (o) => o.support === 'supported' && o.access === 'available' && !o.excludedByUser,
-  );
+  const active = objectsToBackUp(await listRegistryForStatus(knex, org.orgId));
   return (
     active.length === 0 ||
     active.some((o) => !o.caughtUpAt || now.getTime() - o.caughtUpAt.getTime() >= SLA_MS.daily)

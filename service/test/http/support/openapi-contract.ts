@@ -28,7 +28,7 @@ export interface Operation {
   /** False for operations anyone may call (`security: []`). */
   authenticated: boolean;
   parameters: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;
-  requestBody?: { content: Record<string, { schema?: unknown }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema?: unknown }> };
   responses: Record<string, DocumentedResponse>;
 }
 
@@ -153,8 +153,9 @@ export class OpenApiContract {
     }
     for (const p of documented)
       if (p.required) assert.ok(p.name in query, `${op.key}: required query parameter "${p.name}" missing`);
-    if (op.requestBody) {
-      assert.ok(body !== undefined, `${op.key}: the document requires a body`);
+    if (op.requestBody && body === undefined)
+      assert.ok(!op.requestBody.required, `${op.key}: the document requires a body`);
+    else if (op.requestBody) {
       this.validate(
         ['paths', op.path, op.method, 'requestBody', 'content', 'application/json', 'schema'],
         body,
