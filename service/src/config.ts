@@ -78,7 +78,29 @@ const envSchema = z.object({
     .regex(/^[1-9]\d{0,6}$/, 'expected a whole number of requests per minute per service key, such as 1200')
     .transform(Number)
     .default(1200),
+  AUTOBACKUP_WORKERS: wholeNumber('AUTOBACKUP_WORKERS', 1, 64).default(4),
+  AUTOBACKUP_ORG_CONCURRENCY: wholeNumber('AUTOBACKUP_ORG_CONCURRENCY', 1, 64).default(4),
+  AUTOBACKUP_TICK_SECONDS: z
+    .string()
+    .trim()
+    .regex(
+      /^(1|2|3|4|5|6|10|12|15|20|30)$/,
+      'expected a whole number of seconds that divides a minute, from 1 to 30',
+    )
+    .transform(Number)
+    .default(15),
 });
+
+/** A whole number from `min` to `max`, as text in the environment. */
+function wholeNumber(name: string, min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `expected a whole number from ${min} to ${max}`)
+    .describe(name);
+}
 
 export interface Config {
   /** Absolute path of the home directory (embedded PostgreSQL, default bucket, master key). */
@@ -99,6 +121,12 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** Requests per minute one service key may make, across every replica. */
   readonly rateLimitPerMinute: number;
+  /** Backup jobs this process works on at once. */
+  readonly workers: number;
+  /** Backup jobs of one org running at once across every replica. */
+  readonly orgConcurrency: number;
+  /** Seconds between scheduler ticks (one replica acts on each). */
+  readonly tickSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -143,5 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     apiBudgetShare: e.AUTOBACKUP_API_BUDGET_SHARE,
     publicUrl: e.PUBLIC_URL,
     rateLimitPerMinute: e.AUTOBACKUP_RATE_LIMIT,
+    workers: e.AUTOBACKUP_WORKERS,
+    orgConcurrency: e.AUTOBACKUP_ORG_CONCURRENCY,
+    tickSeconds: e.AUTOBACKUP_TICK_SECONDS,
   });
 }

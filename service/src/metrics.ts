@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of one service process (prom-client), served at /metrics: HTTP requests by route and
- * status, their latency, and what the backup engine does (versions written, failed object backups, passes).
+ * status, their latency, and what the backup engine does (versions written, failed object backups, slices, queue
+ * depth, lag and API use per org).
  * Each process has its own registry, so tests that start several apps do not share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -11,9 +12,12 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   versionsWritten: Counter<'org'>;
   objectFailures: Counter<'org' | 'code'>;
-  passes: Counter<'org' | 'outcome'>;
+  slices: Counter<'org' | 'kind' | 'outcome'>;
   engineRunning: Gauge;
-  lastPassFinished: Gauge<'org'>;
+  queueJobs: Gauge<'queue' | 'state'>;
+  lagSeconds: Gauge<'org'>;
+  apiUsed: Gauge<'org'>;
+  apiMax: Gauge<'org'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -47,20 +51,38 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       labelNames: ['org', 'code'],
       registers,
     }),
-    passes: new Counter({
-      name: 'autobackup_backup_passes_total',
-      help: 'Backup passes over an org, by outcome (ok, errors, failed)',
-      labelNames: ['org', 'outcome'],
+    slices: new Counter({
+      name: 'autobackup_slices_total',
+      help: 'Scheduled work run by this process, by kind (object, scan, maintenance) and outcome (ok, failed, skipped)',
+      labelNames: ['org', 'kind', 'outcome'],
       registers,
     }),
     engineRunning: new Gauge({
       name: 'autobackup_engine_running',
-      help: '1 while this process runs the continuous backup, else 0',
+      help: '1 while this process takes backup work from the queues, else 0',
       registers,
     }),
-    lastPassFinished: new Gauge({
-      name: 'autobackup_last_pass_finished_seconds',
-      help: 'Unix time the last backup pass over an org finished',
+    queueJobs: new Gauge({
+      name: 'autobackup_queue_jobs',
+      help: 'Jobs in the cluster-wide queues, by queue and state (queued, active, failed), as of the last tick',
+      labelNames: ['queue', 'state'],
+      registers,
+    }),
+    lagSeconds: new Gauge({
+      name: 'autobackup_org_lag_seconds',
+      help: "How far the least recent caught-up object of an org is behind the org's clock, as of the last tick",
+      labelNames: ['org'],
+      registers,
+    }),
+    apiUsed: new Gauge({
+      name: 'autobackup_org_api_requests_used',
+      help: "The org's API requests used in the last 24 hours, as Salesforce last reported them (Sforce-Limit-Info)",
+      labelNames: ['org'],
+      registers,
+    }),
+    apiMax: new Gauge({
+      name: 'autobackup_org_api_requests_max',
+      help: "The org's API request allowance for 24 hours, as Salesforce last reported it",
       labelNames: ['org'],
       registers,
     }),

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { createKnex, type Knex } from './store/db/knex.js';
-import { migrateToLatest } from './store/db/migrate.js';
+import { checkSchemaCompatibility, migrateToLatest } from './store/db/migrate.js';
 import { acquireEmbeddedPostgres } from './store/postgres/embedded-server.js';
 
 export interface Runtime {
@@ -50,5 +50,11 @@ export async function openDatabase(runtime: Runtime): Promise<DatabaseRuntime> {
   lifecycle.onShutdown('database-pool', () => knex.destroy());
   const applied = await migrateToLatest(knex);
   if (applied.length > 0) logger.info({ type: 'migrations', applied }, 'database migrated');
+  const compatibility = await checkSchemaCompatibility(knex);
+  if (compatibility.ok && compatibility.newer.length > 0)
+    logger.warn(
+      { type: 'migrations', newer: compatibility.newer },
+      'the database schema is newer than this release (a rolling upgrade is under way); carrying on',
+    );
   return { ...runtime, knex, databaseUrl, embedded: config.databaseUrl === undefined };
 }

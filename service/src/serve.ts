@@ -1,13 +1,13 @@
 /**
- * `autobackup serve`: the HTTP API the package calls and the continuous backup of every enabled org, in one
- * process. On SIGTERM (or SIGINT) it stops taking requests, lets in-flight ones and the backup slice at hand
+ * `autobackup serve`: the HTTP API the package calls and the backup scheduler and workers (jobs/backup-scheduler.ts),
+ * in one process. On SIGTERM (or SIGINT) it stops taking requests, lets in-flight ones and the backup slice at hand
  * finish, and exits 0.
  */
-import { DEFAULT_ENGINE_OPTIONS } from './backup/engine-context.js';
 import { openStore } from './backup/engine-factory.js';
 import { createHttpApp } from './http/app.js';
 import { listen, type RunningServer } from './http/server.js';
-import { ContinuousBackup } from './jobs/continuous-backup.js';
+import type { EngineOptions } from './backup/engine-context.js';
+import { BackupScheduler } from './jobs/backup-scheduler.js';
 import { createMetrics } from './metrics.js';
 import type { DatabaseRuntime } from './runtime.js';
 import { LinkSigner } from './secrets/link-signer.js';
@@ -21,14 +21,18 @@ export interface ServeOptions {
   host: string;
   /** Overrides PORT (0 = a free port). */
   port?: number;
-  /** Run the continuous backup too (default true). */
+  /** Run the backup scheduler and workers too (default true). */
   backup?: boolean;
+  /** Engine tuning for the scheduled work (tests shorten the intervals). */
+  engine?: Partial<EngineOptions>;
+  /** How often an org's clock is measured when no work talked to it (default a minute). */
+  clockProbeMs?: number;
   requestTimeoutMs?: number;
 }
 
 export interface Service {
   server: RunningServer;
-  backup: ContinuousBackup | undefined;
+  backup: BackupScheduler | undefined;
   /** Stops taking requests, finishes in-flight ones and the backup slice at hand. */
   stop(): Promise<void>;
 }
@@ -52,8 +56,24 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
   const backup =
     options.backup === false
       ? undefined
-      : new ContinuousBackup({ config, knex, logger, metrics }, DEFAULT_ENGINE_OPTIONS.passIntervalMs);
-  backup?.start();
+      : new BackupScheduler(
+          { config, knex, logger, metrics, databaseUrl: runtime.databaseUrl },
+          {
+            workers: config.workers,
+            perOrg: config.orgConcurrency,
+            tickSeconds: config.tickSeconds,
+            engine: options.engine ?? {},
+            stopTimeoutMs: 60_000,
+            clockProbeMs: options.clockProbeMs ?? 60_000,
+          },
+        );
+  try {
+    await backup?.start();
+  } catch (err) {
+    await server.close();
+    await limiter.close();
+    throw err;
+  }
   logger.info({ type: 'serve', url: server.url, backup: backup !== undefined }, 'service listening');
   let stopping: Promise<void> | undefined;
   return {

@@ -1,42 +1,21 @@
 /**
- * One backup pass over an org: a schema scan, then every object that is supported, available and not excluded —
- * records first, then deletes. A failing object is recorded in the error list (with a hint) and the others go on;
- * an object that succeeds closes its earlier errors. Only one run works on an object at a time (a lease).
+ * One backup pass over an org (`autobackup backup`): a schema scan, then every object that is supported,
+ * available and not excluded, each through backupObject (records, then deletes, under the object's lease). A
+ * failing object is recorded in the error list and the others go on.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import pLimit from 'p-limit';
-import { SalesforceError } from '../salesforce/errors.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
-import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
-import {
-  claimObjectRun,
-  listRegistry,
-  releaseObjectRun,
-  renewObjectRun,
-  type RegistryObject,
-} from '../store/registry/object-registry.js';
-import { isProcessAlive, processStartTime } from '../process-identity.js';
-import { trackDeletes } from './delete-tracking.js';
+import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
 import type { EngineContext } from './engine-context.js';
-import { hintFor } from './error-hints.js';
-import { backupRecords } from './record-backup.js';
+import { backupObject, type ObjectOutcome } from './object-slice.js';
 import { scanSchema, type ScanResult } from './schema-scan.js';
+
+export type { ObjectOutcome } from './object-slice.js';
 
 export interface PassProgress {
   objectStarted?(name: string): void;
   objectProgress?(name: string, read: number): void;
   objectFinished?(name: string, outcome: ObjectOutcome): void;
-}
-
-export interface ObjectOutcome {
-  object: string;
-  ok: boolean;
-  written: number;
-  tombstones: number;
-  via?: string;
-  error?: { code: string; message: string };
-  skipped?: 'running-elsewhere' | 'stopping';
 }
 
 export interface PassResult {
@@ -79,79 +58,20 @@ export async function runBackupPass(
               ok: true,
               written: 0,
               tombstones: 0,
+              complete: false,
               skipped: 'stopping',
             })
-          : backupObject(ctx, o, options.progress),
+          : backupObject(ctx, o, {
+              onStarted: () => options.progress?.objectStarted?.(o.name),
+              onProgress: (read) => options.progress?.objectProgress?.(o.name, read),
+            }).then((outcome) => {
+              options.progress?.objectFinished?.(o.name, outcome);
+              return outcome;
+            }),
       ),
     ),
   );
   const usage = ctx.session.apiUsage;
   if (usage) await recordApiUsage(ctx.store.knex, ctx.org.orgId, usage, new Date(usage.at));
   return { scan, outcomes };
-}
-
-/** A lease names its holder (host, pid, process start time), so a holder that died on this host is recognised at once. */
-function newLease(): string {
-  return `${hostname()}|${process.pid}|${processStartTime(process.pid) ?? ''}|${randomUUID()}`;
-}
-
-function holderGone(lease: string): boolean {
-  const [host, pid, start] = lease.split('|');
-  return host === hostname() && !isProcessAlive(Number(pid), start || undefined);
-}
-
-const LEASE_RENEW_MS = 60_000;
-
-async function backupObject(
-  ctx: EngineContext,
-  object: RegistryObject,
-  progress?: PassProgress,
-): Promise<ObjectOutcome> {
-  const lease = newLease();
-  const knex = ctx.store.knex;
-  if (!(await claimObjectRun(knex, object.objectKey, lease, new Date(), { isHolderGone: holderGone }))) {
-    return { object: object.name, ok: true, written: 0, tombstones: 0, skipped: 'running-elsewhere' };
-  }
-  const renew = setInterval(
-    () => void renewObjectRun(knex, object.objectKey, lease, new Date()).catch(() => undefined),
-    LEASE_RENEW_MS,
-  );
-  progress?.objectStarted?.(object.name);
-  let outcome: ObjectOutcome;
-  try {
-    const records = await backupRecords(ctx, object, (read) => progress?.objectProgress?.(object.name, read));
-    // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
-    const deletes = ctx.signal?.aborted ? { tombstones: 0 } : await trackDeletes(ctx, object);
-    await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
-    outcome = {
-      object: object.name,
-      ok: true,
-      written: records.written,
-      tombstones: deletes.tombstones,
-      via: records.via,
-    };
-  } catch (err) {
-    const code =
-      err instanceof SalesforceError ? err.errorCode : ((err as { code?: string }).code ?? 'BACKUP_FAILED');
-    const message = err instanceof Error ? err.message : String(err);
-    ctx.logger.error(
-      { type: 'object-backup', orgId: ctx.org.orgId, object: object.name, code, err },
-      'object backup failed',
-    );
-    await recordError(knex, {
-      orgId: ctx.org.orgId,
-      code,
-      message,
-      stack: err instanceof Error ? (err.stack ?? null) : null,
-      hint: hintFor(code),
-      object: object.name,
-      at: new Date(),
-    });
-    outcome = { object: object.name, ok: false, written: 0, tombstones: 0, error: { code, message } };
-  } finally {
-    clearInterval(renew);
-    await releaseObjectRun(knex, object.objectKey, lease);
-  }
-  progress?.objectFinished?.(object.name, outcome);
-  return outcome;
 }

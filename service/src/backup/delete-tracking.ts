@@ -17,7 +17,7 @@ import {
 } from '../store/registry/object-registry.js';
 import { tombstone } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
-import { windowUpperBound, type EngineContext } from './engine-context.js';
+import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { idsFoundInOrg, idsInOrg } from './org-ids.js';
 
@@ -63,10 +63,11 @@ export async function trackDeletes(
     const stones = deleted
       .filter((d) => !inBin.has(d.id))
       .map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
-    const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones);
+    const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones, leaseOf(ctx));
     // Salesforce vouches only up to latestDateCovered (whole minutes, before in-flight commits): resume there.
-    await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, coveredUntil);
-    if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now); // nothing held before the first check
+    await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, coveredUntil, ctx.lease);
+    // Nothing was held before the first check.
+    if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
     return { tombstones: result.written, method: 'get-deleted' };
   }
   if (!useGetDeleted && object.reconciledAt && !reconcileDue) return { tombstones: 0, method: 'none' };
@@ -125,8 +126,9 @@ async function reconcileIds(
     ctx.org.orgId,
     object.name,
     [...held].map((id) => tombstone(id, at)),
+    leaseOf(ctx),
   );
-  await setReconciledAt(ctx.store.knex, object.objectKey, now);
-  await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo);
+  await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
+  await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo, ctx.lease);
   return { tombstones: result.written, method: 'id-reconciliation' };
 }

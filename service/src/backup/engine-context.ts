@@ -22,8 +22,14 @@ export interface EngineOptions {
   describeConcurrency: number;
   /** How often every record Id is compared with the org to find deletes getDeleted cannot report. */
   reconcileEveryMs: number;
-  /** Pause between passes when backing up continuously (keeps the org at most a minute behind its lag). */
-  passIntervalMs: number;
+  /** Continuous schedule: how long a caught-up object waits before it is checked for new data again. */
+  pollIntervalMs: number;
+  /** Continuous schedule: how often deletes are looked for (getDeleted, or an Id reconciliation when due). */
+  deleteCheckIntervalMs: number;
+  /** How often the schema is scanned for new objects and fields (continuous; a daily org scans once a day). */
+  scanIntervalMs: number;
+  /** A scheduled slice stops at its next safe point after this long, so one huge object does not hold a worker. */
+  sliceBudgetMs: number;
   /** How often continuous backup also tends the bucket: orphan packs adopted or swept, small packs merged. */
   maintenanceIntervalMs: number;
 }
@@ -38,7 +44,10 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   bulkPollIntervalMs: 1000,
   describeConcurrency: 4,
   reconcileEveryMs: 7 * 24 * 3600_000,
-  passIntervalMs: 30_000,
+  pollIntervalMs: 5 * 60_000,
+  deleteCheckIntervalMs: 15 * 60_000,
+  scanIntervalMs: 3600_000,
+  sliceBudgetMs: 2 * 60_000,
   maintenanceIntervalMs: 3600_000,
 };
 
@@ -48,8 +57,16 @@ export interface EngineContext {
   store: StoreContext;
   logger: Logger;
   options: EngineOptions;
-  /** Aborted when the process is stopping: the current slice is finished and stored, nothing new is started. */
+  /** Aborted when the work must stop (the process is stopping, the slice's time is up, the org was paused): the
+   * batch at hand is finished and stored, nothing new is started. */
   signal?: AbortSignal;
+  /** The run lease held on the object this context works on: every write checks it (store LeaseLostError). */
+  lease?: string;
+}
+
+/** The write option that fences a write with the context's lease, when it has one. */
+export function leaseOf(ctx: EngineContext): { lease?: string } {
+  return ctx.lease === undefined ? {} : { lease: ctx.lease };
 }
 
 /** The inclusive end of every record window: the org's now − lag, in whole seconds (SystemModstamp's precision). */

@@ -18,7 +18,7 @@ import {
 } from '../store/registry/object-registry.js';
 import { compareVersions, type VersionInput } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
-import { windowUpperBound, type EngineContext } from './engine-context.js';
+import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { idList, parentIdBatches } from './org-ids.js';
 import { countWindow, MAX_ID, selectWindow } from './soql.js';
@@ -58,8 +58,8 @@ export async function backupRecords(
     complete = await backupByCursor(ctx, object, support, fields, fieldTypes, upTo, report, state);
   }
   if (complete) {
-    await markCaughtUp(ctx.store.knex, object.objectKey, upTo);
-    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now());
+    await markCaughtUp(ctx.store.knex, object.objectKey, upTo, ctx.lease);
+    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now(), ctx.lease);
   }
   return {
     object: object.name,
@@ -131,6 +131,7 @@ async function backupByCursor(
         cursor: next,
         expectedCursor: cursor,
         schemaHash: object.describeHash,
+        ...leaseOf(ctx),
       });
       state.written += result.written;
       cursor = next;
@@ -202,6 +203,7 @@ async function backupThroughParents(
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
       const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
         schemaHash: object.describeHash,
+        ...leaseOf(ctx),
       });
       state.written += result.written;
       for (const v of versions) newest = laterCursor(newest, { systemModstamp: v.systemModstamp, id: v.id });
@@ -209,7 +211,11 @@ async function backupThroughParents(
     }
   }
   if (newest && newest !== start)
-    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: newest, expectedCursor: start });
+    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
+      cursor: newest,
+      expectedCursor: start,
+      ...leaseOf(ctx),
+    });
 }
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
@@ -398,12 +404,17 @@ async function bulkBackfill(
       // Stored without moving the cursor: the window counts as done only when all of it is stored.
       const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
         schemaHash: object.describeHash,
+        ...leaseOf(ctx),
       });
       state.written += result.written;
       report(rows.length);
     }
     const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
-    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], { cursor: done, expectedCursor: cursor });
+    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
+      cursor: done,
+      expectedCursor: cursor,
+      ...leaseOf(ctx),
+    });
     cursor = done;
     if (end.getTime() >= upTo.getTime() || ctx.signal?.aborted) break;
   }

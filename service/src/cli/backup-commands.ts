@@ -61,6 +61,9 @@ function progressReporter(): PassProgress & { stop(): void } {
   };
 }
 
+/** `autobackup backup` without --until-caught-up: the pause between its passes. */
+const FOREGROUND_PASS_PAUSE_MS = 30_000;
+
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
@@ -103,7 +106,7 @@ export function registerBackupCommands(program: Command): void {
           }
           if (opts.untilCaughtUp || lifecycle.stopping) break;
           await maintenance.runIfDue(ctx.store, ctx.org.orgId, runtime.logger);
-          await lifecycle.pause(ctx.options.passIntervalMs);
+          await lifecycle.pause(FOREGROUND_PASS_PAUSE_MS);
         } while (!lifecycle.stopping);
         if (failed) process.exitCode = 1;
       });

@@ -2,6 +2,21 @@
  * The org's clock, as its responses tell it (the `Date` header), never the service host's. Backups bound their
  * windows by this clock so a skewed host cannot hide or invent records.
  */
+/**
+ * The org's time now, from the Date header of the unauthenticated API versions resource (`GET /services/data/`,
+ * REST API Developer Guide, "Versions"): no session and no API request counted, so the scheduler can follow
+ * every org's clock cheaply.
+ */
+export async function probeOrgClock(instanceUrl: string, timeoutMs = 5000): Promise<Date> {
+  const response = await fetch(new URL('/services/data/', instanceUrl), {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await response.body?.cancel();
+  const date = Date.parse(response.headers.get('date') ?? '');
+  if (Number.isNaN(date)) throw new Error(`${instanceUrl} answered without a Date header`);
+  return new Date(date);
+}
+
 export class OrgClock {
   /** org time − local time, in ms; undefined until the first response. */
   private offsetMs: number | undefined;

@@ -9,10 +9,16 @@ import { createKnex, type Knex } from '../../src/store/db/knex.js';
 import { insertOrg } from '../../src/store/orgs/org-repository.js';
 import { dismissError, recordError } from '../../src/store/registry/error-log.js';
 import {
+  claimObjectRun,
   getRegistryObject,
+  LeaseLostError,
   markCaughtUp,
+  releaseObjectRun,
+  renewObjectRun,
   setDeletesCheckedUntil,
 } from '../../src/store/registry/object-registry.js';
+import { writeVersions } from '../../src/store/versions/version-writer.js';
+import { MemoryBlobStore } from './support/memory-blob-store.js';
 import { ensureObjectKey } from '../../src/store/versions/objects-repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 
@@ -123,5 +129,44 @@ describe('state written by several replicas at once', () => {
     const object = await getRegistryObject(db.knex, ORG, 'Account');
     assert.equal(object?.caughtUpAt?.toISOString(), later.toISOString());
     assert.equal(object?.deletesCheckedUntil?.toISOString(), later.toISOString());
+  });
+
+  test('a run whose lease was taken over writes nothing more: versions, cursor and progress are fenced', async () => {
+    const blobs = new MemoryBlobStore();
+    const key = await ensureObjectKey(db.knex, ORG, 'Contact');
+    const [a, b] = replicas as [Knex, Knex];
+    assert.equal(await claimObjectRun(a, key, 'replica-a'), true);
+    assert.equal(await claimObjectRun(b, key, 'replica-b'), false, 'a live lease is not taken');
+    // Replica A stalls past the lease's life (database time): B takes over.
+    await db
+      .knex('objects')
+      .where({ object_key: key })
+      .update({ running_since: db.knex.raw("now() - interval '10 minutes'") });
+    assert.equal(await claimObjectRun(b, key, 'replica-b'), true);
+    assert.equal(await renewObjectRun(a, key, 'replica-a'), false, 'A learns at its next renewal');
+
+    const version = {
+      id: '003000000000001AAA',
+      systemModstamp: '2026-01-01T00:00:00.000Z',
+      deleted: false,
+      fields: { Id: '003000000000001AAA', LastName: 'Late' },
+    };
+    const late = { systemModstamp: '2026-01-01T00:00:00.000Z', id: '003000000000001AAA' };
+    await assert.rejects(
+      writeVersions({ knex: a, blobs }, ORG, 'Contact', [version], { cursor: late, lease: 'replica-a' }),
+      LeaseLostError,
+    );
+    await assert.rejects(markCaughtUp(a, key, new Date(Date.UTC(2026, 0, 2)), 'replica-a'), LeaseLostError);
+    const after = await getRegistryObject(db.knex, ORG, 'Contact');
+    assert.equal(after?.versions, 0, 'no version indexed by the late run');
+    assert.equal(after?.cursor, null, 'its cursor did not move');
+    assert.equal(after?.caughtUpAt, null);
+
+    const written = await writeVersions({ knex: b, blobs }, ORG, 'Contact', [version], {
+      cursor: late,
+      lease: 'replica-b',
+    });
+    assert.equal(written.written, 1, 'the holder writes');
+    await releaseObjectRun(b, key, 'replica-b');
   });
 });

@@ -10,7 +10,14 @@ import {
   type PackMeta,
 } from '../../src/store/packs/pack-builder.js';
 import { parsePack, PREAMBLE_BYTES, PACK_FORMAT } from '../../src/store/packs/pack-format.js';
-import { entryFromBlock, readBlock, readEntry, readWholePack } from '../../src/store/packs/pack-reader.js';
+import {
+  entryFromBlock,
+  inflateBlock,
+  readBlock,
+  readCompressedBlocks,
+  readEntry,
+  readWholePack,
+} from '../../src/store/packs/pack-reader.js';
 import { packKey } from '../../src/store/packs/pack-keys.js';
 import { createHash } from 'node:crypto';
 import { MemoryBlobStore } from './support/memory-blob-store.js';
@@ -112,6 +119,61 @@ describe('pack format', () => {
         'reads a block, not the pack',
       );
     }
+  });
+
+  test('many blocks of one pack come back with one ranged read, each inflated only as far as asked', async () => {
+    const blobs = new MemoryBlobStore();
+    const input = lines(3000);
+    const [pack] = await buildPacks(META, input, { blockRawBytes: 64 * 1024 });
+    assert.ok(pack);
+    const key = packKey(ORG, 'Account', pack.id);
+    await blobs.putIfAbsent(key, pack.bytes);
+    const wanted = [5, 900, 1800, 2999].map((i) => ({ i, loc: packLocations(pack)[i]! }));
+    const locations = wanted.map(({ loc }) => ({
+      blockOffset: pack.blockOffsets[loc.block]!,
+      blockLength: pack.header.blocks[loc.block]!.length,
+    }));
+    blobs.reads.length = 0;
+    const compressed = await readCompressedBlocks(blobs, key, locations);
+    assert.equal(blobs.reads.length, 1, 'neighbouring blocks are read together');
+    assert.equal(compressed.size, new Set(locations.map((l) => l.blockOffset)).size);
+    for (const { i, loc } of wanted) {
+      const bytes = compressed.get(pack.blockOffsets[loc.block]!)!;
+      const whole = gunzipSync(bytes);
+      const early = inflateBlock(bytes, loc.offset + loc.length);
+      assert.ok(early.length >= loc.offset + loc.length, 'at least what was asked');
+      assert.deepEqual(early, whole.subarray(0, early.length), 'a prefix of the block');
+      const address = { key, blockOffset: 0, blockLength: 0, ...loc };
+      assert.equal(entryFromBlock(early, address).toString(), input[i]!.json);
+    }
+    // The first entry of a block needs far less than the whole block.
+    const first = wanted[0]!.loc;
+    const firstBytes = compressed.get(pack.blockOffsets[first.block]!)!;
+    assert.ok(inflateBlock(firstBytes, first.offset + first.length).length < gunzipSync(firstBytes).length);
+    assert.deepEqual(inflateBlock(firstBytes), gunzipSync(firstBytes));
+  });
+
+  test('blocks far apart in a pack are separate reads; a damaged block is refused', async () => {
+    const blobs = new MemoryBlobStore();
+    const input = lines(40_000);
+    const [pack] = await buildPacks(META, input, { blockRawBytes: 4 * 1024 });
+    assert.ok(pack);
+    const key = packKey(ORG, 'Account', pack.id);
+    await blobs.putIfAbsent(key, pack.bytes);
+    const first = { blockOffset: pack.blockOffsets[0]!, blockLength: pack.header.blocks[0]!.length };
+    const lastIndex = pack.blockOffsets.length - 1;
+    const last = {
+      blockOffset: pack.blockOffsets[lastIndex]!,
+      blockLength: pack.header.blocks[lastIndex]!.length,
+    };
+    assert.ok(last.blockOffset - first.blockOffset > 256 * 1024, 'the pack spans more than the read gap');
+    blobs.reads.length = 0;
+    const compressed = await readCompressedBlocks(blobs, key, [last, first, first]);
+    assert.equal(blobs.reads.length, 2);
+    assert.equal(compressed.size, 2);
+    const damaged = Buffer.from(compressed.get(first.blockOffset)!);
+    damaged.fill(0, 10, 40);
+    assert.throws(() => inflateBlock(damaged));
   });
 
   test('an entry whose bytes do not match its indexed check is refused; older SHA-256 checks still verify', async () => {

@@ -237,77 +237,125 @@ export async function listSchemaChanges(
     .select('object', 'field', 'change', 'at');
 }
 
-export async function markBackfillComplete(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  await knex('objects')
+/**
+ * A write made under an object's run lease found the lease held by another run (or by none): the run was
+ * taken over after its lease went stale, so it must stop without writing anything more.
+ */
+export class LeaseLostError extends Error {
+  constructor(readonly objectKey: number) {
+    super(`the run lease of object ${objectKey} was taken over by another run; this run stops`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * Checks, inside `trx`, that `lease` still holds the object, and locks its row until `trx` ends, so a run whose
+ * lease was taken over cannot write after the new holder started (the lease is the fencing token).
+ */
+export async function assertLeaseHeld(trx: Knex, objectKey: number, lease: string): Promise<void> {
+  const row = await trx('objects')
     .where({ object_key: objectKey })
-    .whereNull('backfill_completed_at')
-    .update({ backfill_completed_at: at });
+    .forUpdate()
+    .first<{ running_lease: string | null } | undefined>('running_lease');
+  if (row?.running_lease !== lease) throw new LeaseLostError(objectKey);
+}
+
+/** Runs `fn` in a transaction that first checks the lease (when there is one). */
+async function underLease(
+  knex: Knex,
+  objectKey: number,
+  lease: string | undefined,
+  fn: (trx: Knex) => Promise<void>,
+): Promise<void> {
+  if (lease === undefined) return fn(knex);
+  await knex.transaction(async (trx) => {
+    await assertLeaseHeld(trx, objectKey, lease);
+    await fn(trx);
+  });
+}
+
+export function markBackfillComplete(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {
+  return underLease(knex, objectKey, lease, async (db) => {
+    await db('objects')
+      .where({ object_key: objectKey })
+      .whereNull('backfill_completed_at')
+      .update({ backfill_completed_at: at });
+  });
 }
 
 /**
  * Moves a point in time forward, never back: two runs that overlap (a replica whose lease was taken over, a slow
  * one finishing late) must not undo the later one's progress.
  */
-async function advance(knex: Knex, objectKey: number, column: string, to: Date): Promise<void> {
-  await knex('objects')
-    .where({ object_key: objectKey })
-    .andWhere((q) => q.whereNull(column).orWhere(column, '<', to))
-    .update({ [column]: to });
+function advance(knex: Knex, objectKey: number, column: string, to: Date, lease?: string): Promise<void> {
+  return underLease(knex, objectKey, lease, async (db) => {
+    await db('objects')
+      .where({ object_key: objectKey })
+      .andWhere((q) => q.whereNull(column).orWhere(column, '<', to))
+      .update({ [column]: to });
+  });
 }
 
-export function markCaughtUp(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  return advance(knex, objectKey, 'caught_up_at', at);
+export function markCaughtUp(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {
+  return advance(knex, objectKey, 'caught_up_at', at, lease);
 }
 
-export function setDeletesCheckedUntil(knex: Knex, objectKey: number, until: Date): Promise<void> {
-  return advance(knex, objectKey, 'deletes_checked_until', until);
+export function setDeletesCheckedUntil(
+  knex: Knex,
+  objectKey: number,
+  until: Date,
+  lease?: string,
+): Promise<void> {
+  return advance(knex, objectKey, 'deletes_checked_until', until, lease);
 }
 
-export function setReconciledAt(knex: Knex, objectKey: number, at: Date): Promise<void> {
-  return advance(knex, objectKey, 'reconciled_at', at);
+export function setReconciledAt(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {
+  return advance(knex, objectKey, 'reconciled_at', at, lease);
 }
+
+/** How long a lease lives without renewal; holders renew it every LEASE_RENEW_MS. */
+export const LEASE_STALE_MS = 90_000;
+export const LEASE_RENEW_MS = 20_000;
 
 /**
- * Takes the object's run lease: false when another run holds it. A lease not renewed for `staleMs`, or one
- * whose holder `isHolderGone` says is dead, is taken over.
+ * Takes the object's run lease: false when another run holds it. Lease times are the database's, never a
+ * host's, so replicas with skewed clocks agree on when a lease went stale. A lease not renewed for `staleMs`,
+ * or one whose holder `isHolderGone` says is dead, is taken over.
  */
 export async function claimObjectRun(
   knex: Knex,
   objectKey: number,
   lease: string,
-  now: Date,
   options: { staleMs?: number; isHolderGone?: (lease: string) => boolean } = {},
 ): Promise<boolean> {
-  const stale = new Date(now.getTime() - (options.staleMs ?? 5 * 60_000));
+  const staleMs = options.staleMs ?? LEASE_STALE_MS;
   return knex.transaction(async (trx) => {
     const row = await trx('objects')
       .where({ object_key: objectKey })
       .forUpdate()
-      .first<{ running_since: Date | null; running_lease: string | null }>('running_since', 'running_lease');
+      .first<{ running_lease: string | null; stale: boolean } | undefined>(
+        'running_lease',
+        trx.raw(`running_since IS NULL OR running_since < now() - ? * interval '1 millisecond' AS stale`, [
+          staleMs,
+        ]),
+      );
     if (!row) return false;
     const free =
-      !row.running_since ||
-      row.running_since < stale ||
-      (row.running_lease !== null && options.isHolderGone?.(row.running_lease) === true);
+      row.running_lease === null || row.stale || options.isHolderGone?.(row.running_lease) === true;
     if (!free) return false;
     await trx('objects')
       .where({ object_key: objectKey })
-      .update({ running_since: now, running_lease: lease });
+      .update({ running_since: trx.fn.now(), running_lease: lease });
     return true;
   });
 }
 
-/** Renews a held lease; false when it was taken over meanwhile. */
-export async function renewObjectRun(
-  knex: Knex,
-  objectKey: number,
-  lease: string,
-  now: Date,
-): Promise<boolean> {
+/** Renews a held lease (database time); false when it was taken over meanwhile. */
+export async function renewObjectRun(knex: Knex, objectKey: number, lease: string): Promise<boolean> {
   return (
     (await knex('objects')
       .where({ object_key: objectKey, running_lease: lease })
-      .update({ running_since: now })) > 0
+      .update({ running_since: knex.fn.now() })) > 0
   );
 }
 

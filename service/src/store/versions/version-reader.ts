@@ -5,11 +5,16 @@
  *   (SystemModstamp, Id) through a server-side cursor, so the same backup gives the same bytes,
  *   also after rebuild-index;
  * - exportVersions: the CONTRACTS.md NDJSON lines.
- * Each version is one ranged read of its block; blocks are cached and fetched a page at a time.
+ * Versions are read a page at a time: neighbouring blocks of a pack in one ranged read, packs in parallel.
  */
 import type { Knex } from 'knex';
 import type { BlobStore } from '../blob/blob-store.js';
-import { entryFromBlock, readBlock, type EntryAddress } from '../packs/pack-reader.js';
+import {
+  entryFromBlock,
+  inflateBlock,
+  readCompressedBlocks,
+  type EntryAddress,
+} from '../packs/pack-reader.js';
 import type { StoreContext } from '../store-context.js';
 import { findObjectKey } from './objects-repository.js';
 import { decodeVersionLine, exportLine, type VersionInput } from './version-entry.js';
@@ -39,34 +44,66 @@ function addressOf(row: LocatedRow): EntryAddress {
   };
 }
 
-/** Uncompressed blocks, least recently used dropped first. */
+/** Uncompressed whole blocks, least recently used dropped first: an export's pages often share blocks. */
 class BlockCache {
-  private readonly blocks = new Map<string, Promise<Buffer>>();
-  constructor(
-    private readonly blobs: BlobStore,
-    private readonly capacity = 256,
-  ) {}
+  private readonly blocks = new Map<string, Buffer>();
+  constructor(private readonly capacity = 256) {}
 
-  get(address: EntryAddress): Promise<Buffer> {
-    const id = `${address.key}@${address.blockOffset}`;
-    let block = this.blocks.get(id);
+  get(id: string): Buffer | undefined {
+    const block = this.blocks.get(id);
     if (block) {
       this.blocks.delete(id);
-    } else {
-      block = readBlock(this.blobs, address.key, address.blockOffset, address.blockLength);
-      block.catch(() => this.blocks.delete(id));
+      this.blocks.set(id, block);
     }
+    return block;
+  }
+
+  set(id: string, block: Buffer): void {
     this.blocks.set(id, block);
     while (this.blocks.size > this.capacity) this.blocks.delete(this.blocks.keys().next().value!);
-    return block;
   }
 }
 
-/** Entry lines for rows, in row order, fetching the blocks they need in parallel. */
-async function linesFor(cache: BlockCache, rows: readonly LocatedRow[]): Promise<Buffer[]> {
+const blockId = (a: EntryAddress) => `${a.key}@${a.blockOffset}`;
+
+/**
+ * Entry lines for rows, in row order. The blocks they need are read a pack at a time (neighbouring blocks in one
+ * ranged read) and in parallel across packs. Without a cache (one record's history) each block is inflated only
+ * as far as its last wanted entry; with one (an export) blocks are inflated whole and kept for the next page.
+ */
+async function linesFor(
+  blobs: BlobStore,
+  rows: readonly LocatedRow[],
+  cache?: BlockCache,
+): Promise<Buffer[]> {
   const addresses = rows.map(addressOf);
-  const blocks = await Promise.all(addresses.map((a) => cache.get(a)));
-  return addresses.map((a, i) => entryFromBlock(blocks[i]!, a));
+  const blocks = new Map<string, Buffer>();
+  const need = new Map<string, number>();
+  const byPack = new Map<string, EntryAddress[]>();
+  for (const a of addresses) {
+    const id = blockId(a);
+    const cached = cache?.get(id);
+    if (cached) {
+      blocks.set(id, cached);
+      continue;
+    }
+    need.set(id, Math.max(need.get(id) ?? 0, a.offset + a.length));
+    const list = byPack.get(a.key);
+    if (list) list.push(a);
+    else byPack.set(a.key, [a]);
+  }
+  await Promise.all(
+    [...byPack].map(async ([key, list]) => {
+      const compressed = await readCompressedBlocks(blobs, key, list);
+      for (const [offset, bytes] of compressed) {
+        const id = `${key}@${offset}`;
+        const block = inflateBlock(bytes, cache ? undefined : need.get(id));
+        blocks.set(id, block);
+        cache?.set(id, block);
+      }
+    }),
+  );
+  return addresses.map((a) => entryFromBlock(blocks.get(blockId(a))!, a));
 }
 
 export interface StoredVersion {
@@ -108,7 +145,7 @@ export async function recordHistoryByKey(
   if (options.before !== undefined) query.andWhere('v.system_modstamp', '<', options.before);
   if (options.limit !== undefined) query.limit(options.limit);
   const rows = (await query) as LocatedRow[];
-  const lines = await linesFor(new BlockCache(store.blobs), rows);
+  const lines = await linesFor(store.blobs, rows);
   return lines.map((line) => {
     const v = decodeVersionLine(line);
     return { systemModstamp: v.systemModstamp, deleted: v.deleted, fields: v.fields };
@@ -148,7 +185,7 @@ export async function* objectVersionLines(
   const objectKey = await findObjectKey(store.knex, orgId, object);
   if (objectKey === null) return;
   const pageSize = options.pageSize ?? 5000;
-  const cache = new BlockCache(store.blobs);
+  const cache = new BlockCache();
   const trx = await store.knex.transaction({ isolationLevel: 'repeatable read', readOnly: true });
   try {
     const params = options.asOf === undefined ? [objectKey] : [objectKey, options.asOf];
@@ -156,7 +193,7 @@ export async function* objectVersionLines(
     for (;;) {
       const page = await trx.raw<{ rows: LocatedRow[] }>(`FETCH ${pageSize} FROM version_cursor`);
       if (page.rows.length === 0) break;
-      for (const line of await linesFor(cache, page.rows)) yield line;
+      for (const line of await linesFor(store.blobs, page.rows, cache)) yield line;
     }
   } finally {
     await trx.rollback().catch(() => undefined);

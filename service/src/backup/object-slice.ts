@@ -1,0 +1,171 @@
+/**
+ * One object's backup work under its run lease: records from the cursor on, then deletes. Only one run works on
+ * an object at a time, across processes and replicas: the lease is taken and renewed in database time, every
+ * write checks it (a run whose lease was taken over stops without writing), and a renewal that fails stops the
+ * run at its next safe point. A failure is recorded in the error list with a hint and the object backs off; a
+ * success closes the object's open errors.
+ */
+import { randomUUID } from 'node:crypto';
+import { isProcessAlive, pidNamespaceIdentity, processStartTime } from '../process-identity.js';
+import { SalesforceError } from '../salesforce/errors.js';
+import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
+import {
+  claimObjectRun,
+  LEASE_RENEW_MS,
+  LeaseLostError,
+  releaseObjectRun,
+  renewObjectRun,
+  type RegistryObject,
+} from '../store/registry/object-registry.js';
+import { recordSliceOutcome } from '../store/schedule/schedule-state.js';
+import { trackDeletes } from './delete-tracking.js';
+import type { EngineContext } from './engine-context.js';
+import { hintFor } from './error-hints.js';
+import { backupRecords } from './record-backup.js';
+
+export interface ObjectOutcome {
+  object: string;
+  ok: boolean;
+  written: number;
+  tombstones: number;
+  via?: string;
+  /** Everything up to the org's now − lag is stored; false when the run stopped early with more to read. */
+  complete: boolean;
+  error?: { code: string; message: string };
+  skipped?: 'running-elsewhere' | 'stopping' | 'lease-lost';
+}
+
+export interface ObjectSliceOptions {
+  onStarted?(): void;
+  onProgress?(read: number): void;
+  /** Stop at the next safe point after this long (a scheduled slice); the rest waits for the next one. */
+  budgetMs?: number;
+  /** Delete tracking after the records: on every run (a foreground pass), or when its cadence says so. */
+  deletes?: 'always' | 'when-due';
+  /** Asked every few seconds: a reason to stop at the next safe point (the org was paused), or undefined. */
+  shouldStop?: () => Promise<string | undefined>;
+}
+
+/** How often a running slice asks whether it should stop (mode changes take effect within a scheduler tick). */
+const STOP_CHECK_MS = 5_000;
+
+const PID_NAMESPACE = pidNamespaceIdentity();
+
+/**
+ * A lease names its holder (pid namespace, pid, process start time) plus a random part, so a holder that died in
+ * this same pid namespace is recognised at once, and two runs never share a lease.
+ */
+function newLease(): string {
+  return `${PID_NAMESPACE ?? '?'}|${process.pid}|${processStartTime(process.pid) ?? ''}|${randomUUID()}`;
+}
+
+function holderGone(lease: string): boolean {
+  const [namespace, pid, start] = lease.split('|');
+  return (
+    PID_NAMESPACE !== null && namespace === PID_NAMESPACE && !isProcessAlive(Number(pid), start || undefined)
+  );
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof SalesforceError
+    ? err.errorCode
+    : ((err as { code?: string }).code ?? 'BACKUP_FAILED');
+}
+
+export async function backupObject(
+  ctx: EngineContext,
+  object: RegistryObject,
+  options: ObjectSliceOptions = {},
+): Promise<ObjectOutcome> {
+  const knex = ctx.store.knex;
+  const lease = newLease();
+  const none = { object: object.name, written: 0, tombstones: 0 };
+  if (ctx.signal?.aborted) return { ...none, ok: true, complete: false, skipped: 'stopping' };
+  if (!(await claimObjectRun(knex, object.objectKey, lease, { isHolderGone: holderGone })))
+    return { ...none, ok: true, complete: false, skipped: 'running-elsewhere' };
+
+  // The run's own stop: the process stopping, its time budget spent, its lease lost, or a mode change.
+  const stop = new AbortController();
+  const stopFor = (reason: string) => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+  const onOuterAbort = () => stopFor('the process is stopping');
+  ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timers: NodeJS.Timeout[] = [];
+  if (options.budgetMs !== undefined)
+    timers.push(setTimeout(() => stopFor('the slice used its time budget'), options.budgetMs));
+  timers.push(
+    setInterval(() => {
+      renewObjectRun(knex, object.objectKey, lease).then(
+        (held) => held || stopFor('the lease was taken over'),
+        () => stopFor('the lease could not be renewed'),
+      );
+    }, LEASE_RENEW_MS),
+  );
+  if (options.shouldStop) {
+    const ask = options.shouldStop;
+    timers.push(
+      setInterval(() => {
+        ask().then(
+          (reason) => reason && stopFor(reason),
+          () => undefined,
+        );
+      }, STOP_CHECK_MS),
+    );
+  }
+  const run: EngineContext = { ...ctx, signal: stop.signal, lease };
+  options.onStarted?.();
+  let outcome: ObjectOutcome;
+  try {
+    const records = await backupRecords(run, object, options.onProgress);
+    const complete = records.caughtUpTo !== null;
+    const deletesDue =
+      options.deletes !== 'when-due' ||
+      !object.deletesCheckedUntil ||
+      ctx.session.clock.now().getTime() - object.deletesCheckedUntil.getTime() >=
+        ctx.options.deleteCheckIntervalMs;
+    // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
+    const deletes =
+      complete && deletesDue && !stop.signal.aborted ? await trackDeletes(run, object) : { tombstones: 0 };
+    await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
+    await recordSliceOutcome(knex, object.objectKey, true);
+    outcome = {
+      ...none,
+      ok: true,
+      written: records.written,
+      tombstones: deletes.tombstones,
+      via: records.via,
+      complete,
+    };
+  } catch (err) {
+    if (err instanceof LeaseLostError) {
+      ctx.logger.warn(
+        { type: 'object-backup', orgId: ctx.org.orgId, object: object.name },
+        'another run took this object over; stopping without writing',
+      );
+      return { ...none, ok: true, complete: false, skipped: 'lease-lost' };
+    }
+    const code = errorCode(err);
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.logger.error(
+      { type: 'object-backup', orgId: ctx.org.orgId, object: object.name, code, err },
+      'object backup failed',
+    );
+    await recordError(knex, {
+      orgId: ctx.org.orgId,
+      code,
+      message,
+      stack: err instanceof Error ? (err.stack ?? null) : null,
+      hint: hintFor(code),
+      object: object.name,
+      at: new Date(),
+    });
+    await recordSliceOutcome(knex, object.objectKey, false);
+    outcome = { ...none, ok: false, complete: false, error: { code, message } };
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    ctx.signal?.removeEventListener('abort', onOuterAbort);
+    await releaseObjectRun(knex, object.objectKey, lease);
+  }
+  return outcome;
+}

@@ -1,0 +1,324 @@
+/**
+ * Keeps every registered org backed up, from any number of replicas sharing one PostgreSQL and one bucket.
+ *
+ * - A node-cron tick (every `tickSeconds`, real time) fires on every replica; a Postgres run coordinator lets one
+ *   of them act for each slot. That one reads the stored state, asks due-work.ts what is due by each org's clock,
+ *   and queues it, longest-waiting first.
+ * - Workers (`workers` per process) take jobs from the pg-boss queues: an object slice (records, then deletes
+ *   when due; bounded by `sliceBudgetMs`), an org's schema scan, or its bucket maintenance. The queues keep one
+ *   job per object queued and one active, and cap each org's running jobs across the cluster (`perOrg`).
+ * - A slice that stops with more to read (a backfill) queues its successor at once, behind whoever waited longer.
+ * - Pausing an org stops its running slices at their next safe point (within seconds) and queues nothing more;
+ *   exclusions and other settings apply at the next tick.
+ * - stop(): no new jobs; running slices finish their batch at hand and are stored; then the queue closes. A
+ *   killed replica's jobs are retried by the others once their heartbeat lapses, and the object's run lease
+ *   (database time) guarantees the late one cannot write.
+ * - Each tick also checks the schema: a replica older than the database's requirements stops taking work.
+ */
+import { hostname } from 'node:os';
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { scanSchema } from '../backup/schema-scan.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from '../backup/engine-context.js';
+import { openEngine } from '../backup/engine-factory.js';
+import { backupObject } from '../backup/object-slice.js';
+import { objectsToBackUp } from '../backup/backup-pass.js';
+import { maintainStore } from '../backup/store-maintenance.js';
+import type { Knex } from '../store/db/knex.js';
+import { checkSchemaCompatibility } from '../store/db/migrate.js';
+import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
+import { QUEUES, WorkQueue, type QueuedWork } from '../store/queue/work-queue.js';
+import { recordApiUsage } from '../store/registry/dashboard-data.js';
+import { recordError } from '../store/registry/error-log.js';
+import { getRegistryObject } from '../store/registry/object-registry.js';
+import {
+  claimTickSlot,
+  markMaintained,
+  readScheduleSnapshot,
+  orgsWithStaleClock,
+  recordOrgClock,
+} from '../store/schedule/schedule-state.js';
+import { probeOrgClock } from '../salesforce/org-clock.js';
+import { dueWork } from './due-work.js';
+
+export interface SchedulerDeps {
+  config: Config;
+  knex: Knex;
+  databaseUrl: string;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface SchedulerOptions {
+  /** Jobs this process works on at once. */
+  workers: number;
+  /** One org's jobs running at once across the cluster. */
+  perOrg: number;
+  tickSeconds: number;
+  engine: Partial<EngineOptions>;
+  /** How long stop() lets running slices finish before closing anyway. */
+  stopTimeoutMs: number;
+  /** How often each org's clock is measured when no work talked to it. */
+  clockProbeMs: number;
+}
+
+export class BackupScheduler {
+  private readonly engines = new Map<string, Promise<EngineContext>>();
+  private readonly abort = new AbortController();
+  private readonly replica = `${hostname()}/${process.pid}`;
+  private readonly engineOptions: EngineOptions;
+  private queue: WorkQueue | undefined;
+  private cron: ScheduledTask | undefined;
+  private incompatible = false;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.engineOptions = {
+      ...DEFAULT_ENGINE_OPTIONS,
+      lagMs: deps.config.lagSeconds * 1000,
+      ...options.engine,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { knex, databaseUrl, logger } = this.deps;
+    const expireInSeconds = Math.ceil(this.engineOptions.sliceBudgetMs / 1000) + 15 * 60;
+    this.queue = await WorkQueue.open(knex, databaseUrl, logger, { expireInSeconds, heartbeatSeconds: 30 });
+    const queue = this.queue;
+    await queue.work(QUEUES.object, { concurrency: this.options.workers, perOrg: this.options.perOrg }, (w) =>
+      this.runObject(w),
+    );
+    await queue.work(QUEUES.scan, { concurrency: 1 }, (w) => this.runScan(w));
+    await queue.work(QUEUES.maintenance, { concurrency: 1 }, (w) => this.runMaintenance(w));
+    await queue.work(QUEUES.dead, { concurrency: 1 }, (w, job) => this.recordDead(w, job.id));
+    this.cron = schedule(`*/${this.options.tickSeconds} * * * * *`, () => this.tick(), {
+      name: 'autobackup-tick',
+      noOverlap: true,
+      distributed: true,
+      runCoordinator: { shouldRun: (key) => claimTickSlot(knex, key, this.replica) },
+    });
+    this.deps.metrics.engineRunning.set(1);
+    logger.info(
+      { type: 'scheduler', workers: this.options.workers, perOrg: this.options.perOrg },
+      'backup scheduler started',
+    );
+  }
+
+  /** No new work; running slices store their batch at hand; then the queue closes. */
+  async stop(): Promise<void> {
+    await this.cron?.stop();
+    await this.cron?.destroy();
+    this.abort.abort();
+    await this.queue?.close(this.options.stopTimeoutMs);
+    this.deps.metrics.engineRunning.set(0);
+  }
+
+  /** One tick, run by one replica per slot: queue what is due. Public for tests. */
+  async tick(): Promise<void> {
+    const { knex, logger, metrics } = this.deps;
+    try {
+      if (!(await this.schemaStillCompatible())) return;
+      await this.followOrgClocks();
+      const snapshot = await readScheduleSnapshot(knex);
+      const due = dueWork(snapshot, {
+        lagMs: this.engineOptions.lagMs,
+        pollIntervalMs: this.engineOptions.pollIntervalMs,
+        scanIntervalMs: this.engineOptions.scanIntervalMs,
+        maintenanceIntervalMs: this.engineOptions.maintenanceIntervalMs,
+      });
+      let queued = 0;
+      for (const work of due) {
+        const target = QUEUES[work.kind];
+        const body: QueuedWork =
+          work.kind === 'object' ? { orgId: work.orgId, object: work.object } : { orgId: work.orgId };
+        if (await this.queue!.add(target, body)) queued += 1;
+      }
+      if (queued > 0) logger.debug({ type: 'scheduler', due: due.length, queued }, 'tick queued work');
+      for (const org of snapshot.orgs) {
+        const offset = org.clockOffsetMs ?? 0;
+        const caught = snapshot.objects
+          .filter((o) => o.orgId === org.orgId && o.caughtUpAt !== null)
+          .map((o) => o.caughtUpAt!.getTime());
+        if (caught.length > 0)
+          metrics.lagSeconds.set(
+            { org: org.orgId },
+            (snapshot.now.getTime() + offset - Math.min(...caught)) / 1000,
+          );
+      }
+      for (const d of await this.queue!.depths()) {
+        metrics.queueJobs.set({ queue: d.queue, state: 'queued' }, d.queued);
+        metrics.queueJobs.set({ queue: d.queue, state: 'active' }, d.active);
+        metrics.queueJobs.set({ queue: d.queue, state: 'failed' }, d.failed);
+      }
+    } catch (err) {
+      logger.error({ type: 'scheduler', err }, 'scheduler tick failed; the next tick tries again');
+    }
+  }
+
+  /** Measures the clock of every org not measured for a while, so work falls due by the org's own time. */
+  private async followOrgClocks(): Promise<void> {
+    const { knex, logger } = this.deps;
+    const stale = await orgsWithStaleClock(knex, this.options.clockProbeMs);
+    await Promise.all(
+      stale.map(async ({ orgId, instanceUrl }) => {
+        try {
+          await recordOrgClock(knex, orgId, await probeOrgClock(instanceUrl));
+        } catch (err) {
+          logger.warn(
+            { type: 'scheduler', orgId, err },
+            'could not read the org clock; using the last one seen',
+          );
+        }
+      }),
+    );
+  }
+
+  private async schemaStillCompatible(): Promise<boolean> {
+    if (this.incompatible) return false;
+    const compatibility = await checkSchemaCompatibility(this.deps.knex);
+    if (compatibility.ok) return true;
+    this.incompatible = true;
+    this.deps.logger.error({ type: 'scheduler', err: compatibility.error }, compatibility.error.message);
+    this.abort.abort();
+    await this.queue?.pause();
+    return false;
+  }
+
+  private async engineFor(org: OrgRecord): Promise<EngineContext> {
+    const pending = this.engines.get(org.orgId);
+    let ctx = pending ? await pending.catch(() => undefined) : undefined;
+    if (!ctx || ctx.org.instanceUrl !== org.instanceUrl) {
+      const opening = openEngine(this.deps, org.orgId, this.engineOptions).then((opened): EngineContext => ({
+        ...opened,
+        signal: this.abort.signal,
+      }));
+      this.engines.set(org.orgId, opening);
+      opening.catch(() => this.engines.delete(org.orgId));
+      ctx = await opening;
+    }
+    return { ...ctx, org }; // settings changed through the API or CLI apply from the next slice
+  }
+
+  /** The org, when it is still to be backed up (enabled, not paused, connected). */
+  private async activeOrg(orgId: string): Promise<OrgRecord | undefined> {
+    const org = await findOrg(this.deps.knex, orgId);
+    return org && org.enabled && org.mode !== 'paused' && org.instanceUrl ? org : undefined;
+  }
+
+  private async afterOrgCall(ctx: EngineContext): Promise<void> {
+    const { knex, metrics } = this.deps;
+    await recordOrgClock(knex, ctx.org.orgId, ctx.session.clock.now());
+    const usage = ctx.session.apiUsage;
+    if (usage) {
+      await recordApiUsage(knex, ctx.org.orgId, usage, new Date(usage.at));
+      metrics.apiUsed.set({ org: ctx.org.orgId }, usage.used);
+      metrics.apiMax.set({ org: ctx.org.orgId }, usage.max);
+    }
+  }
+
+  private async runObject(work: QueuedWork): Promise<void> {
+    const { knex, metrics, logger } = this.deps;
+    const org = await this.activeOrg(work.orgId);
+    const object = org && work.object ? await getRegistryObject(knex, org.orgId, work.object) : undefined;
+    if (!org || !object || objectsToBackUp([object]).length === 0) {
+      metrics.slices.inc({ org: work.orgId, kind: 'object', outcome: 'skipped' });
+      return;
+    }
+    const ctx = await this.engineFor(org);
+    const outcome = await backupObject(ctx, object, {
+      budgetMs: this.engineOptions.sliceBudgetMs,
+      deletes: 'when-due',
+      shouldStop: async () => {
+        const now = await this.activeOrg(org.orgId);
+        if (!now) return 'the org was paused or disabled';
+        const current = await getRegistryObject(knex, org.orgId, object.name);
+        return current?.excludedByUser ? 'the object was excluded' : undefined;
+      },
+    });
+    await this.afterOrgCall(ctx);
+    metrics.versionsWritten.inc({ org: org.orgId }, outcome.written);
+    if (!outcome.ok)
+      metrics.objectFailures.inc({ org: org.orgId, code: outcome.error?.code ?? 'BACKUP_FAILED' });
+    metrics.slices.inc({
+      org: org.orgId,
+      kind: 'object',
+      outcome: outcome.skipped ? 'skipped' : outcome.ok ? 'ok' : 'failed',
+    });
+    logger.info(
+      {
+        type: 'object-slice',
+        orgId: org.orgId,
+        object: object.name,
+        written: outcome.written,
+        tombstones: outcome.tombstones,
+        complete: outcome.complete,
+        ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
+        ...(outcome.error ? { error: outcome.error.code } : {}),
+      },
+      `${object.name}: ${outcome.written} new versions`,
+    );
+    // More to read (a backfill, a busy object): the next slice waits in line behind what waited longer.
+    if (outcome.ok && !outcome.complete && !outcome.skipped && !this.abort.signal.aborted)
+      await this.queue!.add(QUEUES.object, work);
+  }
+
+  private async runScan(work: QueuedWork): Promise<void> {
+    const { knex, metrics, logger } = this.deps;
+    const org = await this.activeOrg(work.orgId);
+    if (!org) return;
+    try {
+      const ctx = await this.engineFor(org);
+      const scan = await scanSchema(ctx);
+      await this.afterOrgCall(ctx);
+      metrics.slices.inc({ org: org.orgId, kind: 'scan', outcome: 'ok' });
+      logger.info(
+        { type: 'schema-scan', orgId: org.orgId, objects: scan.objects, changes: scan.changes.length },
+        'schema scanned',
+      );
+    } catch (err) {
+      // A broken session or an org that cannot be reached: connect afresh next time.
+      this.engines.delete(org.orgId);
+      metrics.slices.inc({ org: org.orgId, kind: 'scan', outcome: 'failed' });
+      const code =
+        (err as { errorCode?: string; code?: string }).errorCode ?? (err as { code?: string }).code;
+      await recordError(knex, {
+        orgId: org.orgId,
+        code: code ?? 'SCAN_FAILED',
+        message: `schema scan failed: ${err instanceof Error ? err.message : String(err)}`,
+        stack: err instanceof Error ? (err.stack ?? null) : null,
+        hint: null,
+        object: null,
+        at: new Date(),
+      });
+      throw err;
+    }
+  }
+
+  private async runMaintenance(work: QueuedWork): Promise<void> {
+    const { knex, metrics, logger } = this.deps;
+    const ctx = { knex, blobs: (await this.engineFor((await this.activeOrg(work.orgId))!)).store.blobs };
+    const result = await maintainStore(ctx, work.orgId);
+    await markMaintained(knex, work.orgId);
+    metrics.slices.inc({ org: work.orgId, kind: 'maintenance', outcome: 'ok' });
+    logger.info({ type: 'store-maintenance', orgId: work.orgId, ...result }, 'bucket maintenance finished');
+  }
+
+  /** A job that failed every attempt: the dashboard's error list says so; the next tick queues it again. */
+  private async recordDead(work: QueuedWork, jobId: string): Promise<void> {
+    await recordError(this.deps.knex, {
+      orgId: work.orgId,
+      code: 'WORK_ABANDONED',
+      message:
+        `${work.object ? `the backup of ${work.object}` : 'scheduled work'} failed every attempt (job ${jobId}); ` +
+        'it is queued again when next due',
+      stack: null,
+      hint: 'See the service log for the failures; a replica that kept dying mid-slice shows here too.',
+      object: work.object ?? null,
+      at: new Date(),
+    });
+  }
+}

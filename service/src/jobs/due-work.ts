@@ -1,0 +1,89 @@
+/**
+ * What is due, decided from the stored state and each org's own clock (database time + the org's last seen
+ * offset), so moving an org's clock makes its work due. Pure: the scheduler's tick reads a snapshot, calls this,
+ * and queues the result in order, longest-waiting first across every org and object.
+ *
+ * - Schema scans: when an org was never scanned (its objects are unknown), then every `scanIntervalMs`
+ *   (continuous) or once a day (daily).
+ * - Objects: a backfilling object is due at once, again after every slice; a caught-up one on the continuous
+ *   schedule is checked `pollIntervalMs` after it was caught up, and on the daily schedule once per day at a
+ *   time of day of its own (a hash of org and name), which spreads an org's objects across the day. A failing
+ *   object waits for its backoff.
+ * - Bucket maintenance: every `maintenanceIntervalMs` per org, once across the cluster.
+ */
+import type { ScheduleSnapshot } from '../store/schedule/schedule-state.js';
+
+export type DueWork =
+  | { kind: 'scan'; orgId: string; waitingSince: number }
+  | { kind: 'object'; orgId: string; object: string; waitingSince: number }
+  | { kind: 'maintenance'; orgId: string; waitingSince: number };
+
+export interface Cadence {
+  lagMs: number;
+  pollIntervalMs: number;
+  scanIntervalMs: number;
+  maintenanceIntervalMs: number;
+}
+
+export const DAY_MS = 24 * 3600_000;
+
+/** A stable time of day (ms after UTC midnight) for an object's daily pass: FNV-1a of its org and name. */
+export function dailySlotMs(orgId: string, object: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `${orgId}/${object}`) {
+    hash ^= ch.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % DAY_MS;
+}
+
+/** The first daily slot strictly after `after` (org time, ms). */
+export function nextDailySlot(after: number, slotMs: number): number {
+  const slot = Math.floor(after / DAY_MS) * DAY_MS + slotMs;
+  return slot > after ? slot : slot + DAY_MS;
+}
+
+export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[] {
+  const now = snapshot.now.getTime();
+  const due: DueWork[] = [];
+  const offsets = new Map<string, number | null>();
+  for (const org of snapshot.orgs) {
+    offsets.set(org.orgId, org.clockOffsetMs);
+    const scanEvery = org.schedule === 'daily' ? DAY_MS : cadence.scanIntervalMs;
+    // An org whose clock is unknown has not been reached yet: its scan connects and learns it.
+    if (org.lastScanAt === null || org.clockOffsetMs === null) {
+      due.push({ kind: 'scan', orgId: org.orgId, waitingSince: 0 });
+    } else {
+      const scanDue = org.lastScanAt.getTime() + scanEvery;
+      if (scanDue <= now + org.clockOffsetMs)
+        due.push({ kind: 'scan', orgId: org.orgId, waitingSince: scanDue - org.clockOffsetMs });
+    }
+    const maintenanceDue = (org.maintainedAt?.getTime() ?? 0) + cadence.maintenanceIntervalMs;
+    if (org.lastScanAt !== null && maintenanceDue <= now)
+      due.push({ kind: 'maintenance', orgId: org.orgId, waitingSince: maintenanceDue });
+  }
+  const schedules = new Map(snapshot.orgs.map((o) => [o.orgId, o.schedule]));
+  for (const o of snapshot.objects) {
+    const offset = offsets.get(o.orgId);
+    if (offset === undefined || offset === null) continue;
+    if (o.retryAfter !== null && o.retryAfter.getTime() > now) continue;
+    let dueAt: number; // org time
+    if (o.backfillCompletedAt === null || o.caughtUpAt === null) {
+      // Backfilling: due again as soon as its last slice ended, queued behind whoever waited longer.
+      dueAt = (o.lastSliceAt?.getTime() ?? 0) + offset;
+    } else if (schedules.get(o.orgId) === 'daily') {
+      dueAt = nextDailySlot(o.caughtUpAt.getTime() + cadence.lagMs, dailySlotMs(o.orgId, o.name));
+    } else {
+      dueAt = o.caughtUpAt.getTime() + cadence.lagMs + cadence.pollIntervalMs;
+    }
+    if (dueAt <= now + offset)
+      due.push({ kind: 'object', orgId: o.orgId, object: o.name, waitingSince: dueAt - offset });
+  }
+  // Longest-waiting first, across orgs and kinds of work.
+  return due.sort(
+    (a, b) =>
+      a.waitingSince - b.waitingSince ||
+      a.orgId.localeCompare(b.orgId) ||
+      ('object' in a ? a.object : '').localeCompare('object' in b ? b.object : ''),
+  );
+}

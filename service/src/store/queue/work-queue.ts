@@ -1,0 +1,136 @@
+/**
+ * The job queues replicas share, on pg-boss in the service's own PostgreSQL (schema `pgboss`): no coordinator
+ * of our own. Each queue keeps at most one job queued and one active per key (pg-boss's `stately` policy), so a
+ * tick that finds an object due again while its slice is queued adds nothing, and two slices of one object never
+ * run at once. Jobs carry their org as their group, which caps how many of one org's jobs run across the cluster.
+ */
+import { PgBoss, type Job } from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Logger } from '../../logger.js';
+import { withMigrationLock } from '../db/migrate.js';
+
+export const QUEUES = {
+  /** One object's records and deletes, a bounded slice at a time. */
+  object: 'backup-object',
+  /** One org's schema scan. */
+  scan: 'backup-scan',
+  /** One org's bucket maintenance (orphans, sweep, compaction). */
+  maintenance: 'store-maintenance',
+  /** Jobs that failed every attempt (their worker died or the handler kept throwing). */
+  dead: 'backup-dead',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface QueuedWork {
+  orgId: string;
+  object?: string;
+}
+
+export interface WorkerOptions {
+  /** Jobs this process runs at once from the queue. */
+  concurrency: number;
+  /** Jobs of one org running at once across every replica. */
+  perOrg?: number;
+}
+
+export interface QueueDepth {
+  queue: string;
+  queued: number;
+  active: number;
+  failed: number;
+}
+
+export class WorkQueue {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Opens the queues: pg-boss's schema is created or migrated under the service's migration lock, so replicas
+   * starting together on an empty database take turns. `heartbeatSeconds`: a job whose worker stops
+   * heartbeating (a killed process) is retried after that long.
+   */
+  static async open(
+    knex: Knex,
+    databaseUrl: string,
+    logger: Logger,
+    options: { expireInSeconds: number; heartbeatSeconds: number },
+  ): Promise<WorkQueue> {
+    const boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: 'pgboss',
+      application_name: 'autobackup-queue',
+      max: 4,
+      schedule: false,
+    });
+    boss.on('error', (err: Error) => logger.error({ type: 'work-queue', err }, 'job queue error'));
+    await withMigrationLock(knex, async () => {
+      await boss.start();
+      await boss.createQueue(QUEUES.dead, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 });
+      const common = {
+        policy: 'stately' as const,
+        expireInSeconds: options.expireInSeconds,
+        heartbeatSeconds: options.heartbeatSeconds,
+        retryLimit: 3,
+        retryDelay: 30,
+        retryBackoff: true,
+        deadLetter: QUEUES.dead,
+        deleteAfterSeconds: 24 * 3600,
+      };
+      for (const name of [QUEUES.object, QUEUES.scan, QUEUES.maintenance])
+        await boss.createQueue(name, common);
+    });
+    return new WorkQueue(boss, logger);
+  }
+
+  /** Queues `work` unless a job with the same key is already queued; false when one was. */
+  async add(queue: QueueName, work: QueuedWork): Promise<boolean> {
+    const key = work.object === undefined ? work.orgId : `${work.orgId}/${work.object}`;
+    const id = await this.boss.send(queue, work as unknown as object, {
+      singletonKey: key,
+      group: { id: work.orgId },
+    });
+    return id !== null;
+  }
+
+  /** Runs `handler` for jobs of `queue`; a handler that throws fails the job (retried, then dead). */
+  async work(
+    queue: QueueName,
+    options: WorkerOptions,
+    handler: (work: QueuedWork, job: { id: string; retryCount: number }) => Promise<void>,
+  ): Promise<void> {
+    await this.boss.work<QueuedWork>(
+      queue,
+      {
+        batchSize: 1,
+        localConcurrency: options.concurrency,
+        pollingIntervalSeconds: 1,
+        ...(options.perOrg !== undefined ? { groupConcurrency: options.perOrg } : {}),
+      },
+      async (jobs: Job<QueuedWork>[]) => {
+        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
+      },
+    );
+  }
+
+  /** Stops taking jobs from every queue; running handlers finish. */
+  async pause(): Promise<void> {
+    for (const name of Object.values(QUEUES)) await this.boss.offWork(name).catch(() => undefined);
+  }
+
+  async depths(): Promise<QueueDepth[]> {
+    const out: QueueDepth[] = [];
+    for (const queue of [QUEUES.object, QUEUES.scan, QUEUES.maintenance, QUEUES.dead]) {
+      const q = await this.boss.getQueue(queue);
+      if (q) out.push({ queue, queued: q.queuedCount, active: q.activeCount, failed: q.failedCount ?? 0 });
+    }
+    return out;
+  }
+
+  /** Waits up to `timeoutMs` for running handlers, then closes the queue's connections. */
+  async close(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, close: true, timeout: timeoutMs });
+    this.logger.debug({ type: 'work-queue' }, 'job queue closed');
+  }
+}

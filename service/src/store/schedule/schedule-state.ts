@@ -1,0 +1,188 @@
+/**
+ * What the scheduler reads and writes in the database: the state that decides what is due (per org and per
+ * object), each slice's outcome (failures back off), each org's clock as last seen, and the tick coordinator
+ * that lets exactly one replica act on each tick slot. Times here are the database's unless named org time.
+ */
+import type { Knex } from 'knex';
+import type { BackupMode, BackupSchedule } from '../orgs/org-repository.js';
+
+export interface OrgScheduleState {
+  orgId: string;
+  mode: BackupMode;
+  schedule: BackupSchedule;
+  /** Org time of the last schema scan. */
+  lastScanAt: Date | null;
+  /** The org's clock − the database's, as last seen (null before any work talked to the org). */
+  clockOffsetMs: number | null;
+  maintainedAt: Date | null;
+}
+
+export interface ObjectScheduleState {
+  orgId: string;
+  objectKey: number;
+  name: string;
+  /** Org times. */
+  backfillCompletedAt: Date | null;
+  caughtUpAt: Date | null;
+  deletesCheckedUntil: Date | null;
+  failures: number;
+  retryAfter: Date | null;
+  lastSliceAt: Date | null;
+  runningSince: Date | null;
+}
+
+export interface ScheduleSnapshot {
+  /** The database's clock when the snapshot was read. */
+  now: Date;
+  orgs: OrgScheduleState[];
+  objects: ObjectScheduleState[];
+}
+
+interface OrgRow {
+  org_id: string;
+  mode: BackupMode;
+  schedule: BackupSchedule;
+  last_scan_at: Date | null;
+  clock_offset_ms: string | null;
+  maintained_at: Date | null;
+}
+
+interface ObjectRow {
+  org_id: string;
+  object_key: number;
+  name: string;
+  backfill_completed_at: Date | null;
+  caught_up_at: Date | null;
+  deletes_checked_until: Date | null;
+  failures: number;
+  retry_after: Date | null;
+  last_slice_at: Date | null;
+  running_since: Date | null;
+}
+
+/** Enabled, unpaused, connected orgs and the objects they back up (supported, available, not excluded). */
+export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot> {
+  return knex.transaction(
+    async (trx) => {
+      const now = (await trx.raw<{ rows: Array<{ now: Date }> }>('SELECT now() AS now')).rows[0]!.now;
+      const orgs = await trx('orgs')
+        .where({ enabled: true })
+        .whereNot({ mode: 'paused' })
+        .whereNotNull('instance_url')
+        .orderBy('org_id')
+        .select<OrgRow[]>('org_id', 'mode', 'schedule', 'last_scan_at', 'clock_offset_ms', 'maintained_at');
+      const objects = await trx('objects')
+        .whereIn(
+          'org_id',
+          orgs.map((o) => o.org_id),
+        )
+        .where({ support: 'supported', access: 'available', excluded_by_user: false })
+        .whereNotNull('fields')
+        .orderBy(['org_id', 'name'])
+        .select<ObjectRow[]>(
+          'org_id',
+          'object_key',
+          'name',
+          'backfill_completed_at',
+          'caught_up_at',
+          'deletes_checked_until',
+          'failures',
+          'retry_after',
+          'last_slice_at',
+          'running_since',
+        );
+      return {
+        now,
+        orgs: orgs.map((o) => ({
+          orgId: o.org_id,
+          mode: o.mode,
+          schedule: o.schedule,
+          lastScanAt: o.last_scan_at,
+          clockOffsetMs: o.clock_offset_ms === null ? null : Number(o.clock_offset_ms),
+          maintainedAt: o.maintained_at,
+        })),
+        objects: objects.map((o) => ({
+          orgId: o.org_id,
+          objectKey: o.object_key,
+          name: o.name,
+          backfillCompletedAt: o.backfill_completed_at,
+          caughtUpAt: o.caught_up_at,
+          deletesCheckedUntil: o.deletes_checked_until,
+          failures: o.failures,
+          retryAfter: o.retry_after,
+          lastSliceAt: o.last_slice_at,
+          runningSince: o.running_since,
+        })),
+      };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+}
+
+/**
+ * Claims the tick slot `slot` (node-cron's key: task name and slot time) for `replica`: true for exactly one of
+ * the replicas whose cron fired for it. Slots older than a day are forgotten now and then.
+ */
+export async function claimTickSlot(knex: Knex, slot: string, replica: string): Promise<boolean> {
+  const inserted = await knex('scheduler_ticks')
+    .insert({ slot, replica })
+    .onConflict('slot')
+    .ignore()
+    .returning('slot');
+  if (inserted.length > 0 && Math.random() < 0.01)
+    await knex('scheduler_ticks').where('fired_at', '<', knex.raw("now() - interval '1 day'")).delete();
+  return inserted.length > 0;
+}
+
+/** Remembers how far the org's clock is from the database's (org time = database time + offset). */
+export async function recordOrgClock(knex: Knex, orgId: string, orgNow: Date): Promise<void> {
+  await knex('orgs')
+    .where({ org_id: orgId })
+    .update({
+      clock_offset_ms: knex.raw('round(? - extract(epoch FROM clock_timestamp()) * 1000)', [
+        orgNow.getTime(),
+      ]),
+      clock_seen_at: knex.fn.now(),
+    });
+}
+
+/** Orgs to back up whose clock was last measured more than `maxAgeMs` ago (or never). */
+export async function orgsWithStaleClock(
+  knex: Knex,
+  maxAgeMs: number,
+): Promise<Array<{ orgId: string; instanceUrl: string }>> {
+  const rows = await knex('orgs')
+    .where({ enabled: true })
+    .whereNot({ mode: 'paused' })
+    .whereNotNull('instance_url')
+    .andWhere((q) =>
+      q
+        .whereNull('clock_seen_at')
+        .orWhere('clock_seen_at', '<', knex.raw("now() - ? * interval '1 millisecond'", [maxAgeMs])),
+    )
+    .select<Array<{ org_id: string; instance_url: string }>>('org_id', 'instance_url');
+  return rows.map((r) => ({ orgId: r.org_id, instanceUrl: r.instance_url }));
+}
+
+/** A slice ended: failures reset (ok) or count up, and the object waits 1, 2, 4 … at most 60 minutes. */
+export async function recordSliceOutcome(knex: Knex, objectKey: number, ok: boolean): Promise<void> {
+  if (ok) {
+    await knex('objects')
+      .where({ object_key: objectKey })
+      .update({ failures: 0, retry_after: null, last_slice_at: knex.fn.now() });
+    return;
+  }
+  await knex('objects')
+    .where({ object_key: objectKey })
+    .update({
+      failures: knex.raw('failures + 1'),
+      retry_after: knex.raw(
+        "now() + least(3600000, 60000 * power(2, least(failures, 10))) * interval '1 millisecond'",
+      ),
+      last_slice_at: knex.fn.now(),
+    });
+}
+
+export async function markMaintained(knex: Knex, orgId: string): Promise<void> {
+  await knex('orgs').where({ org_id: orgId }).update({ maintained_at: knex.fn.now() });
+}
