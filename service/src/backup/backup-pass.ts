@@ -51,24 +51,19 @@ export async function runBackupPass(
   const limit = pLimit(options.concurrency ?? 2);
   const outcomes = await Promise.all(
     targets.map((o) =>
-      limit(() =>
-        ctx.signal?.aborted
-          ? Promise.resolve<ObjectOutcome>({
-              object: o.name,
-              ok: true,
-              written: 0,
-              tombstones: 0,
-              complete: false,
-              skipped: 'stopping',
-            })
-          : backupObject(ctx, o, {
-              onStarted: () => options.progress?.objectStarted?.(o.name),
-              onProgress: (read) => options.progress?.objectProgress?.(o.name, read),
-            }).then((outcome) => {
-              options.progress?.objectFinished?.(o.name, outcome);
-              return outcome;
-            }),
-      ),
+      limit(async () => {
+        // Only an object whose run started is reported finished (not one skipped as stopping or held elsewhere).
+        let started = false;
+        const outcome = await backupObject(ctx, o, {
+          onStarted: () => {
+            started = true;
+            options.progress?.objectStarted?.(o.name);
+          },
+          onProgress: (read) => options.progress?.objectProgress?.(o.name, read),
+        });
+        if (started) options.progress?.objectFinished?.(o.name, outcome);
+        return outcome;
+      }),
     ),
   );
   const usage = ctx.session.apiUsage;

@@ -1,3 +1,5 @@
+import { SalesforceError } from '../salesforce/errors.js';
+
 /** What an admin can do about the errors Salesforce returns most, shown beside the error. */
 const HINTS: Record<string, string> = {
   INSUFFICIENT_ACCESS:
@@ -16,6 +18,12 @@ const HINTS: Record<string, string> = {
   QUERY_TIMEOUT: 'Salesforce timed out on a large query. The backup retries with smaller windows.',
   SERVER_UNAVAILABLE: 'Salesforce was unavailable. The backup retries on its own.',
 };
+
+/** The code an engine failure is filed under: Salesforce's errorCode, else the error's own code, else `fallback`. */
+export function errorCodeOf(err: unknown, fallback: string): string {
+  if (err instanceof SalesforceError) return err.errorCode;
+  return (err as { code?: string } | null)?.code ?? fallback;
+}
 
 export function hintFor(code: string): string | null {
   return HINTS[code] ?? null;

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isProcessAlive, pidNamespaceIdentity, processStartTime } from '../process-identity.js';
-import { SalesforceError } from '../salesforce/errors.js';
 import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
 import {
   claimObjectRun,
@@ -20,7 +19,7 @@ import {
 import { recordSliceOutcome } from '../store/schedule/schedule-state.js';
 import { trackDeletes } from './delete-tracking.js';
 import type { EngineContext } from './engine-context.js';
-import { hintFor } from './error-hints.js';
+import { errorCodeOf, hintFor } from './error-hints.js';
 import { backupRecords } from './record-backup.js';
 
 export interface ObjectOutcome {
@@ -64,12 +63,6 @@ function holderGone(lease: string): boolean {
   return (
     PID_NAMESPACE !== null && namespace === PID_NAMESPACE && !isProcessAlive(Number(pid), start || undefined)
   );
-}
-
-function errorCode(err: unknown): string {
-  return err instanceof SalesforceError
-    ? err.errorCode
-    : ((err as { code?: string }).code ?? 'BACKUP_FAILED');
 }
 
 export async function backupObject(
@@ -145,7 +138,7 @@ export async function backupObject(
       );
       return { ...none, ok: true, complete: false, skipped: 'lease-lost' };
     }
-    const code = errorCode(err);
+    const code = errorCodeOf(err, 'BACKUP_FAILED');
     const message = err instanceof Error ? err.message : String(err);
     ctx.logger.error(
       { type: 'object-backup', orgId: ctx.org.orgId, object: object.name, code, err },

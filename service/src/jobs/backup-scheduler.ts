@@ -13,7 +13,7 @@
  * - stop(): no new jobs; running slices finish their batch at hand and are stored; then the queue closes. A
  *   killed replica's jobs are retried by the others once their heartbeat lapses, and the object's run lease
  *   (database time) guarantees the late one cannot write.
- * - Each tick also checks the schema: a replica older than the database's requirements stops taking work.
+ * - Every replica checks the schema each tick slot: one older than the database's requirements stops taking work.
  */
 import { hostname } from 'node:os';
 import { schedule, type ScheduledTask } from 'node-cron';
@@ -22,9 +22,10 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { scanSchema } from '../backup/schema-scan.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from '../backup/engine-context.js';
-import { openEngine } from '../backup/engine-factory.js';
+import { openEngine, openStore } from '../backup/engine-factory.js';
 import { backupObject } from '../backup/object-slice.js';
 import { objectsToBackUp } from '../backup/backup-pass.js';
+import { errorCodeOf } from '../backup/error-hints.js';
 import { maintainStore } from '../backup/store-maintenance.js';
 import type { Knex } from '../store/db/knex.js';
 import { checkSchemaCompatibility } from '../store/db/migrate.js';
@@ -39,7 +40,9 @@ import {
   readScheduleSnapshot,
   orgsWithStaleClock,
   recordOrgClock,
+  sliceStopReason,
 } from '../store/schedule/schedule-state.js';
+import type { StoreContext } from '../store/store-context.js';
 import { probeOrgClock } from '../salesforce/org-clock.js';
 import { dueWork } from './due-work.js';
 
@@ -69,6 +72,7 @@ export class BackupScheduler {
   private readonly abort = new AbortController();
   private readonly replica = `${hostname()}/${process.pid}`;
   private readonly engineOptions: EngineOptions;
+  private readonly store: StoreContext;
   private queue: WorkQueue | undefined;
   private cron: ScheduledTask | undefined;
   private incompatible = false;
@@ -82,6 +86,7 @@ export class BackupScheduler {
       lagMs: deps.config.lagSeconds * 1000,
       ...options.engine,
     };
+    this.store = openStore(deps.config, deps.knex, deps.logger);
   }
 
   async start(): Promise<void> {
@@ -99,7 +104,11 @@ export class BackupScheduler {
       name: 'autobackup-tick',
       noOverlap: true,
       distributed: true,
-      runCoordinator: { shouldRun: (key) => claimTickSlot(knex, key, this.replica) },
+      // Every replica checks the schema each slot: an old one must stop even when another acts on the slot.
+      runCoordinator: {
+        shouldRun: async (key) =>
+          (await this.schemaStillCompatible()) && claimTickSlot(knex, key, this.replica),
+      },
     });
     this.deps.metrics.engineRunning.set(1);
     logger.info(
@@ -117,11 +126,10 @@ export class BackupScheduler {
     this.deps.metrics.engineRunning.set(0);
   }
 
-  /** One tick, run by one replica per slot: queue what is due. Public for tests. */
+  /** One tick, run by one replica per slot: queue what is due. */
   async tick(): Promise<void> {
     const { knex, logger, metrics } = this.deps;
     try {
-      if (!(await this.schemaStillCompatible())) return;
       await this.followOrgClocks();
       const snapshot = await readScheduleSnapshot(knex);
       const due = dueWork(snapshot, {
@@ -232,12 +240,7 @@ export class BackupScheduler {
     const outcome = await backupObject(ctx, object, {
       budgetMs: this.engineOptions.sliceBudgetMs,
       deletes: 'when-due',
-      shouldStop: async () => {
-        const now = await this.activeOrg(org.orgId);
-        if (!now) return 'the org was paused or disabled';
-        const current = await getRegistryObject(knex, org.orgId, object.name);
-        return current?.excludedByUser ? 'the object was excluded' : undefined;
-      },
+      shouldStop: () => sliceStopReason(knex, org.orgId, object.name),
     });
     await this.afterOrgCall(ctx);
     metrics.versionsWritten.inc({ org: org.orgId }, outcome.written);
@@ -283,11 +286,9 @@ export class BackupScheduler {
       // A broken session or an org that cannot be reached: connect afresh next time.
       this.engines.delete(org.orgId);
       metrics.slices.inc({ org: org.orgId, kind: 'scan', outcome: 'failed' });
-      const code =
-        (err as { errorCode?: string; code?: string }).errorCode ?? (err as { code?: string }).code;
       await recordError(knex, {
         orgId: org.orgId,
-        code: code ?? 'SCAN_FAILED',
+        code: errorCodeOf(err, 'SCAN_FAILED'),
         message: `schema scan failed: ${err instanceof Error ? err.message : String(err)}`,
         stack: err instanceof Error ? (err.stack ?? null) : null,
         hint: null,
@@ -300,8 +301,12 @@ export class BackupScheduler {
 
   private async runMaintenance(work: QueuedWork): Promise<void> {
     const { knex, metrics, logger } = this.deps;
-    const ctx = { knex, blobs: (await this.engineFor((await this.activeOrg(work.orgId))!)).store.blobs };
-    const result = await maintainStore(ctx, work.orgId);
+    if (!(await this.activeOrg(work.orgId))) {
+      metrics.slices.inc({ org: work.orgId, kind: 'maintenance', outcome: 'skipped' });
+      return;
+    }
+    // The bucket is the service's, not the org's: no session with the org is needed.
+    const result = await maintainStore(this.store, work.orgId);
     await markMaintained(knex, work.orgId);
     metrics.slices.inc({ org: work.orgId, kind: 'maintenance', outcome: 'ok' });
     logger.info({ type: 'store-maintenance', orgId: work.orgId, ...result }, 'bucket maintenance finished');

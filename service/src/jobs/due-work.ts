@@ -46,9 +46,7 @@ export function nextDailySlot(after: number, slotMs: number): number {
 export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[] {
   const now = snapshot.now.getTime();
   const due: DueWork[] = [];
-  const offsets = new Map<string, number | null>();
   for (const org of snapshot.orgs) {
-    offsets.set(org.orgId, org.clockOffsetMs);
     const scanEvery = org.schedule === 'daily' ? DAY_MS : cadence.scanIntervalMs;
     // An org whose clock is unknown has not been reached yet: its scan connects and learns it.
     if (org.lastScanAt === null || org.clockOffsetMs === null) {
@@ -62,16 +60,17 @@ export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[]
     if (org.lastScanAt !== null && maintenanceDue <= now)
       due.push({ kind: 'maintenance', orgId: org.orgId, waitingSince: maintenanceDue });
   }
-  const schedules = new Map(snapshot.orgs.map((o) => [o.orgId, o.schedule]));
+  const orgs = new Map(snapshot.orgs.map((org) => [org.orgId, org]));
   for (const o of snapshot.objects) {
-    const offset = offsets.get(o.orgId);
-    if (offset === undefined || offset === null) continue;
+    const org = orgs.get(o.orgId);
+    const offset = org?.clockOffsetMs;
+    if (org === undefined || offset === undefined || offset === null) continue;
     if (o.retryAfter !== null && o.retryAfter.getTime() > now) continue;
     let dueAt: number; // org time
     if (o.backfillCompletedAt === null || o.caughtUpAt === null) {
       // Backfilling: due again as soon as its last slice ended, queued behind whoever waited longer.
       dueAt = (o.lastSliceAt?.getTime() ?? 0) + offset;
-    } else if (schedules.get(o.orgId) === 'daily') {
+    } else if (org.schedule === 'daily') {
       dueAt = nextDailySlot(o.caughtUpAt.getTime() + cadence.lagMs, dailySlotMs(o.orgId, o.name));
     } else {
       dueAt = o.caughtUpAt.getTime() + cadence.lagMs + cadence.pollIntervalMs;

@@ -1,6 +1,7 @@
 /**
  * Rolling upgrades: whether this build may run on a database that a newer release has migrated. A migration
- * states the oldest migration a running replica must know (`replicasMustKnow`, by default the one before it);
+ * states the oldest migration a running replica must know (`replicasMustKnow`; undeclared, the requirement of the
+ * migration before it);
  * the migration runner records that in `schema_requirements`, because an older replica cannot read the newer
  * migration's code, only the database.
  */

@@ -33,12 +33,8 @@ export async function readBlock(
   blockOffset: number,
   blockLength: number,
 ): Promise<Buffer> {
-  const compressed = await blobs.get(key, { start: blockOffset, end: blockOffset + blockLength - 1 });
-  if (compressed.length !== blockLength)
-    throw new PackFormatError(
-      `${key}: block at ${blockOffset} read ${compressed.length} of ${blockLength} bytes`,
-    );
-  return gunzipSync(compressed);
+  const blocks = await readCompressedBlocks(blobs, key, [{ blockOffset, blockLength }]);
+  return inflateBlock(blocks.get(blockOffset)!);
 }
 
 /** Where one block of a pack lies: absolute offset and compressed length. */

@@ -60,15 +60,33 @@ interface ObjectRow {
   running_since: Date | null;
 }
 
+/** Orgs to back up: enabled, not paused, connected. */
+function orgsToBackUp(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.where({ enabled: true }).whereNot({ mode: 'paused' }).whereNotNull('instance_url');
+}
+
+/**
+ * Why a running slice of `object` should stop at its next safe point (its org was paused, disabled or
+ * disconnected, or the object was excluded), or undefined to go on. One small query: slices ask every few seconds.
+ */
+export async function sliceStopReason(
+  knex: Knex,
+  orgId: string,
+  object: string,
+): Promise<string | undefined> {
+  const row = await orgsToBackUp(knex('orgs').where({ 'orgs.org_id': orgId }))
+    .leftJoin('objects', (j) => j.on('objects.org_id', 'orgs.org_id').andOnVal('objects.name', object))
+    .first<{ excluded: boolean | null } | undefined>('objects.excluded_by_user as excluded');
+  if (!row) return 'the org was paused or disabled';
+  return row.excluded ? 'the object was excluded' : undefined;
+}
+
 /** Enabled, unpaused, connected orgs and the objects they back up (supported, available, not excluded). */
 export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot> {
   return knex.transaction(
     async (trx) => {
       const now = (await trx.raw<{ rows: Array<{ now: Date }> }>('SELECT now() AS now')).rows[0]!.now;
-      const orgs = await trx('orgs')
-        .where({ enabled: true })
-        .whereNot({ mode: 'paused' })
-        .whereNotNull('instance_url')
+      const orgs = await orgsToBackUp(trx('orgs'))
         .orderBy('org_id')
         .select<OrgRow[]>('org_id', 'mode', 'schedule', 'last_scan_at', 'clock_offset_ms', 'maintained_at');
       const objects = await trx('objects')
@@ -151,10 +169,7 @@ export async function orgsWithStaleClock(
   knex: Knex,
   maxAgeMs: number,
 ): Promise<Array<{ orgId: string; instanceUrl: string }>> {
-  const rows = await knex('orgs')
-    .where({ enabled: true })
-    .whereNot({ mode: 'paused' })
-    .whereNotNull('instance_url')
+  const rows = await orgsToBackUp(knex('orgs'))
     .andWhere((q) =>
       q
         .whereNull('clock_seen_at')

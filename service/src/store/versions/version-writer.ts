@@ -21,7 +21,7 @@ import {
 } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
-import { LeaseLostError } from '../registry/object-registry.js';
+import { assertLeaseHeld } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { ensureObjectKey } from './objects-repository.js';
 import {
@@ -157,16 +157,14 @@ export async function writeVersions(
     const current = await trx('objects')
       .where({ object_key: objectKey })
       .forUpdate()
-      .first<ObjectState & { versions: number; running_lease: string | null }>(
+      .first<ObjectState & { versions: number }>(
         'cursor_system_modstamp',
         'cursor_id',
         'newest_version_at',
         'versions',
-        'running_lease',
       );
     // Fencing: a run whose lease was taken over while it read must not write what the new holder may also write.
-    if (options.lease !== undefined && current.running_lease !== options.lease)
-      throw new LeaseLostError(objectKey);
+    if (options.lease !== undefined) await assertLeaseHeld(trx, objectKey, options.lease);
     if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
       throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
     }

@@ -16,7 +16,8 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
   /**
    * The oldest migration a running replica must know once this one is applied (this one's own name when it
-   * breaks older code). Absent: the migration just before it, so a replica that knows that one keeps running.
+   * breaks older code). Absent: what the migration before it required, so replicas of the previous release keep
+   * running.
    */
   readonly replicasMustKnow?: string;
 }
