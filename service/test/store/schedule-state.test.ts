@@ -1,29 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { insertOrg, updateOrgSettings } from '../../src/store/orgs/org-repository.js';
+import { setOrgEnabled, updateOrgSettings } from '../../src/store/orgs/org-repository.js';
 import { applyExclusions } from '../../src/store/registry/object-registry.js';
 import { sliceStopReason } from '../../src/store/schedule/schedule-state.js';
 import { ensureObjectKey } from '../../src/store/versions/objects-repository.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import { createStoreFixture, ORG_ID as ORG, type StoreFixture } from './support/store-fixture.js';
 
-const ORG = '00D000000000002AAA';
-let db: TestDatabase;
+let f: StoreFixture;
+let db: StoreFixture['db'];
 
 before(async () => {
-  db = await createTestDatabase();
-  await insertOrg(db.knex, {
-    orgId: ORG,
-    instanceUrl: 'https://acme.example.com',
-    loginUrl: 'https://login.salesforce.com',
-    auth: { kind: 'client-credentials', clientId: 'x', clientSecret: { kind: 'env', name: 'UNUSED' } },
-    enabled: true,
-  });
+  f = await createStoreFixture();
+  db = f.db;
+  await setOrgEnabled(db.knex, ORG);
   await ensureObjectKey(db.knex, ORG, 'Account');
   await ensureObjectKey(db.knex, ORG, 'Contact');
 });
 
 after(async () => {
-  await db?.destroy();
+  await f?.close();
 });
 
 describe('why a running slice stops', () => {
