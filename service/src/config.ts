@@ -89,6 +89,7 @@ const envSchema = z.object({
     )
     .transform(Number)
     .default(15),
+  AUTOBACKUP_SLICE_SECONDS: wholeNumber('AUTOBACKUP_SLICE_SECONDS', 5, 3600).default(120),
 });
 
 /** A whole number from `min` to `max`, as text in the environment. */
@@ -127,6 +128,8 @@ export interface Config {
   readonly orgConcurrency: number;
   /** Seconds between scheduler ticks (one replica acts on each). */
   readonly tickSeconds: number;
+  /** How long one backup job works on an object before it yields it to the queue (stopping at a safe point). */
+  readonly sliceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -174,5 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     workers: e.AUTOBACKUP_WORKERS,
     orgConcurrency: e.AUTOBACKUP_ORG_CONCURRENCY,
     tickSeconds: e.AUTOBACKUP_TICK_SECONDS,
+    sliceSeconds: e.AUTOBACKUP_SLICE_SECONDS,
   });
 }

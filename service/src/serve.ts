@@ -62,7 +62,7 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
             workers: config.workers,
             perOrg: config.orgConcurrency,
             tickSeconds: config.tickSeconds,
-            engine: options.engine ?? {},
+            engine: { sliceBudgetMs: config.sliceSeconds * 1000, ...options.engine },
             stopTimeoutMs: 60_000,
             clockProbeMs: options.clockProbeMs ?? 60_000,
           },

@@ -99,6 +99,13 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ AUTOBACKUP_RATE_LIMIT: '60' }, '/srv').rateLimitPerMinute, 60);
     for (const bad of ['0', '-5', '1.5', 'lots'])
       assert.ok(problemsOf({ AUTOBACKUP_RATE_LIMIT: bad })[0]?.startsWith('AUTOBACKUP_RATE_LIMIT:'), bad);
+    assert.equal(loadConfig({}, '/srv').sliceSeconds, 120);
+    assert.equal(loadConfig({ AUTOBACKUP_SLICE_SECONDS: '5' }, '/srv').sliceSeconds, 5);
+    for (const bad of ['4', '3601', '1.5', 'two minutes'])
+      assert.equal(
+        problemsOf({ AUTOBACKUP_SLICE_SECONDS: bad })[0],
+        `AUTOBACKUP_SLICE_SECONDS: expected a whole number from 5 to 3600, got ${JSON.stringify(bad)}`,
+      );
   });
 
   test('secrets are never echoed back in the messages', () => {

@@ -6,23 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { recordError } from '../src/store/registry/error-log.js';
-import { AUTOBACKUP_BIN as BIN, simOrgFlags, useCliEnvironment } from './support/cli-e2e.js';
+import { AUTOBACKUP_BIN as BIN, freePort, simOrgFlags, useCliEnvironment } from './support/cli-e2e.js';
 
 const e = useCliEnvironment('ab-serve-');
 const env = (extra: NodeJS.ProcessEnv = {}) => e.env({ LOG_LEVEL: 'info', ...extra });
 const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => e.run(args, extra);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `autobackup serve`; resolves with its URL once the start line is out. */
 function serve(

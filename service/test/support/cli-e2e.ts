@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -28,6 +29,16 @@ export interface CliEnvironment {
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Runs `autobackup args…` to its end. */
   run(args: string[], extra?: NodeJS.ProcessEnv): Promise<CliResult>;
+}
+
+/** A port nothing listens on now (for a process that needs one given). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** `orgs add` flags for the simulator's org (JWT bearer with its key file). */

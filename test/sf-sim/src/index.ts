@@ -11,6 +11,7 @@ import { ApiLimits, DEFAULT_DAILY_API_REQUESTS } from './http/limits.js';
 import { createWireServer } from './http/server.js';
 import { SessionStore } from './http/sessions.js';
 import { CallStats } from './http/stats.js';
+import { RequestLog } from './http/request-log.js';
 
 /**
  * Starts a simulated Salesforce org behind a real HTTP server on 127.0.0.1 (docs/CONTRACTS.md,
@@ -77,6 +78,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       concurrency: new LongRequestLimit(now),
       faults: new FaultInjector(org.seedValue),
       stats: new CallStats(),
+      requests: new RequestLog(),
       bulk,
       baseUrl: '',
       apiVersion: API_VERSION,

@@ -24,6 +24,11 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface QueuedWork {
   orgId: string;
   object?: string;
+  /**
+   * Object work: the object's caught-up time (ISO) when it was found due. A job queued while a slice of the
+   * object was running is stale once that slice caught the object up further (undefined: always worked).
+   */
+  caughtUpAt?: string | null;
 }
 
 export interface WorkerOptions {
@@ -63,6 +68,10 @@ export class WorkQueue {
       application_name: 'autobackup-queue',
       max: 4,
       schedule: false,
+      // How often a job whose worker stopped heartbeating is noticed (pg-boss's default is a minute): a killed
+      // replica's objects go back to work about `heartbeatSeconds` + 15 s after it died.
+      monitorIntervalSeconds: 15,
+      superviseIntervalSeconds: 15,
     });
     boss.on('error', (err: Error) => logger.error({ type: 'work-queue', err }, 'job queue error'));
     await withMigrationLock(knex, async () => {

@@ -202,6 +202,15 @@ async function route(
         headers: { 'Content-Type': 'application/x-ndjson' },
       };
     }
+    case 'GET /__sim/requests': {
+      const since = query.get('since') ?? '0';
+      if (!/^\d+$/.test(since))
+        throw new AdminError(
+          400,
+          `query parameter "since" must be a request number, got ${JSON.stringify(since)}`,
+        );
+      return json(200, ctx.requests.list(Number(since), query.get('object') ?? undefined));
+    }
     case 'GET /__sim/stats':
       return json(200, {
         ...(ctx.stats.toJSON() as Record<string, unknown>),

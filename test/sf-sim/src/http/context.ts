@@ -6,6 +6,7 @@ import type { LongRequestLimit } from './concurrency.js';
 import type { Credentials } from './credentials.js';
 import type { FaultInjector } from './faults.js';
 import type { ApiLimits } from './limits.js';
+import type { RequestLog } from './request-log.js';
 import type { Session, SessionStore } from './sessions.js';
 import type { CallStats } from './stats.js';
 
@@ -19,6 +20,8 @@ export interface SimContext {
   concurrency: LongRequestLimit;
   faults: FaultInjector;
   stats: CallStats;
+  /** Every data-API request: who made it, which objects it touched, when (`GET /__sim/requests`). */
+  requests: RequestLog;
   bulk: BulkJobs;
   /** `http://127.0.0.1:PORT`, known once the server listens. */
   baseUrl: string;

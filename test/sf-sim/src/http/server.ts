@@ -343,6 +343,8 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
 
   const abort = new AbortController();
   res.on('close', () => abort.abort());
+  const logged = ctx.requests.begin(method, path, query, bearerToken(req));
+  if (logged) res.on('close', () => ctx.requests.end(logged, res.statusCode));
   if (path.startsWith('/services/data/v')) {
     // An API request runs (and may become long-running) until its response is done or dropped.
     const release = ctx.concurrency.admit();
@@ -361,6 +363,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     if (outcome) return send(req, res, outcome, {}, ctx);
   }
   const { response, headers } = await dispatch(ctx, req, method, path, query);
+  if (logged) ctx.requests.learn(logged, response);
   await send(req, res, response, headers, ctx);
 }
 

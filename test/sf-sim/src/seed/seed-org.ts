@@ -69,15 +69,27 @@ export class SeedWriter {
   }
 
   softDelete(name: string, id: string, when: number): void {
-    this.org.book.softDelete(this.obj(name), id, this.timing(when));
+    this.org.book.softDelete(this.obj(name), id, this.timing(this.notBeforeLatest(name, id, when)));
   }
 
   hardDelete(name: string, id: string, when: number): void {
-    this.org.book.hardDelete(this.obj(name), id, this.timing(when));
+    this.org.book.hardDelete(this.obj(name), id, this.timing(this.notBeforeLatest(name, id, when)));
   }
 
   update(name: string, id: string, set: Row, when: number): void {
-    this.org.book.modify(this.obj(name), id, set, this.timing(when));
+    this.org.book.modify(this.obj(name), id, set, this.timing(this.notBeforeLatest(name, id, when)));
+  }
+
+  /**
+   * A change to an existing record is stamped no earlier than its latest version: Salesforce stamps each save
+   * with the time it commits, so a record's SystemModstamp only moves forward (a seed drawing a random past time
+   * for an edit could otherwise write a newer version that looks older than, or as old as, the one it replaces).
+   */
+  private notBeforeLatest(name: string, id: string, when: number): number {
+    const obj = this.obj(name);
+    if (!obj.hasModstamp) return when;
+    const latest = this.org.book.latest(obj, id).row.SystemModstamp;
+    return typeof latest === 'number' && latest >= when ? latest + 1000 : when;
   }
 }
 
