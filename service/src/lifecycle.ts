@@ -6,6 +6,9 @@ import type { Logger } from './logger.js';
 
 type Step = { name: string; run: () => Promise<void> | void };
 
+/** Signals it takes to cut a running shutdown short. */
+const FORCE_AFTER_SIGNALS = 4;
+
 export class Lifecycle {
   private readonly steps: Step[] = [];
   private stoppingPromise: Promise<void> | undefined;
@@ -26,12 +29,37 @@ export class Lifecycle {
    * for a long-running service, for which a stop request is the normal way to end.
    */
   handleSignals(options: { exitZero?: boolean } = {}): void {
+    let received = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      this.logger.info({ type: 'shutdown', signal }, 'shutting down');
-      void this.shutdown().then(() => process.exit(options.exitZero ? 0 : signal === 'SIGINT' ? 130 : 143));
+      received++;
+      if (received === 1) {
+        this.logger.info({ type: 'shutdown', signal }, 'shutting down');
+        void this.shutdown().then(() => process.exit(options.exitZero ? 0 : signal === 'SIGINT' ? 130 : 143));
+        return;
+      }
+      // One Ctrl-C may arrive more than once (the terminal signals npm, tsx and node, and tsx relays it): only a
+      // deliberate repeat cuts the clean stop short, which would leave the embedded database running.
+      if (received < FORCE_AFTER_SIGNALS) {
+        this.logger.warn(
+          { type: 'shutdown', signal },
+          'already shutting down; press Ctrl-C twice more to force',
+        );
+        return;
+      }
+      this.logger.error({ type: 'shutdown', signal }, 'forced to stop before the shutdown finished');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  /**
+   * Keeps the process running until a signal's shutdown exits it. A pending promise alone does not: Node ends a
+   * process whose only work left is an unsettled await (the embedded database is a child it does not wait for).
+   */
+  runUntilSignal(): Promise<never> {
+    setInterval(() => undefined, 2 ** 30);
+    return new Promise<never>(() => undefined);
   }
 
   /** True once shutdown has begun: loops check it between units of work. */

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import { REPO_ROOT } from './support/shared-test-postgres.js';
 import { createEmptyDatabase } from './support/test-db.js';
 
@@ -20,6 +24,37 @@ describe('autobackup CLI', () => {
     const bad = cli(['frobnicate']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown command 'frobnicate'/);
+  });
+
+  test('db serve keeps the embedded server up until Ctrl-C, then stops it', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'ab-db-serve-'));
+    chmodSync(home, 0o755); // reachable by the postgres user when the tests run as root
+    const child = spawn(BIN, ['db', 'serve'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', AUTOBACKUP_HOME: home },
+    });
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const query = async (url: string) => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+      try {
+        await client.connect();
+        return (await client.query<{ n: number }>('SELECT 41 + 1 AS n')).rows[0]!.n;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    try {
+      const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+      const { url } = JSON.parse(first.value as string) as { url: string };
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(child.exitCode, null, 'still running after its start line');
+      assert.equal(await query(url), 42, 'psql-style clients can use the printed URL');
+      child.kill('SIGINT');
+      assert.equal(await exit, 130);
+      await assert.rejects(query(url), 'the embedded server stopped with it');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('db status --json on DATABASE_URL migrates it and prints one JSON line', async () => {

@@ -1,7 +1,45 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { test } from 'node:test';
 import { Lifecycle } from '../src/lifecycle.js';
 import { createLogger } from '../src/logger.js';
+import { REPO_ROOT } from './support/shared-test-postgres.js';
+
+/** Runs the slow-shutdown fixture, sends it `signals` SIGINTs 50 ms apart once ready; its exit code and output. */
+async function interrupt(signals: number): Promise<{ code: number | null; stdout: string }> {
+  const fixture = path.join(REPO_ROOT, 'service/test/fixtures/slow-shutdown.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('ready')) resolve();
+    }),
+  );
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await ready;
+  for (let i = 0; i < signals; i++) {
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { code: await exit, stdout };
+}
+
+test(
+  'a repeated Ctrl-C does not cut the clean stop short; four of them do',
+  { timeout: 60_000 },
+  async () => {
+    const twice = await interrupt(2);
+    assert.equal(twice.code, 130);
+    assert.match(twice.stdout, /step done/, 'the shutdown step ran to its end');
+    const forced = await interrupt(4);
+    assert.equal(forced.code, 130);
+    assert.doesNotMatch(forced.stdout, /step done/, 'forced out before the slow step finished');
+  },
+);
 
 test(
   'shutdown ends every pause at once and runs the steps last-registered first',

@@ -62,6 +62,6 @@ export function registerDbCommands(program: Command): void {
     .action(async () => {
       const runtime = await openDatabase(openRuntime());
       process.stdout.write(`${JSON.stringify({ url: runtime.databaseUrl })}\n`);
-      await new Promise<never>(() => undefined);
+      await runtime.lifecycle.runUntilSignal();
     });
 }

@@ -23,6 +23,6 @@ export function registerServeCommand(program: Command): void {
         await runtime.lifecycle.shutdown();
         throw err;
       }
-      await new Promise<never>(() => undefined); // runs until a signal; the lifecycle exits the process
+      await runtime.lifecycle.runUntilSignal();
     });
 }
