@@ -18,6 +18,7 @@ import {
 } from '../store/registry/object-registry.js';
 import { recordSliceOutcome } from '../store/schedule/schedule-state.js';
 import { trackDeletes } from './delete-tracking.js';
+import { refreshFields } from './field-refresh.js';
 import type { EngineContext } from './engine-context.js';
 import { errorCodeOf, hintFor } from './error-hints.js';
 import { backupRecords } from './record-backup.js';
@@ -120,15 +121,20 @@ export async function backupObject(
     // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
     const deletes =
       complete && deletesDue && !stop.signal.aborted ? await trackDeletes(run, object) : { tombstones: 0 };
+    // Records stored before some fields became readable are read again for them, once the object is caught up.
+    const refreshed =
+      complete && object.fieldRefresh && !stop.signal.aborted
+        ? await refreshFields(run, object)
+        : { complete: !object.fieldRefresh, written: 0 };
     await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
     await recordSliceOutcome(knex, object.objectKey, true);
     outcome = {
       ...none,
       ok: true,
-      written: records.written,
+      written: records.written + refreshed.written,
       tombstones: deletes.tombstones,
       via: records.via,
-      complete,
+      complete: complete && refreshed.complete,
     };
   } catch (err) {
     if (err instanceof LeaseLostError) {

@@ -105,20 +105,21 @@ async function backupByCursor(
     object.backfillCompletedAt && cursor
       ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs)
       : undefined;
-  let first = true;
+  // Where the reading stands, apart from the stored `cursor`: a caught-up object is re-read from `overlapFrom`
+  // (null: not started) through every slice up to the cursor and beyond, since a late commit can sit behind more
+  // than a slice of changes in a busy overlap (issue #14); past the cursor the two are the same.
+  let readAfter: PackCursor | null = overlapFrom ? null : cursor;
   for (;;) {
     const soql = selectWindow({
       object: object.name,
       fields,
       cursorField: support.cursorField,
-      after: cursor,
+      after: readAfter,
       upTo,
-      ...(first && overlapFrom ? { from: overlapFrom } : {}),
+      ...(readAfter === null && overlapFrom ? { from: overlapFrom } : {}),
       limit: ctx.options.restSliceSize,
     });
-    const overlapSlice = first && overlapFrom !== undefined;
-    first = false;
-    const sliceStart = cursor;
+    const sliceStart = readAfter;
     state.usedRest = true;
     // A slice is stored as one batch, so its versions share packs of a useful size; the cursor moves with it.
     let batch: VersionInput[] = [];
@@ -148,19 +149,19 @@ async function backupByCursor(
       slice,
     )) {
       if (page.length === 0) continue;
-      batch.push(...page.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField)));
+      const versions = page.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
+      batch.push(...versions);
+      const last = versions[versions.length - 1]!;
+      readAfter = laterCursor(readAfter, { systemModstamp: last.systemModstamp, id: last.id });
       if (batch.length >= MAX_BATCH_VERSIONS) await flush();
       report(page.length);
     }
     await flush();
     // A slice that was not cut short by its LIMIT reached `upTo`: everything up to there is stored.
     if (!slice.full) return true;
+    // Stopping (in the overlap too): what was read is stored, the cursor never moved back, the next pass starts over.
     if (ctx.signal?.aborted) return false;
-    if (
-      !overlapSlice &&
-      cursor?.systemModstamp === sliceStart?.systemModstamp &&
-      cursor?.id === sliceStart?.id
-    ) {
+    if (readAfter?.systemModstamp === sliceStart?.systemModstamp && readAfter?.id === sliceStart?.id) {
       // Only possible when split queries disagreed on every row (heavy concurrent change): try again next pass.
       throw new Error(
         `${object.name}: a full slice made no progress from ${JSON.stringify(sliceStart)}; retrying on the next pass`,
@@ -229,7 +230,7 @@ const PARENT_IDS_PER_QUERY = 300;
  */
 const MAX_QUERY_CHARS = 12_000;
 
-async function* slicePages(
+export async function* slicePages(
   ctx: EngineContext,
   object: string,
   fields: string[],

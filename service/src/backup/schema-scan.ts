@@ -18,6 +18,7 @@ import {
   listRegistry,
   recordSchemaChanges,
   setObjectAccess,
+  queueFieldRefresh,
   setObjectFields,
   upsertScannedObject,
   type ObjectField,
@@ -113,6 +114,7 @@ async function describeAndRecord(
   const described = await describeObject(session, entry.name, since);
   let fields: ObjectField[];
   let newSnapshot: string | undefined; // hash of a describe that changed, recorded with the fields below
+  const added: string[] = [];
   if (described === 'not-modified' && previous?.fields) {
     fields = previous.fields;
   } else {
@@ -124,8 +126,8 @@ async function describeAndRecord(
     if (previous?.fields) {
       const before = new Set(previous.fields.map((f) => f.name));
       const after = new Set(fields.map((f) => f.name));
-      for (const f of after)
-        if (!before.has(f)) changes.push({ object: entry.name, field: f, change: 'field_added' });
+      for (const f of after) if (!before.has(f)) added.push(f);
+      for (const f of added) changes.push({ object: entry.name, field: f, change: 'field_added' });
       for (const f of before)
         if (!after.has(f)) changes.push({ object: entry.name, field: f, change: 'field_unavailable' });
     } else if (!previous || previous.support === 'unknown') {
@@ -142,5 +144,14 @@ async function describeAndRecord(
     supportDetail: verdict,
   });
   if (newSnapshot) await setObjectFields(knex, org.orgId, entry.name, fields, newSnapshot, scanTime);
+  // Records already stored lack the fields that became readable: they are read again for them (field-refresh.ts).
+  if (added.length > 0 && previous?.fields)
+    await queueFieldRefresh(
+      knex,
+      org.orgId,
+      entry.name,
+      added,
+      previous.fields.map((f) => f.name),
+    );
   return verdict.supported ? 'supported' : 'unsupported';
 }

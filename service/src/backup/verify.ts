@@ -8,14 +8,16 @@ import { getDeleted, holdsWholeMinute } from '../salesforce/replication.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { countersMatchIndex, newestVersionsAsOf } from '../store/registry/live-records.js';
-import { listRegistry } from '../store/registry/object-registry.js';
+import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
+import { orgStamp } from '../store/versions/version-entry.js';
 import type { EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { objectsToBackUp } from './backup-pass.js';
 import { idsFoundInOrg } from './org-ids.js';
 import { soqlDatetime } from './soql.js';
 
-export type GapKind = 'missing-record' | 'stale-version' | 'delete-not-recorded' | 'counter-mismatch';
+export type GapKind =
+  'missing-record' | 'stale-version' | 'delete-not-recorded' | 'counter-mismatch' | 'field-not-held';
 
 export interface Gap {
   object: string;
@@ -53,14 +55,37 @@ export async function verifyOrg(
       continue;
     }
     const hasIsDeleted = (object.fields ?? []).some((f) => f.name === 'IsDeleted');
-    objects.push(
-      await verifyObject(ctx, object.name, support.cursorField, object.caughtUpAt, hasIsDeleted, {
+    const verified = await verifyObject(
+      ctx,
+      object.name,
+      support.cursorField,
+      object.caughtUpAt,
+      hasIsDeleted,
+      {
         viaGetDeleted: support.deletes === 'get-deleted' && support.cursorField === 'SystemModstamp',
         checkedUntil: object.deletesCheckedUntil,
-      }),
+      },
     );
+    verified.gaps.push(...fieldsNotHeld(object));
+    objects.push(verified);
   }
   return { objects, gaps: objects.reduce((n, o) => n + o.gaps.length, 0) };
+}
+
+/**
+ * Fields the integration user can read that the backup does not hold for every record: they became readable after
+ * records were stored, and the re-read of those records (field-refresh.ts) has not finished.
+ */
+function fieldsNotHeld(object: RegistryObject): Gap[] {
+  if (!object.coveredFields || !object.fields) return [];
+  const held = new Set(object.coveredFields);
+  return object.fields
+    .filter((f) => !held.has(f.name))
+    .map((f) => ({
+      object: object.name,
+      kind: 'field-not-held' as const,
+      detail: `${f.name} is readable in the org but not in the backup for the records stored before it became readable${object.fieldRefresh?.fields.includes(f.name) ? ' (their re-read is under way)' : ''}`,
+    }));
 }
 
 /**
@@ -111,7 +136,7 @@ async function verifyObject(
         kind: 'missing-record',
         detail: `the org has it at ${org.stamp}; the backup has no version`,
       });
-    else if (held.systemModstamp !== org.stamp || held.deleted !== org.deleted) {
+    else if (orgStamp(held.systemModstamp) !== org.stamp || held.deleted !== org.deleted) {
       gaps.push({
         object,
         id,

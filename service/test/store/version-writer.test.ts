@@ -90,6 +90,40 @@ describe('writing versions', () => {
     assert.equal(row.versions, 91);
   });
 
+  test('new content at a SystemModstamp already stored is kept as its next revision, once', async () => {
+    const id = recordId('500', 9001);
+    const at = '2024-05-02T10:00:00.000Z';
+    const save = (fields: Record<string, unknown>) =>
+      writeVersions(f.store, ORG_ID, 'Case', [
+        { id, systemModstamp: at, deleted: false, fields: { Id: id, ...fields } },
+      ]);
+    assert.equal((await save({ Status: 'New' })).written, 1);
+    assert.equal((await save({ Status: 'New' })).written, 0, 'a plain re-read is a duplicate');
+    // A second save in the same second, or a field that became readable: same SystemModstamp, other content.
+    assert.equal((await save({ Status: 'New', Phone: '555-0100' })).written, 1);
+    assert.equal((await save({ Status: 'Closed', Phone: '555-0100' })).written, 1);
+    for (const again of [
+      { Status: 'New' },
+      { Status: 'New', Phone: '555-0100' },
+      { Status: 'Closed', Phone: '555-0100' },
+    ])
+      assert.equal((await save(again)).written, 0, `${JSON.stringify(again)} is stored already`);
+
+    const history = await recordHistory(f.store, ORG_ID, 'Case', id);
+    assert.deepEqual(
+      history.map((v) => [v.systemModstamp, v.fields.Status, v.fields.Phone ?? null]),
+      [
+        ['2024-05-02T10:00:00.002Z', 'Closed', '555-0100'],
+        ['2024-05-02T10:00:00.001Z', 'New', '555-0100'],
+        [at, 'New', null],
+      ],
+      'newest first; revisions in the milliseconds the org leaves at zero',
+    );
+    const row = await objectRow(f, 'Case');
+    assert.equal(row.versions, 3);
+    assert.equal(row.records, 1, 'a revision is not a new record');
+  });
+
   test('a record history comes back newest first, exactly as written', async () => {
     const id = recordId('001', 7);
     const history = await recordHistory(f.store, ORG_ID, 'Account', id);

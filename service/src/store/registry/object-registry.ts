@@ -35,6 +35,19 @@ export interface RegistryObject {
   deletesCheckedUntil: Date | null;
   reconciledAt: Date | null;
   runningSince: Date | null;
+  /** Fields the backup holds for every record; null: every field in `fields`. */
+  coveredFields: string[] | null;
+  /** A re-read of stored records for fields that became readable, if one is pending. */
+  fieldRefresh: FieldRefresh | null;
+}
+
+/**
+ * Records stored before `fields` became readable, re-read from `cursor` (exclusive) up to the object's own cursor
+ * (records after it are read with the new fields anyway).
+ */
+export interface FieldRefresh {
+  fields: string[];
+  cursor: PackCursor | null;
 }
 
 interface Row {
@@ -63,6 +76,10 @@ interface Row {
   deletes_checked_until: Date | null;
   reconciled_at: Date | null;
   running_since: Date | null;
+  covered_fields: string[] | null;
+  refresh_fields: string[];
+  refresh_cursor_system_modstamp: Date | null;
+  refresh_cursor_id: string | null;
 }
 
 function fromRow(r: Row): RegistryObject {
@@ -93,6 +110,16 @@ function fromRow(r: Row): RegistryObject {
     deletesCheckedUntil: r.deletes_checked_until,
     reconciledAt: r.reconciled_at,
     runningSince: r.running_since,
+    coveredFields: r.covered_fields,
+    fieldRefresh: r.refresh_fields?.length
+      ? {
+          fields: r.refresh_fields,
+          cursor:
+            r.refresh_cursor_system_modstamp && r.refresh_cursor_id
+              ? { systemModstamp: r.refresh_cursor_system_modstamp.toISOString(), id: r.refresh_cursor_id }
+              : null,
+        }
+      : null,
   };
 }
 
@@ -124,6 +151,10 @@ const STATUS_COLUMNS = [
   'deletes_checked_until',
   'reconciled_at',
   'running_since',
+  'covered_fields',
+  'refresh_fields',
+  'refresh_cursor_system_modstamp',
+  'refresh_cursor_id',
 ];
 
 /**
@@ -363,4 +394,66 @@ export async function releaseObjectRun(knex: Knex, objectKey: number, lease: str
   await knex('objects')
     .where({ object_key: objectKey, running_lease: lease })
     .update({ running_since: null, running_lease: null });
+}
+
+/**
+ * Fields that became readable after records of the object were stored: those records are to be read again for
+ * them. A refresh already pending starts over with the union, since its records so far were not read for the new
+ * fields. Nothing to do for an object with nothing stored yet: its backfill reads the new fields.
+ */
+export async function queueFieldRefresh(
+  knex: Knex,
+  orgId: string,
+  object: string,
+  fields: readonly string[],
+  coveredBefore: readonly string[],
+): Promise<void> {
+  await knex.raw(
+    `UPDATE objects SET
+       covered_fields = coalesce(covered_fields, ?::text[]),
+       refresh_fields = ARRAY(SELECT DISTINCT f FROM unnest(refresh_fields || ?::text[]) AS f ORDER BY f),
+       refresh_cursor_system_modstamp = NULL, refresh_cursor_id = NULL
+     WHERE org_id = ? AND name = ? AND cursor_system_modstamp IS NOT NULL`,
+    [[...coveredBefore], [...fields], orgId, object],
+  );
+}
+
+/** How far a field refresh has read (fenced by the run's lease when one is given). */
+export async function advanceFieldRefresh(
+  knex: Knex,
+  objectKey: number,
+  cursor: PackCursor,
+  lease?: string,
+): Promise<void> {
+  await knex.transaction(async (trx) => {
+    if (lease !== undefined) await assertLeaseHeld(trx, objectKey, lease);
+    await trx('objects')
+      .where({ object_key: objectKey })
+      .update({ refresh_cursor_system_modstamp: cursor.systemModstamp, refresh_cursor_id: cursor.id });
+  });
+}
+
+/**
+ * A refresh read every record it had to: `held` are now held for every record, and the refresh of `finished`
+ * (which may name fields that became unreadable again) is over. Fields queued meanwhile (the refresh started over
+ * for them) stay pending.
+ */
+export async function completeFieldRefresh(
+  knex: Knex,
+  objectKey: number,
+  held: readonly string[],
+  finished: readonly string[],
+  lease?: string,
+): Promise<void> {
+  await knex.transaction(async (trx) => {
+    if (lease !== undefined) await assertLeaseHeld(trx, objectKey, lease);
+    await trx.raw(
+      `UPDATE objects SET
+         covered_fields = ARRAY(SELECT DISTINCT f FROM unnest(coalesce(covered_fields, '{}') || ?::text[]) AS f ORDER BY f),
+         refresh_fields = ARRAY(SELECT f FROM unnest(refresh_fields) AS f WHERE f <> ALL(?::text[])),
+         refresh_cursor_system_modstamp = NULL, refresh_cursor_id = NULL
+       WHERE object_key = ?`,
+      [[...held], [...finished], objectKey],
+    );
+  });
 }

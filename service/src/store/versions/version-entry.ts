@@ -71,6 +71,15 @@ export function exportLine(object: string, line: Buffer): string {
   return `{"object":${JSON.stringify(object)},${line.toString('utf8', 1)}`;
 }
 
+/**
+ * The SystemModstamp the org gave a stored version. Salesforce stamps to the second; a later content the backup
+ * found at the same second is stored as a revision one millisecond after the version it follows (see the version
+ * writer), so the org's stamp is the stored one with its milliseconds cleared.
+ */
+export function orgStamp(systemModstamp: string): string {
+  return `${systemModstamp.slice(0, 20)}000Z`;
+}
+
 /** Orders versions as every reader does: SystemModstamp, then Id (byte order). */
 export function compareVersions(
   a: { systemModstamp: string; id: string },

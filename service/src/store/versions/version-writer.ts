@@ -3,7 +3,8 @@
  * index rows, the counters and the cursor advance commit in ONE Postgres transaction. A crash
  * between the two leaves an orphan pack and an unmoved cursor: the records are read again and the
  * primary key (object, record id, SystemModstamp) deduplicates them. Versions already indexed are
- * filtered out before packing, so a re-read stores nothing twice and counts nothing twice.
+ * filtered out before packing, so a re-read stores nothing twice and counts nothing twice; a re-read
+ * whose content changed at the same SystemModstamp is stored as a revision (sortOutKnown).
  */
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -20,6 +21,7 @@ import {
   type PlacedBlock,
 } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
+import { entryMatches } from '../packs/entry-hash.js';
 import { packKey } from '../packs/pack-keys.js';
 import { assertLeaseHeld } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
@@ -86,26 +88,64 @@ function sortedUnique(versions: readonly VersionInput[]): VersionInput[] {
   return sorted.filter((v, i) => i === 0 || compareVersions(sorted[i - 1]!, v) !== 0);
 }
 
-async function alreadyIndexed(
+/**
+ * What of `versions` the index holds already, and what is new content at a SystemModstamp it holds. Salesforce
+ * stamps to the second, so two saves in one second share a SystemModstamp, and fields that become readable change
+ * what a re-read returns without a new one: a re-read whose content differs from every version stored for that
+ * record and second is kept as the next **revision**, stamped one millisecond after the newest one stored (the
+ * milliseconds of a Salesforce SystemModstamp are always zero, so revisions sort after the version they follow,
+ * and everything that orders by SystemModstamp orders them right). Content is compared through the stored
+ * entry check (entry-hash.ts) of the line the version would have at the stored version's stamp.
+ */
+async function sortOutKnown(
   knex: Knex,
   objectKey: number,
   versions: readonly VersionInput[],
   newest: Date | null,
-): Promise<Set<string>> {
-  const known = new Set<string>();
-  if (newest === null) return known;
+): Promise<{ fresh: VersionInput[]; revisions: number }> {
+  if (newest === null) return { fresh: [...versions], revisions: 0 };
   const newestIso = newest.toISOString();
-  // Only versions at or before the newest indexed SystemModstamp can be duplicates (the steady state skips this).
+  // Only versions at or before the newest indexed SystemModstamp can be known (the steady state skips this).
   const candidates = versions.filter((v) => v.systemModstamp <= newestIso);
-  if (candidates.length === 0) return known;
-  const result = await knex.raw<{ rows: Array<{ record_id: string; system_modstamp: Date }> }>(
-    `SELECT v.record_id, v.system_modstamp
+  if (candidates.length === 0) return { fresh: [...versions], revisions: 0 };
+  const result = await knex.raw<{
+    rows: Array<{ record_id: string; asked: Date; system_modstamp: Date; hash: Buffer }>;
+  }>(
+    `SELECT v.record_id, k.system_modstamp AS asked, v.system_modstamp, v.hash
        FROM unnest(?::text[], ?::timestamptz[]) AS k(record_id, system_modstamp)
-       JOIN versions v ON v.object_key = ? AND v.record_id = k.record_id AND v.system_modstamp = k.system_modstamp`,
+       JOIN versions v ON v.object_key = ? AND v.record_id = k.record_id
+        AND v.system_modstamp >= k.system_modstamp AND v.system_modstamp < k.system_modstamp + interval '1 second'`,
     [candidates.map((v) => v.id), candidates.map((v) => v.systemModstamp), objectKey],
   );
-  for (const row of result.rows) known.add(`${row.record_id}|${row.system_modstamp.toISOString()}`);
-  return known;
+  if (result.rows.length === 0) return { fresh: [...versions], revisions: 0 };
+  const stored = new Map<string, Array<{ stamp: string; hash: Buffer }>>();
+  for (const row of result.rows) {
+    const key = `${row.record_id}|${row.asked.toISOString()}`;
+    const list = stored.get(key) ?? [];
+    list.push({ stamp: row.system_modstamp.toISOString(), hash: row.hash });
+    stored.set(key, list);
+  }
+  const fresh: VersionInput[] = [];
+  let revisions = 0;
+  for (const v of versions) {
+    const same = stored.get(`${v.id}|${v.systemModstamp}`);
+    if (!same) {
+      fresh.push(v);
+      continue;
+    }
+    const fields = JSON.stringify(v.fields);
+    const line = (stamp: string) =>
+      Buffer.from(`${versionLineHead({ ...v, systemModstamp: stamp })}${fields}${VERSION_LINE_TAIL}`);
+    if (same.some((s) => entryMatches(line(s.stamp), s.hash))) continue;
+    const latest = Math.max(...same.map((s) => Date.parse(s.stamp)));
+    const next = new Date(latest + 1);
+    if (next.getTime() - Date.parse(v.systemModstamp) >= 1000)
+      throw new Error(`${v.id}: more than 999 revisions at SystemModstamp ${v.systemModstamp}`);
+    fresh.push({ ...v, systemModstamp: next.toISOString() });
+    revisions++;
+  }
+  // Revisions moved in time: keep the order every pack and reader expects.
+  return { fresh: revisions > 0 ? fresh.sort(compareVersions) : fresh, revisions };
 }
 
 function cursorOf(state: ObjectState): PackCursor | null {
@@ -140,8 +180,7 @@ export async function writeVersions(
   const state = await knex('objects')
     .where({ object_key: objectKey })
     .first<ObjectState>('cursor_system_modstamp', 'cursor_id', 'newest_version_at');
-  const known = await alreadyIndexed(knex, objectKey, unique, state.newest_version_at);
-  const fresh = known.size === 0 ? unique : unique.filter((v) => !known.has(`${v.id}|${v.systemModstamp}`));
+  const { fresh } = await sortOutKnown(knex, objectKey, unique, state.newest_version_at);
 
   const writtenAt = storeNow(store).toISOString();
   const meta: PackMeta = {

@@ -10,6 +10,7 @@ import * as serviceApi from './0003_service_api.js';
 import * as openErrorOnce from './0004_open_error_once.js';
 import * as schemaRequirements from './0005_schema_requirements.js';
 import * as scheduling from './0006_scheduling.js';
+import * as fieldCoverage from './0007_field_coverage.js';
 
 export interface Migration {
   up(knex: Knex): Promise<void>;
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0004_open_error_once': openErrorOnce,
   '0005_schema_requirements': schemaRequirements,
   '0006_scheduling': scheduling,
+  '0007_field_coverage': fieldCoverage,
 };
