@@ -8,6 +8,8 @@
  *   when due; bounded by `sliceBudgetMs`), an org's schema scan, or its bucket maintenance. The queues keep one
  *   job per object queued and one active, and cap each org's running jobs across the cluster (`perOrg`).
  * - A slice that stops with more to read (a backfill) queues its successor at once, behind whoever waited longer.
+ * - A job queued while a slice of its object ran (one queued, one active) is dropped once that slice caught the
+ *   object up; every job reads the org's clock afresh before it bounds its windows by it.
  * - Pausing an org stops its running slices at their next safe point (within seconds) and queues nothing more;
  *   exclusions and other settings apply at the next tick.
  * - stop(): no new jobs; running slices finish their batch at hand and are stored; then the queue closes. A
@@ -33,7 +35,7 @@ import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
 import { QUEUES, WorkQueue, type QueuedWork } from '../store/queue/work-queue.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { recordError } from '../store/registry/error-log.js';
-import { getRegistryObject } from '../store/registry/object-registry.js';
+import { getRegistryObject, type RegistryObject } from '../store/registry/object-registry.js';
 import {
   claimTickSlot,
   markMaintained,
@@ -142,7 +144,9 @@ export class BackupScheduler {
       for (const work of due) {
         const target = QUEUES[work.kind];
         const body: QueuedWork =
-          work.kind === 'object' ? { orgId: work.orgId, object: work.object } : { orgId: work.orgId };
+          work.kind === 'object'
+            ? { orgId: work.orgId, object: work.object, caughtUpAt: work.caughtUpAt?.toISOString() ?? null }
+            : { orgId: work.orgId };
         if (await this.queue!.add(target, body)) queued += 1;
       }
       if (queued > 0) logger.debug({ type: 'scheduler', due: due.length, queued }, 'tick queued work');
@@ -208,7 +212,25 @@ export class BackupScheduler {
       opening.catch(() => this.engines.delete(org.orgId));
       ctx = await opening;
     }
+    await this.refreshSessionClock(ctx);
     return { ...ctx, org }; // settings changed through the API or CLI apply from the next slice
+  }
+
+  /**
+   * Work bounds its windows by the session's clock (the org's now − lag), which moves only when the org answers:
+   * read the org's time afresh first, as its clock may have moved since this session last heard from it (a
+   * window ending hours back would make a daily object due again at once). An unreachable org leaves the clock
+   * as it was; the work's own requests then fail and say why.
+   */
+  private async refreshSessionClock(ctx: EngineContext): Promise<void> {
+    try {
+      ctx.session.clock.observe((await probeOrgClock(ctx.org.instanceUrl)).toUTCString());
+    } catch (err) {
+      this.deps.logger.debug(
+        { type: 'scheduler', orgId: ctx.org.orgId, err },
+        'could not read the org clock',
+      );
+    }
   }
 
   /** The org, when it is still to be backed up (enabled, not paused, connected). */
@@ -232,7 +254,7 @@ export class BackupScheduler {
     const { knex, metrics, logger } = this.deps;
     const org = await this.activeOrg(work.orgId);
     const object = org && work.object ? await getRegistryObject(knex, org.orgId, work.object) : undefined;
-    if (!org || !object || objectsToBackUp([object]).length === 0) {
+    if (!org || !object || objectsToBackUp([object]).length === 0 || caughtUpSince(work, object)) {
       metrics.slices.inc({ org: work.orgId, kind: 'object', outcome: 'skipped' });
       return;
     }
@@ -264,9 +286,10 @@ export class BackupScheduler {
       },
       `${object.name}: ${outcome.written} new versions`,
     );
-    // More to read (a backfill, a busy object): the next slice waits in line behind what waited longer.
+    // More to read (a backfill, a busy object, a field refresh): the next slice waits in line behind what waited
+    // longer, and runs whatever the object's caught-up time says by then (no `caughtUpAt`).
     if (outcome.ok && !outcome.complete && !outcome.skipped && !this.abort.signal.aborted)
-      await this.queue!.add(QUEUES.object, work);
+      await this.queue!.add(QUEUES.object, { orgId: work.orgId, object: work.object });
   }
 
   private async runScan(work: QueuedWork): Promise<void> {
@@ -326,4 +349,13 @@ export class BackupScheduler {
       at: new Date(),
     });
   }
+}
+
+/**
+ * Whether the object was caught up after `work` was queued for it: a tick may queue a due object while a slice of
+ * it is running (one job queued, one active), and once that slice has caught it up the job has nothing to do.
+ * Work queued without the caught-up time it was due after (an older release) is always done.
+ */
+function caughtUpSince(work: QueuedWork, object: RegistryObject): boolean {
+  return work.caughtUpAt !== undefined && (object.caughtUpAt?.toISOString() ?? null) !== work.caughtUpAt;
 }

@@ -15,7 +15,14 @@ import type { ScheduleSnapshot } from '../store/schedule/schedule-state.js';
 
 export type DueWork =
   | { kind: 'scan'; orgId: string; waitingSince: number }
-  | { kind: 'object'; orgId: string; object: string; waitingSince: number }
+  | {
+      kind: 'object';
+      orgId: string;
+      object: string;
+      waitingSince: number;
+      /** The object's caught-up time it is due after: once it is caught up further, the work is done. */
+      caughtUpAt: Date | null;
+    }
   | { kind: 'maintenance'; orgId: string; waitingSince: number };
 
 export interface Cadence {
@@ -26,6 +33,13 @@ export interface Cadence {
 }
 
 export const DAY_MS = 24 * 3600_000;
+
+/**
+ * How long before its slot a daily pass may seem to have run and still count as that day's: a pass's caught-up
+ * time is its window's end (the org's clock, read from a Date header in whole seconds, minus the lag, cut to the
+ * second), so a pass that began right on its slot can look a second or two early, and would be due again at once.
+ */
+const DAILY_SLOT_SLACK_MS = 60_000;
 
 /** A stable time of day (ms after UTC midnight) for an object's daily pass: FNV-1a of its org and name. */
 export function dailySlotMs(orgId: string, object: string): number {
@@ -71,12 +85,19 @@ export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[]
       // Backfilling: due again as soon as its last slice ended, queued behind whoever waited longer.
       dueAt = (o.lastSliceAt?.getTime() ?? 0) + offset;
     } else if (org.schedule === 'daily') {
-      dueAt = nextDailySlot(o.caughtUpAt.getTime() + cadence.lagMs, dailySlotMs(o.orgId, o.name));
+      const ranAt = o.caughtUpAt.getTime() + cadence.lagMs + DAILY_SLOT_SLACK_MS;
+      dueAt = nextDailySlot(ranAt, dailySlotMs(o.orgId, o.name));
     } else {
       dueAt = o.caughtUpAt.getTime() + cadence.lagMs + cadence.pollIntervalMs;
     }
     if (dueAt <= now + offset)
-      due.push({ kind: 'object', orgId: o.orgId, object: o.name, waitingSince: dueAt - offset });
+      due.push({
+        kind: 'object',
+        orgId: o.orgId,
+        object: o.name,
+        waitingSince: dueAt - offset,
+        caughtUpAt: o.caughtUpAt,
+      });
   }
   // Longest-waiting first, across orgs and kinds of work.
   return due.sort(

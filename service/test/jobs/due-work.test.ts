@@ -92,6 +92,18 @@ describe('what the scheduler finds due', () => {
     assert.deepEqual(names(snapshot({ orgs: [org('A', 'daily', DAY_MS)], objects: [o] })), ['Account']);
   });
 
+  test('daily: a pass that began on its slot is not due again, though its window ends a little before it', () => {
+    const slotAt = Math.floor(NOW / DAY_MS) * DAY_MS + dailySlotMs('A', 'Account');
+    // Started 100 ms after the slot, by an org clock read a second behind (whole seconds), cut to the second.
+    const windowEnd = Math.floor((slotAt + 100 - 1000 - cadence.lagMs) / 1000) * 1000;
+    assert.ok(windowEnd + cadence.lagMs < slotAt, 'its caught-up time reads as before the slot');
+    const o = object('A', 'Account', { caughtUpAt: new Date(windowEnd) });
+    const tickLater = { orgs: [org('A', 'daily', slotAt + 1000 - NOW)], objects: [o] };
+    assert.deepEqual(names(snapshot(tickLater)), [], 'not due again a tick later');
+    const nextDay = { orgs: [org('A', 'daily', slotAt + DAY_MS - NOW)], objects: [o] };
+    assert.deepEqual(names(snapshot(nextDay)), ['Account'], 'due at the next day’s slot');
+  });
+
   test('a failing object waits for its backoff; an org never reached is scanned first', () => {
     const failing = object('A', 'Account', {
       caughtUpAt: new Date(NOW - DAY_MS),
