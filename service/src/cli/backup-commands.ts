@@ -80,7 +80,22 @@ export function registerBackupCommands(program: Command): void {
       const orgId = checkOrgId(opts.org);
       const objects = objectList(opts.objects);
       await withDatabase(async (runtime) => {
-        const ctx = await openEngine(runtime, orgId);
+        const { lifecycle } = runtime;
+        // Ctrl-C (or SIGTERM) stops the work at a safe point: the engine stores the batch at hand and starts
+        // nothing new, and the shutdown waits for it. Shutdown steps run last-registered first, so this one runs
+        // before the database pool (registered when the database was opened) is closed under a write.
+        const stop = new AbortController();
+        let inFlight: Promise<unknown> = Promise.resolve();
+        const guarded = <T>(work: Promise<T>): Promise<T> => {
+          inFlight = work;
+          return work;
+        };
+        lifecycle.onShutdown('backup-work', async () => {
+          stop.abort();
+          runtime.logger.info({ type: 'backup-pass' }, 'stopping: storing the batch at hand first');
+          await inFlight.catch(() => undefined); // a failure is the command's to report
+        });
+        const ctx = { ...(await guarded(openEngine(runtime, orgId))), signal: stop.signal };
         if (!ctx.org.enabled || ctx.org.mode === 'paused') {
           throw new CliUsageError(
             ctx.org.enabled
@@ -89,25 +104,32 @@ export function registerBackupCommands(program: Command): void {
           );
         }
         let failed = false;
-        const { lifecycle } = runtime;
         const maintenance = new MaintenanceSchedule(ctx.options.maintenanceIntervalMs);
-        do {
+        while (!lifecycle.stopping) {
           const reporter = progressReporter();
           try {
-            const pass = await runBackupPass(ctx, { ...(objects ? { objects } : {}), progress: reporter });
+            const pass = await guarded(
+              runBackupPass(ctx, { ...(objects ? { objects } : {}), progress: reporter }),
+            );
             failed = pass.outcomes.some((o) => !o.ok);
             const written = pass.outcomes.reduce((n, o) => n + o.written, 0);
             runtime.logger.info(
-              { type: 'backup-pass', objects: pass.outcomes.length, written, failed },
-              'backup pass finished',
+              {
+                type: 'backup-pass',
+                objects: pass.outcomes.length,
+                written,
+                failed,
+                stopped: stop.signal.aborted,
+              },
+              stop.signal.aborted ? 'backup pass stopped' : 'backup pass finished',
             );
           } finally {
             reporter.stop();
           }
           if (opts.untilCaughtUp || lifecycle.stopping) break;
-          await maintenance.runIfDue(ctx.store, ctx.org.orgId, runtime.logger);
+          await guarded(maintenance.runIfDue(ctx.store, ctx.org.orgId, runtime.logger));
           await lifecycle.pause(FOREGROUND_PASS_PAUSE_MS);
-        } while (!lifecycle.stopping);
+        }
         if (failed) process.exitCode = 1;
       });
     });

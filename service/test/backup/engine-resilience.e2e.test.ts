@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { startGcsSim, type GcsSim } from '../../../test/gcs-sim/src/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
@@ -27,14 +27,12 @@ import { truthMismatches } from '../support/truth-check.js';
 const logger = createLogger('silent');
 const LAG = DEFAULT_ENGINE_OPTIONS.lagMs;
 let gcs: GcsSim;
-const cleanups: Array<() => Promise<void>> = [];
 
 before(async () => {
   gcs = await startGcsSim();
   process.env.STORAGE_EMULATOR_HOST = gcs.url;
 });
 after(async () => {
-  for (const c of cleanups.reverse()) await c();
   await gcs?.close();
 });
 
@@ -47,18 +45,18 @@ interface Setup {
 }
 
 let bucketCounter = 0;
+/** Each test's own org: simulator, database and bucket (on the shared GCS test server), removed when it ends. */
 async function setUp(
+  t: TestContext,
   simOptions: SimulatorOptions = {},
   beforeRegister?: (sim: Simulator) => void,
 ): Promise<Setup> {
   const sim = await startSimulator({ seed: 'small', ...simOptions });
+  t.after(() => sim.close());
   beforeRegister?.(sim);
   const db = await createTestDatabase();
+  t.after(() => db.destroy());
   const storageUrl = `gs://ab-resilience-${process.pid}-${bucketCounter++}/backups`;
-  cleanups.push(async () => {
-    await sim.close();
-    await db.destroy();
-  });
   await registerSimOrg(sim, db.knex);
   const ctx = await engineFor(sim, db.knex, openBlobStore(storageUrl, { logger }), { restSliceSize: 300 });
   const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
@@ -87,8 +85,8 @@ const liveIds = (sim: Simulator, object: string, n: number) =>
   sim.org.query(`SELECT Id FROM ${object} ORDER BY Id LIMIT ${n}`).records.map((r) => String(r.Id));
 
 describe('the records engine under real-world conditions', () => {
-  test('a transaction committing later than the lag is caught by the overlap re-read', async () => {
-    const { sim, ctx, admin } = await setUp();
+  test('a transaction committing later than the lag is caught by the overlap re-read', async (t) => {
+    const { sim, ctx, admin } = await setUp(t);
     sim.org.clock.advance(LAG + 60_000);
     await runBackupPass(ctx, { objects: ['Account'] });
     const [slow, fast] = liveIds(sim, 'Account', 2);
@@ -128,8 +126,8 @@ describe('the records engine under real-world conditions', () => {
     ['ahead of', 3 * 3600_000],
     ['behind', -3 * 3600_000],
   ] as const) {
-    test(`an org clock ${label} this host's: windows follow the org's clock`, async () => {
-      const { sim, ctx, admin } = await setUp({}, (s) => s.org.clock.advance(offsetMs));
+    test(`an org clock ${label} this host's: windows follow the org's clock`, async (t) => {
+      const { sim, ctx, admin } = await setUp(t, {}, (s) => s.org.clock.advance(offsetMs));
       sim.org.clock.advance(LAG + 60_000);
       await runBackupPass(ctx);
       const [id] = liveIds(sim, 'Contact', 1);
@@ -152,8 +150,8 @@ describe('the records engine under real-world conditions', () => {
     });
   }
 
-  test('tokens expiring every few hundred milliseconds mid-run are renewed without losing work', async () => {
-    const { sim, ctx, admin } = await setUp();
+  test('tokens expiring every few hundred milliseconds mid-run are renewed without losing work', async (t) => {
+    const { sim, ctx, admin } = await setUp(t);
     sim.org.clock.advance(LAG + 60_000);
     await admin('sessions', { ttlMs: 400 });
     const pass = await runBackupPass(ctx);
@@ -165,8 +163,8 @@ describe('the records engine under real-world conditions', () => {
     await assertNoGaps(ctx, sim);
   });
 
-  test('a storm of 503s and connection resets is ridden out by retries', async () => {
-    const { sim, ctx, admin } = await setUp();
+  test('a storm of 503s and connection resets is ridden out by retries', async (t) => {
+    const { sim, ctx, admin } = await setUp(t);
     sim.org.clock.advance(LAG + 60_000);
     await admin('faults', {
       rules: [
@@ -189,11 +187,11 @@ describe('the records engine under real-world conditions', () => {
     await assertNoGaps(ctx, sim);
   });
 
-  test('a backup process killed mid-backfill and restarted loses nothing and duplicates nothing', async () => {
-    const { sim, db, ctx, storageUrl } = await setUp({ records: 20_000 });
+  test('a backup process killed mid-backfill and restarted loses nothing and duplicates nothing', async (t) => {
+    const { sim, db, ctx, storageUrl } = await setUp(t, { records: 20_000 });
     sim.org.clock.advance(LAG + 60_000);
     const home = mkdtempSync(path.join(tmpdir(), 'ab-kill-'));
-    cleanups.push(async () => rmSync(home, { recursive: true, force: true }));
+    t.after(() => rmSync(home, { recursive: true, force: true }));
     const env = {
       ...process.env,
       LOG_LEVEL: 'warn',
@@ -217,8 +215,12 @@ describe('the records engine under real-world conditions', () => {
       if (bench && bench.versions > 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    victim.kill('SIGKILL');
-    await new Promise((r) => victim.once('exit', r));
+    // A victim that already ended (it could not start, say) fails the assertions below instead of hanging the file.
+    if (victim.exitCode === null && victim.signalCode === null) {
+      const exited = new Promise((r) => victim.once('exit', r));
+      victim.kill('SIGKILL');
+      await exited;
+    }
     const partial = (await getRegistryObject(db.knex, sim.orgId, 'Bench__c'))!;
     assert.ok(
       partial.versions > 0 && partial.versions < 20_000,

@@ -1,20 +1,21 @@
 /**
  * The records engine end to end: the org simulator (real wire), embedded PostgreSQL and a filesystem bucket,
  * each scenario checked with `verify` and against the simulator's ground truth.
+ *
+ * Every test sets up its own org (simulator, database, bucket) and backs up what it needs first, so each one
+ * runs alone (`--test-name-pattern`), in any order, and a failure shows in its own test only.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
-import { connectOrg } from '../../src/backup/org-connection.js';
 import { buildDashboard, objectStatus } from '../../src/backup/status.js';
 import { verifyOrg } from '../../src/backup/verify.js';
-import { createLogger } from '../../src/logger.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { findOrg } from '../../src/store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../../src/store/registry/dashboard-data.js';
@@ -28,76 +29,82 @@ import { engineFor, registerSimOrg } from '../support/engine-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 import { truthMismatches } from '../support/truth-check.js';
 
-const logger = createLogger('silent');
-const masterKey = Buffer.alloc(32, 7);
-let sim: Simulator;
-let db: TestDatabase;
-let bucketDir: string;
-let ctx: EngineContext;
+const CHECKED = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task'];
 
-/** The simulator's admin API (throws on a refused call). */
-const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
+/** One test's org: its own simulator, database and bucket, registered, with an engine context on them. */
+interface TestOrg {
+  sim: Simulator;
+  db: TestDatabase;
+  bucketDir: string;
+  ctx: EngineContext;
+  /** The simulator's admin API (throws on a refused call). */
+  admin(pathname: string, body?: unknown, method?: string): Promise<unknown>;
+  /** Lets the org's clock pass the engine's lag, so the latest changes are inside the next window. */
+  passTheLag(): Promise<unknown>;
+  /** What the scenarios start from: the org's history past the lag, backed up (every object, or `objects`). */
+  backUp(objects?: string[]): Promise<void>;
+  expectNoGaps(): Promise<void>;
+  exportOf(object: string): Promise<string>;
+}
 
-/** Lets the org's clock pass the engine's lag, so the latest changes are inside the next window. */
-const passTheLag = () => admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.lagMs + 65_000 });
-
-async function freshContext(): Promise<EngineContext> {
-  const org = await findOrg(db.knex, sim.orgId);
-  assert.ok(org);
+/** Sets up a fresh org for test `t`, removed when the test ends. */
+async function testOrg(t: TestContext): Promise<TestOrg> {
+  const sim = await startSimulator({ seed: 'small' });
+  t.after(() => sim.close());
+  const db = await createTestDatabase();
+  t.after(() => db.destroy());
+  const bucketDir = mkdtempSync(path.join(tmpdir(), 'ab-engine-'));
+  t.after(() => rmSync(bucketDir, { recursive: true, force: true }));
+  const registered = await registerSimOrg(sim, db.knex);
+  assert.equal(registered.orgId, sim.orgId);
+  assert.match(registered.serviceKey, /^abk_[0-9a-f]{12}_/);
+  const ctx = await engineFor(sim, db.knex, new FsBlobStore(bucketDir), {
+    restSliceSize: 250,
+    bulkThreshold: 1_000_000,
+    bulkPollIntervalMs: 20,
+  });
+  const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
+  const passTheLag = () => admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.lagMs + 65_000 });
   return {
-    org,
-    session: await connectOrg(org, masterKey, logger),
-    store: { knex: db.knex, blobs: new FsBlobStore(bucketDir) },
-    logger,
-    options: {
-      ...DEFAULT_ENGINE_OPTIONS,
-      restSliceSize: 250,
-      bulkThreshold: 1_000_000,
-      bulkPollIntervalMs: 20,
+    sim,
+    db,
+    bucketDir,
+    ctx,
+    admin,
+    passTheLag,
+    async backUp(objects) {
+      await passTheLag();
+      const pass = await runBackupPass(ctx, objects ? { objects } : {});
+      assert.deepEqual(
+        pass.outcomes.filter((o) => !o.ok),
+        [],
+        'the backup the test starts from',
+      );
+    },
+    async expectNoGaps() {
+      const result = await verifyOrg(ctx);
+      const gaps = result.objects.flatMap((o) => o.gaps);
+      assert.deepEqual(gaps, [], 'verify finds no gap');
+      const available = [];
+      for (const name of CHECKED)
+        if ((await getRegistryObject(db.knex, sim.orgId, name))?.access === 'available') available.push(name);
+      assert.deepEqual(
+        await truthMismatches(sim, ctx.store, available, ctx.options.lagMs),
+        [],
+        'the backup matches the ground truth',
+      );
+    },
+    async exportOf(object) {
+      let out = '';
+      for await (const line of exportVersions(ctx.store, sim.orgId, object)) out += line;
+      return out;
     },
   };
 }
 
-const CHECKED = ['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task'];
-
-async function expectNoGaps(): Promise<void> {
-  const result = await verifyOrg(ctx);
-  const gaps = result.objects.flatMap((o) => o.gaps);
-  assert.deepEqual(gaps, [], 'verify finds no gap');
-  const available = [];
-  for (const name of CHECKED)
-    if ((await getRegistryObject(db.knex, sim.orgId, name))?.access === 'available') available.push(name);
-  assert.deepEqual(
-    await truthMismatches(sim, ctx.store, available, ctx.options.lagMs),
-    [],
-    'the backup matches the ground truth',
-  );
-}
-
-async function exportOf(object: string): Promise<string> {
-  let out = '';
-  for await (const line of exportVersions(ctx.store, sim.orgId, object)) out += line;
-  return out;
-}
-
-before(async () => {
-  sim = await startSimulator({ seed: 'small' });
-  db = await createTestDatabase();
-  bucketDir = mkdtempSync(path.join(tmpdir(), 'ab-engine-'));
-  const registered = await registerSimOrg(sim, db.knex);
-  assert.equal(registered.orgId, sim.orgId);
-  assert.match(registered.serviceKey, /^abk_[0-9a-f]{12}_/);
-  ctx = await freshContext();
-});
-
-after(async () => {
-  await sim?.close();
-  await db?.destroy();
-  if (bucketDir) rmSync(bucketDir, { recursive: true, force: true });
-});
-
 describe('backing up an org’s records', () => {
-  test('a full backfill captures every visible record of every supported object, with no gap', async () => {
+  test('a full backfill captures every visible record of every supported object, with no gap', async (t) => {
+    const { sim, db, ctx, passTheLag, expectNoGaps } = await testOrg(t);
     await passTheLag();
     const pass = await runBackupPass(ctx);
     assert.deepEqual(
@@ -117,7 +124,9 @@ describe('backing up an org’s records', () => {
     await expectNoGaps();
   });
 
-  test('updates sharing one second across page boundaries are all captured', async () => {
+  test('updates sharing one second across page boundaries are all captured', async (t) => {
+    const { sim, ctx, admin, passTheLag, backUp, expectNoGaps } = await testOrg(t);
+    await backUp();
     // 530 contacts written in one second: REST pages of 200 and slices of 250 all cut through that second.
     const records = Array.from({ length: 530 }, (_, i) => ({ LastName: `Tie ${i}`, Title: 'Same Second' }));
     const created = (await admin('mutate', {
@@ -136,7 +145,9 @@ describe('backing up an org’s records', () => {
     await expectNoGaps();
   });
 
-  test('re-reading what is stored adds nothing', async () => {
+  test('re-reading what is stored adds nothing', async (t) => {
+    const { sim, db, ctx, backUp } = await testOrg(t);
+    await backUp(['Account']);
     const before = await getRegistryObject(db.knex, sim.orgId, 'Account');
     const pass = await runBackupPass(ctx, { objects: ['Account'] });
     assert.equal(pass.outcomes[0]?.written, 0);
@@ -144,7 +155,9 @@ describe('backing up an org’s records', () => {
     assert.equal(after?.versions, before?.versions);
   });
 
-  test('passes in quick succession (less than a minute apart) succeed and add nothing', async () => {
+  test('passes in quick succession (less than a minute apart) succeed and add nothing', async (t) => {
+    const { ctx, backUp } = await testOrg(t);
+    await backUp();
     const first = await runBackupPass(ctx);
     const second = await runBackupPass(ctx);
     assert.deepEqual(
@@ -157,7 +170,9 @@ describe('backing up an org’s records', () => {
     );
   });
 
-  test('a delete after the last backup is pending in verify, not a gap', async () => {
+  test('a delete after the last backup is pending in verify, not a gap', async (t) => {
+    const { sim, ctx, admin, backUp } = await testOrg(t);
+    await backUp(['Lead']);
     await runBackupPass(ctx, { objects: ['Lead'] });
     const [id] = sim.org
       .query('SELECT Id FROM Lead ORDER BY Id DESC LIMIT 1')
@@ -169,7 +184,9 @@ describe('backing up an org’s records', () => {
     assert.ok((result.objects[0]?.pending ?? 0) >= 1, 'the deletion is reported as pending');
   });
 
-  test('soft delete, undelete and hard delete become versions and tombstones', async () => {
+  test('soft delete, undelete and hard delete become versions and tombstones', async (t) => {
+    const { sim, ctx, admin, passTheLag, backUp, expectNoGaps } = await testOrg(t);
+    await backUp();
     const [soft, hard] = sim.org
       .query('SELECT Id FROM Lead ORDER BY Id LIMIT 2')
       .records.map((r) => String(r.Id));
@@ -192,7 +209,9 @@ describe('backing up an org’s records', () => {
     await expectNoGaps();
   });
 
-  test('an object the integration user loses becomes Unavailable, and comes back when access returns', async () => {
+  test('an object the integration user loses becomes Unavailable, and comes back when access returns', async (t) => {
+    const { sim, db, ctx, admin, backUp } = await testOrg(t);
+    await backUp(['Case']);
     await admin('permissions', { object: 'Case', readable: false });
     await runBackupPass(ctx);
     const org = (await findOrg(db.knex, sim.orgId))!;
@@ -210,7 +229,9 @@ describe('backing up an org’s records', () => {
     assert.equal((await getRegistryObject(db.knex, sim.orgId, 'Case'))?.access, 'available');
   });
 
-  test('a field that loses access stops being queried; a new custom object and field join on their own', async () => {
+  test('a field that loses access stops being queried; a new custom object and field join on their own', async (t) => {
+    const { sim, db, ctx, admin, passTheLag, backUp } = await testOrg(t);
+    await backUp(['Account']);
     await admin('permissions', { object: 'Account', fields: { Phone: false } });
     await admin('schema', {
       object: 'Invoice__c',
@@ -252,7 +273,9 @@ describe('backing up an org’s records', () => {
     await admin('permissions', { object: 'Account', fields: { Phone: true } });
   });
 
-  test('REST and Bulk read the same versions byte for byte', async () => {
+  test('REST and Bulk read the same versions byte for byte', async (t) => {
+    const { sim, db, backUp, exportOf } = await testOrg(t);
+    await backUp(['Opportunity']);
     const restExport = await exportOf('Opportunity');
     const db2 = await createTestDatabase();
     const bucket2 = mkdtempSync(path.join(tmpdir(), 'ab-engine-bulk-'));
@@ -282,7 +305,9 @@ describe('backing up an org’s records', () => {
     }
   });
 
-  test('ContentDocumentLink is backed up through its documents, and a removed link is found by reconciliation', async () => {
+  test('ContentDocumentLink is backed up through its documents, and a removed link is found by reconciliation', async (t) => {
+    const { sim, ctx, admin, passTheLag, backUp } = await testOrg(t);
+    await backUp(['ContentDocumentLink']);
     const links = sim.org.query(
       'SELECT Id, ContentDocumentId FROM ContentDocumentLink WHERE ContentDocumentId IN (SELECT Id FROM ContentDocument)',
     );
@@ -303,7 +328,9 @@ describe('backing up an org’s records', () => {
     assert.equal((await recordHistory(ctx.store, sim.orgId, 'ContentDocumentLink', link))[0]?.deleted, true);
   });
 
-  test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async () => {
+  test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async (t) => {
+    const { sim, db, bucketDir, backUp } = await testOrg(t);
+    await backUp();
     const org = (await findOrg(db.knex, sim.orgId))!;
     const dashboard = buildDashboard({
       org,
@@ -323,7 +350,8 @@ describe('backing up an org’s records', () => {
 });
 
 describe('objects with very many fields', () => {
-  test('a field list too long for one query URL is read in parts and merged, matching the org', async () => {
+  test('a field list too long for one query URL is read in parts and merged, matching the org', async (t) => {
+    const { sim, db, ctx, admin, passTheLag } = await testOrg(t);
     const fields = Array.from({ length: 400 }, (_, i) => ({
       name: `Quarterly_Revenue_Forecast_Field_${String(i).padStart(3, '0')}__c`,
       type: 'string',

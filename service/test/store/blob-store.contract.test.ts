@@ -1,7 +1,8 @@
 /**
  * One contract, both bucket implementations: the filesystem store on a temp dir and the GCS store
- * (the real @google-cloud/storage client) against an in-process gcs-sim. GCS-only behaviour
- * (retries through outages, bucket creation, permission errors) follows at the end.
+ * (the real @google-cloud/storage client) against an in-process gcs-sim — and the in-memory double
+ * most store tests use, so it behaves like them. GCS-only behaviour (retries through outages, bucket
+ * creation, permission errors) follows at the end.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import {
 } from '../../src/store/blob/blob-store.js';
 import { crc32cBase64Of } from '../../src/store/blob/crc32c.js';
 import { openBlobStore, type BlobStoreLogger } from '../../src/store/blob/open-blob-store.js';
+import { MemoryBlobStore } from './support/memory-blob-store.js';
 
 const MiB = 1024 * 1024;
 /** Short client retry delays; the SDK rejects a maxRetryDelay below 1 s. */
@@ -65,6 +67,13 @@ interface Harness {
 }
 
 const implementations: Array<{ name: string; open(): Promise<Harness> }> = [
+  {
+    // The test double most store tests use: it must not be kinder than the real stores.
+    name: 'in-memory test double (MemoryBlobStore)',
+    open() {
+      return Promise.resolve({ store: new MemoryBlobStore(), close: () => Promise.resolve() });
+    },
+  },
   {
     name: 'filesystem (file:///…)',
     async open() {
@@ -166,6 +175,22 @@ for (const impl of implementations) {
       await assert.rejects(store.get('read/small', { start: -1, end: 4 }), RangeError);
     });
 
+    test('stored bytes are the store’s own: changing a buffer given or returned changes nothing stored', async () => {
+      const given = Buffer.from('original bytes');
+      await store.putIfAbsent('own/x', given);
+      given.fill(0x21);
+      const whole = await store.get('own/x');
+      assert.equal(whole.toString(), 'original bytes', 'the caller’s buffer was not kept');
+      whole.fill(0x23);
+      const part = await store.get('own/x', { start: 0, end: 7 });
+      assert.equal(part.toString(), 'original');
+      part.fill(0x24);
+      const streamed = await buffer(await store.getStream('own/x'));
+      streamed.fill(0x25);
+      assert.equal((await store.get('own/x')).toString(), 'original bytes', 'reads hand out copies');
+      assert.equal((await store.stat('own/x'))?.md5, md5(Buffer.from('original bytes')));
+    });
+
     test('stat gives size and md5, null when absent', async () => {
       const data = Buffer.from('stat me');
       await store.putIfAbsent('stat/x', data);
@@ -205,6 +230,26 @@ for (const impl of implementations) {
       const everything = (await collect(store.list(''))).map((i) => i.key);
       assert.deepEqual(everything, [...everything].sort());
       assert.ok(everything.includes('ls/a/c/d'));
+    });
+
+    test('a listing goes on when keys it has not reached yet are deleted meanwhile', async () => {
+      const keys = ['ls-del/a', 'ls-del/b', 'ls-del/c', 'ls-del/d'];
+      for (const k of keys) await store.putIfAbsent(k, Buffer.from(k));
+      const seen: string[] = [];
+      for await (const info of store.list('ls-del/')) {
+        if (seen.length === 0) for (const k of keys.slice(1)) await store.delete(k);
+        seen.push(info.key);
+      }
+      assert.equal(seen[0], 'ls-del/a');
+      // A store may still list a key deleted after it read that part of the listing (GCS pages), but only real ones.
+      assert.ok(
+        seen.every((k) => keys.includes(k)),
+        JSON.stringify(seen),
+      );
+      assert.deepEqual(
+        (await collect(store.list('ls-del/'))).map((i) => i.key),
+        ['ls-del/a'],
+      );
     });
 
     test('list pages through more keys than one page holds (GCS pages 100 keys here)', async () => {
