@@ -3,7 +3,7 @@
  * name contains one of the given names), prints a table and writes the results as JSON under bench/results/.
  * A benchmark module exports `run(): Promise<BenchResult[]>`. Flags (`--flag value` where the value starts with
  * a digit, `--flag=value`, or a bare `--flag`) are not names: the modules read them from process.argv
- * (e.g. `npm run bench -- api --versions 1m`).
+ * (e.g. `npm run bench -- api --versions 1m`, `npm run bench -- scale-out --orgs 4 --records 5000`).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,0 +1,902 @@
+/**
+ * How the backup scales across replicas (issue #13): the same backfill of many orgs by 1 `autobackup serve`
+ * process and by 3, each from an empty database and bucket. Goal: 3 processes at least 2.5× faster than 1.
+ *
+ * - Orgs: ORGS simulated orgs (test/sf-sim), each in a process of its own (bench/support/sim-process.ts, so their
+ *   CPU is theirs and is reported apart), each answering every call LATENCY ms late (a `delay` fault rule sent
+ *   to POST /__sim/faults, as a real org's round trip). Each org holds about RECORDS records: at 50,000 and
+ *   more, the simulator's `demo` data set (~50,100 records over 42 objects, from 6,000 Contacts down to single
+ *   rows, files included) plus Bench__c rows for the rest; below, the `small` data set (~430 records over 36
+ *   objects) plus Bench__c rows for the rest. Each org has a seed value of its own (data and org id differ).
+ * - Database: one embedded PostgreSQL (the project's, home `.autobackup-bench/scale-out/`), a fresh database per
+ *   run. Bucket: a filesystem bucket per run (STORAGE_URL=file:///…).
+ * - Each run: the orgs are registered with `autobackup orgs add` (JWT bearer with the simulator's key, which
+ *   enables them), then N processes of `autobackup serve --host 127.0.0.1` start together (same
+ *   AUTOBACKUP_WORKERS each; AUTOBACKUP_TICK_SECONDS short so the tick does not dominate), and the clock runs
+ *   until every org's backfill is complete: every supported, available object (objectsToBackUp over
+ *   listRegistryForStatus) has backfillCompletedAt and caughtUpAt. The time counts from the spawn of the
+ *   processes (their start-up included) to the first poll (every second) that finds everything complete.
+ * - Reported per run: wall time and records/s; CPU seconds of each serve process, of PostgreSQL, of the
+ *   simulators, of this process, and per 1000 records; the CPU other processes used meanwhile ("others", % of
+ *   the machine: the machine is shared and figures wander); and what tells latency hiding from CPU work: the
+ *   calls the orgs answered and how many were in flight on average (calls × latency ÷ wall time), how busy the
+ *   machine's cores were, and the queue's own account (pg-boss jobs: count, worker-seconds, wait in queue).
+ *
+ * `npm run bench -- scale-out [--orgs 20] [--records 50k] [--latency 100] [--processes 1,3] [--workers 4]
+ *  [--tick 2] [--slice 120] [--org-concurrency 4] [--timeout 30] [--seed=demo|small]`
+ * (or BENCH_SCALE_ORGS, BENCH_SCALE_RECORDS, …). --timeout is minutes per run; --slice and --org-concurrency
+ * default to the service's own defaults (unset). A quick try: `npm run bench -- scale-out --orgs 4 --records 5000`.
+ * Logs of every process and the last runs' databases and buckets stay under `.autobackup-bench/scale-out/`.
+ *
+ * At the defaults on a 2-core machine (2026-12-02, others' CPU 1 %): 1 process 250 s, 3 processes 152 s (1.65×,
+ * goal missed). The 3-process run is CPU-bound (95 % of both cores; ~283 CPU-ms per 1000 records, simulators
+ * included, so ≥ ~140 s for a million records here); the 1-process run is latency- and polling-bound (54 % of the
+ * machine, workers idle ~31 % of the time in pg-boss's 1-s poll after jobs shorter than a second). What-ifs with
+ * the flags: 1 process with --workers 12 took 137 s (less CPU than 3 × 4); 3 processes with --tick 15 took 132 s
+ * (PostgreSQL CPU 39 s instead of 72 s: a 2-s tick re-queues every backfilling object each time).
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import pg from 'pg';
+import { objectsToBackUp } from '../service/src/backup/backup-pass.js';
+import { createLogger } from '../service/src/logger.js';
+import { createKnex, type Knex } from '../service/src/store/db/knex.js';
+import { findOrg } from '../service/src/store/orgs/org-repository.js';
+import {
+  acquireEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '../service/src/store/postgres/embedded-server.js';
+import { listRegistryForStatus } from '../service/src/store/registry/object-registry.js';
+import type { SeedName } from '../test/sf-sim/src/org/api.js';
+import type { BenchResult } from './bench-result.js';
+import { postgresServerCpuSeconds } from './support/process-cpu.js';
+import { machineCpuSeconds, processTreesCpuSeconds } from './support/process-tree-cpu.js';
+import type { SimProcessMessage, SimProcessOptions } from './support/sim-process.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA_DIR = path.join(root, '.autobackup-bench', 'scale-out');
+const BIN = path.join(root, 'bin/autobackup.js');
+const SPEEDUP_GOAL = 2.5;
+/** Records of the simulator's data sets at seed value 1 (the launcher reports each org's real count). */
+const SEED_RECORDS: Record<SeedName, number> = { none: 5, small: 427, demo: 50_141 };
+const POLL_MS = 1000;
+const PROGRESS_MS = 15_000;
+
+const say = (line: string) => console.error(line);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+// ── options ─────────────────────────────────────────────────────────────────────────────────────────
+
+interface Options {
+  orgs: number;
+  records: number;
+  latencyMs: number;
+  processes: number[];
+  workers: number;
+  tickSeconds: number;
+  sliceSeconds: number | null;
+  orgConcurrency: number | null;
+  timeoutMinutes: number;
+  seed: SeedName;
+  /** Bench__c rows per org, on top of the seed's own records. */
+  benchRows: number;
+}
+
+function count(text: string, what: string, min: number): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim().replace(/[_,]/g, ''));
+  if (!m) throw new Error(`${what}: expected a number such as 20, 5000 or 50k, got "${text}"`);
+  const n = Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${what}: expected a whole number ≥ ${min}, got "${text}"`);
+  return n;
+}
+
+function readOptions(argv: string[] = process.argv.slice(2)): Options {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    // A flag's value is the next word when that starts with a digit (scripts/bench.ts reads flags the same way).
+    else if (/^\d/.test(argv[i + 1] ?? '')) flags.set(arg.slice(2), argv[++i]!);
+    else flags.set(arg.slice(2), 'true');
+  }
+  const pick = (name: string, env: string): string | undefined => flags.get(name) ?? process.env[env];
+  const records = count(pick('records', 'BENCH_SCALE_RECORDS') ?? '50k', '--records', 1);
+  const seed = (pick('seed', 'BENCH_SCALE_SEED') ?? (records >= 50_000 ? 'demo' : 'small')) as SeedName;
+  if (!(seed in SEED_RECORDS)) throw new Error(`--seed: demo, small or none, got "${seed}"`);
+  const processes = (pick('processes', 'BENCH_SCALE_PROCESSES') ?? '1,3')
+    .split(',')
+    .map((p) => count(p, '--processes', 1));
+  const slice = pick('slice', 'BENCH_SCALE_SLICE_SECONDS');
+  const perOrg = pick('org-concurrency', 'BENCH_SCALE_ORG_CONCURRENCY');
+  const tickSeconds = count(pick('tick', 'BENCH_SCALE_TICK_SECONDS') ?? '2', '--tick', 1);
+  if (60 % tickSeconds !== 0) throw new Error(`--tick: a divisor of 60, got ${tickSeconds}`);
+  return {
+    orgs: count(pick('orgs', 'BENCH_SCALE_ORGS') ?? '20', '--orgs', 1),
+    records,
+    latencyMs: count(pick('latency', 'BENCH_SCALE_LATENCY_MS') ?? '100', '--latency', 0),
+    processes,
+    workers: count(pick('workers', 'BENCH_SCALE_WORKERS') ?? '4', '--workers', 1),
+    tickSeconds,
+    sliceSeconds: slice === undefined ? null : count(slice, '--slice', 5),
+    orgConcurrency: perOrg === undefined ? null : count(perOrg, '--org-concurrency', 1),
+    timeoutMinutes: count(pick('timeout', 'BENCH_SCALE_TIMEOUT_MINUTES') ?? '30', '--timeout', 1),
+    seed,
+    benchRows: Math.max(0, records - SEED_RECORDS[seed]),
+  };
+}
+
+// ── child processes ─────────────────────────────────────────────────────────────────────────────────
+
+/** Every child this run started and has not seen exit: killed on the way out, whatever the way. */
+const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function killAllNow(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// ── simulated orgs ──────────────────────────────────────────────────────────────────────────────────
+
+interface SimOrg {
+  index: number;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  clientId: string;
+  privateKeyPath: string;
+  username: string;
+  orgId: string;
+  records: number;
+  objects: number;
+}
+
+async function startSim(index: number, options: Options, dir: string): Promise<SimOrg> {
+  const stateDir = path.join(dir, `org-${String(index + 1).padStart(2, '0')}`);
+  mkdirSync(stateDir, { recursive: true });
+  const simOptions: SimProcessOptions = {
+    seed: options.seed,
+    seedValue: `scale-out-${index + 1}`,
+    records: options.benchRows,
+    stateDir,
+  };
+  const log = openSync(path.join(stateDir, 'sim.log'), 'w');
+  const child = track(
+    fork(path.join(root, 'bench/support/sim-process.ts'), [JSON.stringify(simOptions)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', log, log, 'ipc'],
+    }),
+  );
+  closeSync(log);
+  const ready = await new Promise<SimProcessMessage>((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(
+        new Error(`simulator ${index + 1} exited (${code}) before it was ready; see ${stateDir}/sim.log`),
+      ),
+    );
+    child.once('message', (m: SimProcessMessage) => resolve(m));
+  });
+  const s = ready.start;
+  return {
+    index,
+    child,
+    pid: child.pid!,
+    url: s.url!,
+    clientId: s.clientId!,
+    privateKeyPath: s.privateKeyPath!,
+    username: s.username!,
+    orgId: s.orgId!,
+    records: ready.records,
+    objects: ready.objects,
+  };
+}
+
+async function simAdmin<T>(
+  sim: SimOrg,
+  method: 'GET' | 'POST',
+  pathname: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${sim.url}${pathname}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${pathname} on simulator ${sim.index + 1}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+interface SimCalls {
+  /** Every request the org answered (each was delayed: the delay rule matches every path). */
+  delayed: number;
+  /** API calls counted against the org's daily allowance. */
+  counted: number;
+}
+
+async function simCalls(sims: SimOrg[]): Promise<SimCalls> {
+  const stats = await Promise.all(
+    sims.map((sim) => simAdmin<{ faultsFired: number; counted: number }>(sim, 'GET', '/__sim/stats')),
+  );
+  return {
+    delayed: stats.reduce((n, s) => n + s.faultsFired, 0),
+    counted: stats.reduce((n, s) => n + s.counted, 0),
+  };
+}
+
+// ── one run ─────────────────────────────────────────────────────────────────────────────────────────
+
+interface JobStats {
+  queue: string;
+  jobs: number;
+  completed: number;
+  failed: number;
+  /** Seconds jobs were worked on (started → completed), summed. */
+  busySeconds: number;
+  /** Average seconds a job waited from when it could start to when a worker took it. */
+  waitSeconds: number;
+}
+
+interface RunResult {
+  processes: number;
+  /** Spawn of the processes → every org backfilled. */
+  wallSeconds: number;
+  /** Spawn → every process printed its start line. */
+  startupSeconds: number;
+  /** CPU seconds each serve process had used when it printed its start line (tsx, migrations check, queues). */
+  startupCpuSeconds: number[];
+  /** When each org's backfill completed, seconds after the spawn, ascending. */
+  orgSeconds: number[];
+  records: number;
+  versions: number;
+  objects: number;
+  serveCpuSeconds: number[];
+  postgresCpuSeconds: number | null;
+  simsCpuSeconds: number;
+  benchCpuSeconds: number;
+  /** Share of the machine's cores busy with this run's processes / with everything else, %. */
+  oursPercent: number | null;
+  othersPercent: number | null;
+  calls: SimCalls;
+  jobs: JobStats[];
+  /** Scheduler tick slots acted on (one replica each), and by how many replicas in all. */
+  ticks: { slots: number; replicas: number };
+  openErrors: number;
+  /** Progress every PROGRESS_MS: seconds since spawn, orgs and objects done, versions, the object queue. */
+  timeline: Array<{
+    t: number;
+    orgs: number;
+    objects: number;
+    versions: number;
+    active: number;
+    queued: number;
+    machineBusyPercent: number | null;
+    /** CPU over the interval, % of one core: each serve process, PostgreSQL, the simulators together. */
+    servePercent: number[];
+    postgresPercent: number | null;
+    simsPercent: number;
+  }>;
+}
+
+function databaseUrl(serverUrl: string, database: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function runCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** `autobackup orgs add` for every org (JWT bearer with the simulator's key); returns the org ids. */
+async function registerOrgs(sims: SimOrg[], env: NodeJS.ProcessEnv, knex: Knex): Promise<string[]> {
+  const add = async (sim: SimOrg) => {
+    const added = await runCommand(
+      [
+        'orgs',
+        'add',
+        '--instance-url',
+        sim.url,
+        '--login-url',
+        sim.url,
+        '--client-id',
+        sim.clientId,
+        '--private-key',
+        `file:${sim.privateKeyPath}`,
+        '--username',
+        sim.username,
+      ],
+      env,
+    );
+    if (added.status !== 0)
+      throw new Error(
+        `orgs add for simulator ${sim.index + 1} exited ${added.status}: ${added.stderr.trim()}`,
+      );
+    const { orgId } = JSON.parse(added.stdout.trim().split('\n').at(-1)!) as { orgId: string };
+    // `orgs add` enables the org unless --paused; the scheduler passes over an org that is not enabled.
+    if (!(await findOrg(knex, orgId))?.enabled) {
+      const enabled = await runCommand(['orgs', 'enable', '--org', orgId], env);
+      if (enabled.status !== 0) throw new Error(`orgs enable --org ${orgId}: ${enabled.stderr.trim()}`);
+    }
+    return orgId;
+  };
+  // The first one migrates the empty database; the rest a few at a time.
+  const first = await add(sims[0]!);
+  const limit = pLimit(4);
+  const rest = await Promise.all(sims.slice(1).map((sim) => limit(() => add(sim))));
+  return [first, ...rest];
+}
+
+interface Progress {
+  complete: Map<string, boolean>;
+  objectsDone: number;
+  objectsTotal: number;
+  records: number;
+  versions: number;
+  /** Objects not yet complete, per org (for a timeout's report). */
+  pending: Map<string, string[]>;
+}
+
+async function readProgress(knex: Knex, orgIds: string[]): Promise<Progress> {
+  const progress: Progress = {
+    complete: new Map(),
+    objectsDone: 0,
+    objectsTotal: 0,
+    records: 0,
+    versions: 0,
+    pending: new Map(),
+  };
+  for (const orgId of orgIds) {
+    const registry = await listRegistryForStatus(knex, orgId);
+    const targets = objectsToBackUp(registry);
+    const pending = targets.filter((o) => o.backfillCompletedAt === null || o.caughtUpAt === null);
+    // An org not scanned yet has no objects: not complete.
+    progress.complete.set(orgId, targets.length > 0 && pending.length === 0);
+    progress.pending.set(orgId, targets.length === 0 ? ['(not scanned yet)'] : pending.map((o) => o.name));
+    progress.objectsTotal += targets.length;
+    progress.objectsDone += targets.length - pending.length;
+    for (const o of registry) {
+      progress.records += o.records;
+      progress.versions += o.versions;
+    }
+  }
+  return progress;
+}
+
+async function queueCounts(knex: Knex): Promise<{ queued: number; active: number }> {
+  try {
+    const { rows } = await knex.raw<{ rows: Array<{ queued: number; active: number }> }>(
+      `SELECT count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS queued,
+              count(*) FILTER (WHERE state = 'active')::int AS active
+         FROM pgboss.job WHERE name = 'backup-object'`,
+    );
+    return rows[0] ?? { queued: 0, active: 0 };
+  } catch {
+    return { queued: 0, active: 0 }; // the queue's schema is not there yet
+  }
+}
+
+async function jobStats(knex: Knex): Promise<JobStats[]> {
+  const { rows } = await knex.raw<{
+    rows: Array<{
+      name: string;
+      jobs: number;
+      completed: number;
+      failed: number;
+      busy: number | string | null;
+      wait: number | string | null;
+    }>;
+  }>(
+    `SELECT name, count(*)::int AS jobs,
+            count(*) FILTER (WHERE state = 'completed')::int AS completed,
+            count(*) FILTER (WHERE state = 'failed')::int AS failed,
+            sum(extract(epoch FROM coalesce(completed_on, now()) - started_on))
+              FILTER (WHERE started_on IS NOT NULL) AS busy,
+            avg(extract(epoch FROM started_on - greatest(created_on, start_after)))
+              FILTER (WHERE started_on IS NOT NULL) AS wait
+       FROM pgboss.job GROUP BY name ORDER BY name`,
+  );
+  return rows.map((r) => ({
+    queue: r.name,
+    jobs: r.jobs,
+    completed: r.completed,
+    failed: r.failed,
+    busySeconds: Number(r.busy ?? 0),
+    waitSeconds: Number(r.wait ?? 0),
+  }));
+}
+
+async function oneRun(
+  processes: number,
+  options: Options,
+  sims: SimOrg[],
+  postgres: EmbeddedPostgres,
+): Promise<RunResult> {
+  const runDir = path.join(DATA_DIR, `run-${processes}p`);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const database = `scale_out_${processes}p`;
+  await adminQuery(postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await adminQuery(postgres.url, `CREATE DATABASE ${database}`);
+  const url = databaseUrl(postgres.url, database);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: url,
+    STORAGE_URL: `file://${path.join(runDir, 'bucket')}`,
+    AUTOBACKUP_HOME: path.join(runDir, 'home'),
+    AUTOBACKUP_MASTER_KEY: randomBytes(32).toString('hex'),
+    AUTOBACKUP_WORKERS: String(options.workers),
+    AUTOBACKUP_TICK_SECONDS: String(options.tickSeconds),
+    LOG_LEVEL: 'warn',
+  };
+  if (options.sliceSeconds !== null) env.AUTOBACKUP_SLICE_SECONDS = String(options.sliceSeconds);
+  else delete env.AUTOBACKUP_SLICE_SECONDS;
+  if (options.orgConcurrency !== null) env.AUTOBACKUP_ORG_CONCURRENCY = String(options.orgConcurrency);
+  else delete env.AUTOBACKUP_ORG_CONCURRENCY;
+
+  const knex = createKnex(url, { poolMax: 2 });
+  const serves: ChildProcess[] = [];
+  try {
+    const t = performance.now();
+    const orgIds = await registerOrgs(sims, env, knex);
+    say(
+      `  ${processes} process(es): ${orgIds.length} orgs registered in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+
+    const callsBefore = await simCalls(sims);
+    const simsBefore = processTreesCpuSeconds(sims.map((s) => s.pid));
+    const pgBefore = postgresServerCpuSeconds(postgres.dataDir);
+    const machineBefore = machineCpuSeconds();
+    const benchBefore = process.cpuUsage();
+
+    // The processes start together; the clock runs from their spawn.
+    const started = performance.now();
+    const ready: Array<Promise<number>> = [];
+    const startupCpuSeconds: number[] = [];
+    let failed: Error | undefined;
+    for (let i = 0; i < processes; i++) {
+      const port = await freePort();
+      const logFile = path.join(runDir, `serve-${i + 1}.log`);
+      const log = openSync(logFile, 'w');
+      const child = track(
+        spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1'], {
+          env: { ...env, LOG_LEVEL: 'info', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` },
+          stdio: ['ignore', 'pipe', log],
+        }),
+      );
+      closeSync(log);
+      serves.push(child);
+      child.once('exit', (code, signal) => {
+        failed ??= new Error(
+          `serve process ${i + 1} exited (${signal ?? code}) during the run; see ${logFile}`,
+        );
+      });
+      ready.push(
+        new Promise((resolve) => {
+          let out = '';
+          child.stdout!.on('data', (d: Buffer) => {
+            if (out.includes('\n')) return;
+            out += d.toString();
+            if (!out.includes('\n')) return;
+            startupCpuSeconds[i] = processTreesCpuSeconds([child.pid!]).get(child.pid!) ?? NaN;
+            resolve(performance.now());
+          });
+        }),
+      );
+    }
+    let startupSeconds = NaN;
+    void Promise.all(ready).then((times) => (startupSeconds = (Math.max(...times) - started) / 1000));
+
+    const timeoutMs = options.timeoutMinutes * 60_000;
+    const orgDone = new Map<string, number>();
+    let lastReport = performance.now();
+    let lastMachine = machineBefore;
+    const cpuSample = () => {
+      const trees = processTreesCpuSeconds([...serves.map((c) => c.pid!), ...sims.map((x) => x.pid)]);
+      return {
+        at: performance.now(),
+        serve: serves.map((c) => trees.get(c.pid!) ?? NaN),
+        postgres: postgresServerCpuSeconds(postgres.dataDir),
+        sims: sum(sims.map((x) => trees.get(x.pid) ?? NaN)),
+      };
+    };
+    let lastCpu = cpuSample();
+    const timeline: RunResult['timeline'] = [];
+    let progress: Progress;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (failed) throw failed;
+      progress = await readProgress(knex, orgIds);
+      const now = performance.now();
+      for (const [orgId, complete] of progress.complete)
+        if (complete && !orgDone.has(orgId)) orgDone.set(orgId, (now - started) / 1000);
+      if (orgDone.size === orgIds.length) break;
+      if (now - lastReport >= PROGRESS_MS) {
+        const machine = machineCpuSeconds();
+        const busyPercent =
+          machine && lastMachine
+            ? Math.round((100 * (machine.busy - lastMachine.busy)) / (machine.total - lastMachine.total))
+            : null;
+        lastMachine = machine;
+        const cpu = cpuSample();
+        const share = (seconds: number) => Math.round((100 * seconds * 1000) / (cpu.at - lastCpu.at));
+        const servePercent = cpu.serve.map((v, k) => share(v - lastCpu.serve[k]!));
+        const postgresPercent =
+          cpu.postgres === null || lastCpu.postgres === null ? null : share(cpu.postgres - lastCpu.postgres);
+        const simsPercent = share(cpu.sims - lastCpu.sims);
+        lastCpu = cpu;
+        lastReport = now;
+        const q = await queueCounts(knex);
+        timeline.push({
+          t: Math.round((now - started) / 1000),
+          orgs: orgDone.size,
+          objects: progress.objectsDone,
+          versions: progress.versions,
+          ...q,
+          machineBusyPercent: busyPercent,
+          servePercent,
+          postgresPercent,
+          simsPercent,
+        });
+        say(
+          `    ${Math.round((now - started) / 1000)} s: ${orgDone.size}/${orgIds.length} orgs, ` +
+            `${progress.objectsDone}/${progress.objectsTotal} objects backfilled, ` +
+            `${progress.versions.toLocaleString('en-US')} versions; object jobs ${q.active} active, ${q.queued} queued` +
+            (busyPercent === null ? '' : `; machine ${busyPercent} % busy`) +
+            `; CPU % of a core: serve ${servePercent.join('/')}, PostgreSQL ${postgresPercent ?? '–'}, simulators ${simsPercent}`,
+        );
+      }
+      if (now - started > timeoutMs) {
+        const stuck = [...progress.pending]
+          .filter(([, names]) => names.length > 0)
+          .map(
+            ([orgId, names]) => `${orgId}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ' …' : ''}`,
+          );
+        throw new Error(
+          `${processes} process(es): not every org was backfilled within ${options.timeoutMinutes} min ` +
+            `(${orgDone.size}/${orgIds.length} orgs); still pending:\n      ${stuck.join('\n      ')}\n` +
+            `    see the logs in ${runDir}`,
+        );
+      }
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+
+    // CPU at the finish line, before anything stops (a stopped process's CPU would go to its parent).
+    const serveCpu = processTreesCpuSeconds(serves.map((c) => c.pid!));
+    const simsAfter = processTreesCpuSeconds(sims.map((s) => s.pid));
+    const pgAfter = postgresServerCpuSeconds(postgres.dataDir);
+    const machineAfter = machineCpuSeconds();
+    const bench = process.cpuUsage(benchBefore);
+    const callsAfter = await simCalls(sims);
+
+    const serveCpuSeconds = serves.map((c) => serveCpu.get(c.pid!) ?? NaN);
+    const simsCpuSeconds = sims.reduce(
+      (sum, s) => sum + ((simsAfter.get(s.pid) ?? NaN) - (simsBefore.get(s.pid) ?? NaN)),
+      0,
+    );
+    const postgresCpuSeconds = pgBefore === null || pgAfter === null ? null : pgAfter - pgBefore;
+    const benchCpuSeconds = (bench.user + bench.system) / 1e6;
+    let oursPercent: number | null = null;
+    let othersPercent: number | null = null;
+    if (machineBefore && machineAfter && postgresCpuSeconds !== null) {
+      const ours =
+        serveCpuSeconds.reduce((a, b) => a + b, 0) + postgresCpuSeconds + simsCpuSeconds + benchCpuSeconds;
+      const busy = machineAfter.busy - machineBefore.busy;
+      const total = machineAfter.total - machineBefore.total;
+      oursPercent = (100 * ours) / total;
+      othersPercent = Math.max(0, (100 * (busy - ours)) / total);
+    }
+
+    const jobs = await jobStats(knex);
+    const ticks = (
+      await knex.raw<{ rows: Array<{ slots: number; replicas: number }> }>(
+        'SELECT count(*)::int AS slots, count(DISTINCT replica)::int AS replicas FROM scheduler_ticks',
+      )
+    ).rows[0]!;
+    const openErrors = Number(
+      (await knex('errors').whereNull('closed_at').count<Array<{ count: string }>>('* as count'))[0]!.count,
+    );
+    return {
+      processes,
+      wallSeconds,
+      startupSeconds,
+      startupCpuSeconds,
+      orgSeconds: [...orgDone.values()].sort((a, b) => a - b),
+      records: progress.records,
+      versions: progress.versions,
+      objects: progress.objectsTotal,
+      serveCpuSeconds,
+      postgresCpuSeconds,
+      simsCpuSeconds,
+      benchCpuSeconds,
+      oursPercent,
+      othersPercent,
+      calls: {
+        delayed: callsAfter.delayed - callsBefore.delayed,
+        counted: callsAfter.counted - callsBefore.counted,
+      },
+      jobs,
+      ticks,
+      openErrors,
+      timeline,
+    };
+  } finally {
+    await Promise.all(serves.map((c) => stopChild(c, 15_000)));
+    await knex.destroy();
+  }
+}
+
+// ── report ──────────────────────────────────────────────────────────────────────────────────────────
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const fmt = (n: number, digits = 1) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
+const percentOf = (n: number | null) => (n === null ? '–' : `${Math.round(n)} %`);
+
+function report(run: RunResult, options: Options): BenchResult[] {
+  const cores = availableParallelism();
+  const label = `${run.processes} process${run.processes === 1 ? '' : 'es'}`;
+  const serveTotal = sum(run.serveCpuSeconds);
+  const serveStartup = sum(run.startupCpuSeconds);
+  const perThousand = (seconds: number) => (1000 * seconds * 1000) / run.records; // ms per 1000 records
+  const inFlight = (run.calls.delayed * options.latencyMs) / 1000 / run.wallSeconds;
+  const objectJobs = run.jobs.find((j) => j.queue === 'backup-object');
+  const scanJobs = run.jobs.find((j) => j.queue === 'backup-scan');
+  const workerSlots = run.processes * options.workers;
+  const median = run.orgSeconds[Math.floor(run.orgSeconds.length / 2)] ?? NaN;
+  say('');
+  say(
+    `  ${label} (${workerSlots} workers in all): full backfill of ${run.orgSeconds.length} orgs in ${fmt(run.wallSeconds)} s ` +
+      `(start-up ${fmt(run.startupSeconds)} s; first org done at ${fmt(run.orgSeconds[0] ?? NaN)} s, median ${fmt(median)} s, last ${fmt(run.orgSeconds.at(-1) ?? NaN)} s)`,
+  );
+  say(
+    `    ${run.records.toLocaleString('en-US')} records (${run.versions.toLocaleString('en-US')} versions) over ${run.objects} objects: ` +
+      `${Math.round(run.records / run.wallSeconds).toLocaleString('en-US')} records/s`,
+  );
+  say(
+    `    CPU s: serve ${run.serveCpuSeconds.map((s) => fmt(s)).join(' + ')} = ${fmt(serveTotal)} (start-up ${fmt(serveStartup)} of it), ` +
+      `PostgreSQL ${fmt(run.postgresCpuSeconds ?? NaN)}, simulators ${fmt(run.simsCpuSeconds)}, bench ${fmt(run.benchCpuSeconds)}`,
+  );
+  say(
+    `    CPU ms per 1000 records: serve ${fmt(perThousand(serveTotal))} (${fmt(perThousand(serveTotal - serveStartup))} after start-up), PostgreSQL ${fmt(perThousand(run.postgresCpuSeconds ?? NaN))}, ` +
+      `simulators ${fmt(perThousand(run.simsCpuSeconds))}, all ${fmt(perThousand(serveTotal + (run.postgresCpuSeconds ?? NaN) + run.simsCpuSeconds))}`,
+  );
+  say(
+    `    machine (${cores} cores): this run's processes ${percentOf(run.oursPercent)}, others ${percentOf(run.othersPercent)}`,
+  );
+  say(
+    `    calls answered by the orgs: ${run.calls.delayed.toLocaleString('en-US')} (${run.calls.counted.toLocaleString('en-US')} counted API calls), ` +
+      `each ${options.latencyMs} ms late: ${fmt(inFlight)} in flight on average; ` +
+      `${fmt((run.calls.delayed * options.latencyMs) / 1000)} s of latency in all`,
+  );
+  for (const j of run.jobs)
+    say(
+      `    queue ${j.queue}: ${j.jobs} jobs (${j.completed} completed, ${j.failed} failed), ${fmt(j.busySeconds)} worker-s, ` +
+        `${fmt(j.waitSeconds, 2)} s average wait`,
+    );
+  if (objectJobs)
+    say(
+      `    object workers busy ${Math.round((100 * objectJobs.busySeconds) / (workerSlots * run.wallSeconds))} % of ${workerSlots} × ${fmt(run.wallSeconds)} s; ` +
+        `${fmt(objectJobs.jobs / run.objects, 2)} object jobs per object` +
+        (scanJobs ? `, ${fmt(scanJobs.jobs / run.orgSeconds.length, 2)} schema scans per org` : ''),
+    );
+  say(
+    `    scheduler ticks acted on: ${run.ticks.slots} (by ${run.ticks.replicas} replica(s)) of ~${Math.floor(run.wallSeconds / options.tickSeconds)} ` +
+      `${options.tickSeconds}-s slots (a tick still running when its next slot comes lets that slot pass)`,
+  );
+  if (run.openErrors > 0) say(`    open errors in the error list: ${run.openErrors}`);
+
+  const results: BenchResult[] = [
+    { name: `${label}: wall time to full backfill`, value: r1(run.wallSeconds), unit: 's' },
+    { name: `${label}: records/s`, value: Math.round(run.records / run.wallSeconds), unit: 'records/s' },
+    { name: `${label}: serve CPU (all processes)`, value: r1(serveTotal), unit: 's' },
+    ...run.serveCpuSeconds.map((s, i) => ({
+      name: `${label}: serve process ${i + 1} CPU`,
+      value: r1(s),
+      unit: 's',
+    })),
+    { name: `${label}: simulators CPU`, value: r1(run.simsCpuSeconds), unit: 's' },
+    { name: `${label}: serve CPU per 1000 records`, value: r2(perThousand(serveTotal)), unit: 'ms' },
+    { name: `${label}: serve start-up CPU (all processes)`, value: r1(serveStartup), unit: 's' },
+    {
+      name: `${label}: simulators CPU per 1000 records`,
+      value: r2(perThousand(run.simsCpuSeconds)),
+      unit: 'ms',
+    },
+    { name: `${label}: calls in flight on average`, value: r1(inFlight), unit: 'calls' },
+  ];
+  if (run.postgresCpuSeconds !== null)
+    results.push(
+      { name: `${label}: PostgreSQL CPU`, value: r1(run.postgresCpuSeconds), unit: 's' },
+      {
+        name: `${label}: PostgreSQL CPU per 1000 records`,
+        value: r2(perThousand(run.postgresCpuSeconds)),
+        unit: 'ms',
+      },
+    );
+  if (run.othersPercent !== null)
+    results.push({
+      name: `${label}: others' CPU (shared machine)`,
+      value: Math.round(run.othersPercent),
+      unit: '%',
+    });
+  if (objectJobs)
+    results.push({
+      name: `${label}: object workers busy`,
+      value: Math.round((100 * objectJobs.busySeconds) / (workerSlots * run.wallSeconds)),
+      unit: '%',
+    });
+  if (scanJobs)
+    results.push({ name: `${label}: schema scans`, value: r1(scanJobs.busySeconds), unit: 'worker-s' });
+  return results;
+}
+
+// ── run ─────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function run(): Promise<BenchResult[]> {
+  const options = readOptions();
+  say(
+    `  ${options.orgs} orgs × ~${options.records.toLocaleString('en-US')} records (seed ${options.seed} + ${options.benchRows.toLocaleString('en-US')} Bench__c rows), ` +
+      `${options.latencyMs} ms per call; runs of ${options.processes.join(', ')} serve process(es), ${options.workers} workers each, ` +
+      `tick ${options.tickSeconds} s, slice ${options.sliceSeconds ?? 'default (120)'} s, org concurrency ${options.orgConcurrency ?? 'default (4)'}`,
+  );
+  say(
+    `  load average before: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')} on ${availableParallelism()} cores`,
+  );
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`  ${signal}: stopping every child process`);
+    killAllNow();
+    void postgres?.release().finally(() => process.exit(130));
+  };
+  process.on('exit', killAllNow);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let postgres: EmbeddedPostgres | undefined;
+  const sims: SimOrg[] = [];
+  try {
+    mkdirSync(DATA_DIR, { recursive: true });
+    const simsDir = path.join(DATA_DIR, 'sims');
+    rmSync(simsDir, { recursive: true, force: true });
+    postgres = await acquireEmbeddedPostgres({
+      home: DATA_DIR,
+      logger: createLogger('warn'),
+      database: 'postgres',
+    });
+
+    const t = performance.now();
+    const limit = pLimit(4);
+    sims.push(
+      ...(await Promise.all(
+        Array.from({ length: options.orgs }, (_, i) => limit(() => startSim(i, options, simsDir))),
+      )),
+    );
+    const perOrg = sims.map((s) => s.records);
+    say(
+      `  ${sims.length} simulators up in ${((performance.now() - t) / 1000).toFixed(1)} s: ` +
+        `${Math.min(...perOrg).toLocaleString('en-US')}–${Math.max(...perOrg).toLocaleString('en-US')} records per org ` +
+        `(${sum(perOrg).toLocaleString('en-US')} in all) over ${Math.min(...sims.map((s) => s.objects))}–${Math.max(...sims.map((s) => s.objects))} objects`,
+    );
+    if (options.latencyMs > 0)
+      await Promise.all(
+        sims.map((sim) =>
+          simAdmin(sim, 'POST', '/__sim/faults', { rules: [{ path: '.', delayMs: options.latencyMs }] }),
+        ),
+      );
+
+    const runs: RunResult[] = [];
+    const results: BenchResult[] = [];
+    for (const processes of options.processes) {
+      const result = await oneRun(processes, options, sims, postgres);
+      runs.push(result);
+      results.push(...report(result, options));
+    }
+
+    const base = runs.find((r) => r.processes === 1);
+    say('');
+    for (const r of runs) {
+      if (!base || r === base) continue;
+      const speedup = base.wallSeconds / r.wallSeconds;
+      const isGoal = r.processes === 3;
+      say(
+        `  ${r.processes} processes vs 1: ${fmt(speedup, 2)}× faster (${fmt(base.wallSeconds)} s → ${fmt(r.wallSeconds)} s)` +
+          (isGoal ? `; goal ≥ ${SPEEDUP_GOAL}× ${speedup >= SPEEDUP_GOAL ? 'met' : 'MISSED'}` : ''),
+      );
+      results.push({
+        name: `speed-up, ${r.processes} processes vs 1`,
+        value: r2(speedup),
+        unit: '×',
+        ...(isGoal ? { goal: `≥ ${SPEEDUP_GOAL}×`, met: speedup >= SPEEDUP_GOAL } : {}),
+      });
+    }
+
+    const resultsDir = path.join(root, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const out = path.join(resultsDir, `scale-out-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          options,
+          cores: availableParallelism(),
+          orgs: sims.map((s) => ({ orgId: s.orgId, records: s.records, objects: s.objects })),
+          runs,
+        },
+        null,
+        2,
+      ),
+    );
+    say(`  details written to ${path.relative(root, out)}; logs under ${path.relative(root, DATA_DIR)}`);
+    return results;
+  } finally {
+    await Promise.all(sims.map((s) => stopChild(s.child, 5000)));
+    killAllNow();
+    await postgres?.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killAllNow);
+  }
+}
