@@ -17,6 +17,8 @@ export class Lifecycle {
   constructor(
     private readonly logger: Logger,
     private readonly timeoutMs = 15_000,
+    /** What each step after the deadline gets. */
+    private readonly lateStepMs = 5_000,
   ) {}
 
   /** Registers a cleanup step; steps run last-registered first. */
@@ -89,20 +91,30 @@ export class Lifecycle {
     return this.stoppingPromise;
   }
 
+  /**
+   * Runs every step, last-registered first, within `timeoutMs` in all. A step still running at the deadline is left
+   * behind (logged), but the steps after it still run, `lateStepMs` each: they release what was started first — the
+   * database pool, the embedded PostgreSQL — and a process that exits without them leaves a database running.
+   */
   private async runSteps(): Promise<void> {
+    let late = false;
     const deadline = new Promise<'timeout'>((resolve) =>
-      setTimeout(() => resolve('timeout'), this.timeoutMs).unref(),
+      setTimeout(() => {
+        late = true;
+        resolve('timeout');
+      }, this.timeoutMs).unref(),
     );
     for (const step of [...this.steps].reverse()) {
+      const limit = late
+        ? new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.lateStepMs).unref())
+        : deadline;
       try {
-        const result = await Promise.race([
-          Promise.resolve(step.run()).then(() => 'done' as const),
-          deadline,
-        ]);
-        if (result === 'timeout') {
-          this.logger.error({ type: 'shutdown', step: step.name }, 'shutdown step timed out');
-          return;
-        }
+        const result = await Promise.race([Promise.resolve(step.run()).then(() => 'done' as const), limit]);
+        if (result === 'timeout')
+          this.logger.error(
+            { type: 'shutdown', step: step.name },
+            'shutdown step timed out; going on with the next',
+          );
       } catch (err) {
         this.logger.error({ type: 'shutdown', step: step.name, err }, 'shutdown step failed');
       }

@@ -62,3 +62,23 @@ test(
     await lifecycle.pause(3_600_000); // once stopping, a pause returns at once
   },
 );
+
+test(
+  'a step that outlasts the shutdown deadline is left behind, and the steps after it still run',
+  { timeout: 10_000 },
+  async () => {
+    const lifecycle = new Lifecycle(createLogger('silent'), 200, 200);
+    const ran: string[] = [];
+    // Registered first, run last: what releases the database.
+    lifecycle.onShutdown('close-database', () => void ran.push('close-database'));
+    lifecycle.onShutdown('stuck-after-deadline', () => new Promise<void>(() => undefined));
+    lifecycle.onShutdown('backup-work', () => new Promise<void>(() => undefined));
+    const started = Date.now();
+    const keepAlive = setInterval(() => undefined, 1_000); // the deadlines' timers do not hold the process open
+    await lifecycle.shutdown();
+    clearInterval(keepAlive);
+    assert.deepEqual(ran, ['close-database'], 'the database is still released');
+    const took = Date.now() - started;
+    assert.ok(took >= 400 && took < 3_000, `deadline plus one late step's grace (${took} ms)`);
+  },
+);

@@ -34,6 +34,8 @@ export interface ScanResult {
   unsupported: number;
   unavailable: string[];
   changes: Array<{ object: string; field?: string; change: string }>;
+  /** False when the scan stopped early (ctx.signal): what it described is recorded, and it is not counted as run. */
+  complete: boolean;
 }
 
 /** The fields a backup reads: every readable field except blobs and compound address/location values. */
@@ -65,6 +67,8 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
   await Promise.all(
     [...visible.values()].map((entry) =>
       limit(async () => {
+        // Stopping (Ctrl-C, SIGTERM): no new describes; the ones under way finish and are recorded.
+        if (ctx.signal?.aborted) return;
         const previous = registry.get(entry.name);
         const verdict = decideObjectSupport(entry);
         if (!verdict.supported) {
@@ -86,7 +90,8 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
   );
   await applyExclusions(knex, org.orgId, org.exclusions);
   await recordSchemaChanges(knex, org.orgId, changes, scanTime);
-  await updateOrgSettings(knex, org.orgId, { lastScanAt: scanTime });
+  const complete = !ctx.signal?.aborted;
+  if (complete) await updateOrgSettings(knex, org.orgId, { lastScanAt: scanTime });
   logger.info(
     {
       type: 'schema-scan',
@@ -95,10 +100,11 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
       supported,
       unsupported,
       changes: changes.length,
+      complete,
     },
-    'schema scanned',
+    complete ? 'schema scanned' : 'schema scan stopped',
   );
-  return { objects: visible.size, supported, unsupported, unavailable: lost, changes };
+  return { objects: visible.size, supported, unsupported, unavailable: lost, changes, complete };
 }
 
 async function describeAndRecord(
