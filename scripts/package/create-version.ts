@@ -19,6 +19,8 @@ import { parseArgs } from 'node:util';
 
 export const PACKAGE_NAME = 'Auto Backup';
 export const PLACEHOLDER_PACKAGE_ID = '0Ho000000000000AAA';
+/** Host of the installer links in the checked-in sfdx-project.json until the docs are published. */
+export const PLACEHOLDER_DOCS_HOST = 'autobackup.invalid';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const HELP = `Creates a version of the Auto Backup managed package and prints its install link.
@@ -110,6 +112,41 @@ export function packageIdFromProject(projectJson: string): string {
     throw new UsageError(`package id "${id}" in sfdx-project.json is not a package id (0Ho…, 18 characters)`);
   }
   return id;
+}
+
+/**
+ * The links a managed package shows its installers (sfdx-project.json, package directory entry):
+ * `postInstallUrl`, the admin guide, and `releaseNotesUrl`. A version is not built while they are
+ * missing, not https, or still on the placeholder host: installers would get a dead link.
+ */
+export function installerUrlsFromProject(projectJson: string): {
+  postInstallUrl: string;
+  releaseNotesUrl: string;
+} {
+  const project = JSON.parse(projectJson) as {
+    packageDirectories?: { package?: string; postInstallUrl?: string; releaseNotesUrl?: string }[];
+  };
+  const entry = (project.packageDirectories ?? []).find((d) => d.package === PACKAGE_NAME);
+  if (!entry) throw new UsageError(`sfdx-project.json has no package directory for "${PACKAGE_NAME}"`);
+  const urls = { postInstallUrl: entry.postInstallUrl ?? '', releaseNotesUrl: entry.releaseNotesUrl ?? '' };
+  for (const [key, value] of Object.entries(urls)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`sfdx-project.json: ${key} is missing or not a URL (${JSON.stringify(value)})`);
+    }
+    if (url.protocol !== 'https:') throw new UsageError(`sfdx-project.json: ${key} must be an https URL`);
+    if (url.hostname === PLACEHOLDER_DOCS_HOST)
+      throw new UsageError(
+        `sfdx-project.json: ${key} is still the placeholder ${value}: point it at the published ` +
+          (key === 'postInstallUrl'
+            ? 'admin guide (docs/admin-guide.md)'
+            : 'release notes (docs/admin-guide.md, "Release notes")') +
+          ' before building a version installers will see.',
+      );
+  }
+  return urls;
 }
 
 /** Arguments for `sf` (without the binary). */
@@ -243,7 +280,9 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    packageIdFromProject(readFileSync(path.join(options.projectDir, 'sfdx-project.json'), 'utf8'));
+    const projectJson = readFileSync(path.join(options.projectDir, 'sfdx-project.json'), 'utf8');
+    packageIdFromProject(projectJson);
+    installerUrlsFromProject(projectJson);
     console.error(
       `Creating a version of "${PACKAGE_NAME}" on Dev Hub ${options.devHub} (waiting up to ${options.waitMinutes} min)…`,
     );

@@ -1,8 +1,17 @@
 /**
  * The Apex side of the Apex ↔ LWC contract and the house rules for the package's Apex, read from
  * the source with apex-parser: the five controllers expose exactly the agreed @AuraEnabled
- * methods; every class is `with sharing` and documented; every class has its `_Tests` class, run
- * in parallel; no endpoint or secret is written in code.
+ * methods; every class is `with sharing` and documented; every class has its `_Tests` class; no
+ * endpoint or secret is written in code.
+ *
+ * Test classes follow what a package version build needs (Apex Developer Guide, "Testing HTTP
+ * Callouts" and "Performing DML Operations and Mock Callouts",
+ * https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_classes_restful_http_testing_dml.htm):
+ * a callout mock is set after Test.startTest(), so the DML that made the test's users and records is
+ * committed work of the set-up part, not pending work before a callout; a class that inserts users
+ * does not run in parallel (user inserts in parallel tests risk lock contention); test data finds
+ * the package's permission sets in the package's namespace and profiles by what they grant, not by
+ * their translated names.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +55,7 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
   },
   AutoBackupHistoryController: {
     getRecordVersions: {
-      params: ['String objectApiName', 'Id recordId'],
+      params: ['String objectApiName', 'Id recordId', 'String before', 'Integer pageSize'],
       returns: 'AutoBackupModels.RecordVersions',
     },
   },
@@ -106,6 +115,56 @@ describe('Apex ↔ LWC contract: a settings change refused as stale', () => {
   });
 });
 
+/** Whether a test class creates users (directly or through AutoBackupTestData). */
+function createsUsers(text: string): boolean {
+  return /AutoBackupTestData\.(userWith\w*|standardUser)\(|insert\s+new\s+User\b/.test(text);
+}
+
+/** The test methods that set a callout mock (`.install()` or Test.setMock) before Test.startTest(). */
+function mocksSetBeforeStartTest(text: string): string[] {
+  const offenders: string[] = [];
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  for (const method of code.split(/@IsTest\s*\n\s*static void /).slice(1)) {
+    const name = /^(\w+)/.exec(method)?.[1] ?? '?';
+    const start = method.indexOf('Test.startTest()');
+    for (const setting of method.matchAll(/\.install\(\)|Test\.setMock\(/g))
+      if (start < 0 || setting.index < start) offenders.push(name);
+  }
+  return [...new Set(offenders)];
+}
+
+describe('Apex test data works in any org a version is built or installed in', () => {
+  const data = source('AutoBackupTestData');
+  test('permission sets are looked up in the package namespace', () => {
+    assert.match(data, /FROM PermissionSet\s+WHERE Name = :\w+ AND NamespacePrefix = :\w+/);
+  });
+  test('profiles are not looked up by their (translated) name', () => {
+    assert.doesNotMatch(data, /FROM Profile\s+WHERE[^\]]*\bName\s*=/);
+  });
+  test('the house rule finds a mock set before Test.startTest()', () => {
+    const bad = `@IsTest
+    static void it_should_fail() {
+        insert new Account(Name = 'x');
+        new AutoBackupCalloutMock().install();
+        Test.startTest();
+        Test.stopTest();
+    }`;
+    assert.deepEqual(mocksSetBeforeStartTest(bad), ['it_should_fail']);
+  });
+});
+
+describe('Apex ↔ LWC contract: masked encrypted values', () => {
+  test('the component recognises the mask Apex puts in place of an encrypted value', () => {
+    const apex = /MASKED_VALUE = '([^']+)';/.exec(source('AutoBackupHistoryController'));
+    assert.ok(apex, 'AutoBackupHistoryController.MASKED_VALUE is one literal');
+    const lwc = /export const MASKED_VALUE = '([^']+)';/.exec(
+      readFileSync(path.join(PACKAGE_DIR, 'main/default/lwc/backupHistory/recordDiff.js'), 'utf8'),
+    );
+    assert.ok(lwc, 'recordDiff exports MASKED_VALUE as one literal');
+    assert.equal(lwc[1], apex[1]);
+  });
+});
+
 describe('Apex house rules', () => {
   const files = apexClassFiles();
   const production = files.filter((f) => !isTestClass(readFileSync(f, 'utf8')));
@@ -124,8 +183,18 @@ describe('Apex house rules', () => {
 
     if (isTestClass(text)) {
       if (name.endsWith('_Tests')) {
-        test(`${name} runs in parallel`, () => {
-          assert.match(text, /@IsTest\(IsParallel=true\)\s*\n\s*private class /);
+        if (createsUsers(text)) {
+          test(`${name} inserts users, so it does not run in parallel`, () => {
+            assert.match(text, /^@IsTest\s*\n\s*private class /m);
+            assert.doesNotMatch(text, /IsParallel\s*=\s*true/i);
+          });
+        } else {
+          test(`${name} runs in parallel`, () => {
+            assert.match(text, /@IsTest\(IsParallel=true\)\s*\n\s*private class /);
+          });
+        }
+        test(`${name} sets every callout mock after Test.startTest()`, () => {
+          assert.deepEqual(mocksSetBeforeStartTest(text), []);
         });
       }
       continue;

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { auraEnabledMethods, CLASSES_DIR } from './support/apex-source.js';
+import { auraEnabledMethods, CLASSES_DIR, REPO_ROOT } from './support/apex-source.js';
 import { apexCalls } from './support/lwc-apex-calls.js';
 import { withTempDir } from './support/run-tool.js';
 import {
@@ -274,6 +274,18 @@ describe('metadata references', () => {
       /^https:\/\/[^/]+\.invalid$/,
       'an HTTPS placeholder the admin replaces',
     );
+  });
+
+  test('the Named Credential uses no field newer than the project API version', () => {
+    // `description` on named credentials arrived with API 64.0 (ConnectApi.NamedCredentialInput lists
+    // it as "Available Version 64.0": https://developer.salesforce.com/docs/platform/apex-ref/references/apex-ref/apex-connectapi-input-named-credential.html),
+    // so at sourceApiVersion 62.0 a deploy may refuse it. The label says what it is; the admin guide the rest.
+    const project = JSON.parse(readFileSync(path.join(REPO_ROOT, 'sfdx-project.json'), 'utf8')) as {
+      sourceApiVersion: string;
+    };
+    const nc = namedCredentials.get('AutoBackupService');
+    assert.ok(nc, 'named credential AutoBackupService');
+    if (Number(project.sourceApiVersion) < 64) assert.equal(text(nc.root, 'description'), undefined);
   });
 
   test('the External Credential sends Authorization: Bearer from its own principal parameter', () => {

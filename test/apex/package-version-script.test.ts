@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  installerUrlsFromProject,
   installLink,
   packageIdFromProject,
+  PLACEHOLDER_DOCS_HOST,
   parseOptions,
   parseVersionCreateOutput,
   PLACEHOLDER_PACKAGE_ID,
@@ -38,9 +40,15 @@ const successJson = JSON.stringify({
   warnings: [],
 });
 
-function project(id: string): string {
+function project(
+  id: string,
+  urls: { postInstallUrl?: string; releaseNotesUrl?: string } = {
+    postInstallUrl: 'https://docs.example.com/autobackup/admin-guide',
+    releaseNotesUrl: 'https://docs.example.com/autobackup/admin-guide#release-notes',
+  },
+): string {
   return JSON.stringify({
-    packageDirectories: [{ path: 'force-app' }],
+    packageDirectories: [{ path: 'force-app', package: 'Auto Backup', ...urls }],
     packageAliases: { 'Auto Backup': id },
   });
 }
@@ -114,6 +122,51 @@ describe('package:version project and results', () => {
     );
     assert.throws(() => packageIdFromProject(project('04t000000000000AAA')), /not a package id/);
     assert.equal(packageIdFromProject(project('0Ho5g000000AbCdCAK')), '0Ho5g000000AbCdCAK');
+  });
+
+  test('refuses to build without https installer links, or with the placeholder ones', () => {
+    assert.deepEqual(installerUrlsFromProject(project('0Ho5g000000AbCdCAK')), {
+      postInstallUrl: 'https://docs.example.com/autobackup/admin-guide',
+      releaseNotesUrl: 'https://docs.example.com/autobackup/admin-guide#release-notes',
+    });
+    assert.throws(
+      () =>
+        installerUrlsFromProject(
+          project('0Ho5g000000AbCdCAK', {
+            postInstallUrl: `https://${PLACEHOLDER_DOCS_HOST}/docs/admin-guide.md`,
+            releaseNotesUrl: 'https://docs.example.com/notes',
+          }),
+        ),
+      /postInstallUrl is still the placeholder.*admin guide/s,
+    );
+    assert.throws(
+      () =>
+        installerUrlsFromProject(
+          project('0Ho5g000000AbCdCAK', { postInstallUrl: 'https://docs.example.com/' }),
+        ),
+      /releaseNotesUrl is missing/,
+    );
+    assert.throws(
+      () =>
+        installerUrlsFromProject(
+          project('0Ho5g000000AbCdCAK', {
+            postInstallUrl: 'http://docs.example.com/',
+            releaseNotesUrl: 'https://docs.example.com/',
+          }),
+        ),
+      /postInstallUrl must be an https URL/,
+    );
+  });
+
+  test('the checked-in sfdx-project.json names the admin guide and the release notes for installers', async () => {
+    const { readFileSync } = await import('node:fs');
+    const json = JSON.parse(readFileSync(path.join(REPO_ROOT, 'sfdx-project.json'), 'utf8')) as {
+      packageDirectories: { postInstallUrl?: string; releaseNotesUrl?: string; postInstallScript?: string }[];
+    };
+    const entry = json.packageDirectories[0]!;
+    assert.match(entry.postInstallUrl ?? '', /^https:\/\/[^/]+\/.*admin-guide/);
+    assert.match(entry.releaseNotesUrl ?? '', /^https:\/\/[^/]+\/.*release-notes/);
+    assert.equal(entry.postInstallScript, undefined, 'no install handler: installing has nothing to set up');
   });
 
   test('the checked-in sfdx-project.json holds the documented placeholder until a Dev Hub creates the package', async () => {

@@ -1,6 +1,7 @@
 import { LightningElement } from 'lwc';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
 import { Loader } from 'c/dataLoader';
+import { loadCanManage } from 'c/managePermission';
 
 export const TABS = {
   dashboard: 'dashboard',
@@ -13,18 +14,33 @@ export const TABS = {
 /**
  * The Auto Backup tab: Dashboard, Objects, Excluded objects, Settings and Errors, or the first-run
  * panel while Auto Backup has never been enabled for the org.
+ *
+ * The dashboard read here (to choose between tabs and first run) is handed to the Dashboard tab,
+ * so opening the page asks the service once; the Dashboard polls only while it is the active tab.
+ * The Errors tab is there for users who manage Auto Backup only (errors name records and carry
+ * stack traces); everyone sees the number of open errors on the dashboard.
  */
 export default class AutoBackupApp extends LightningElement {
   dashboard;
   loading = true;
   error;
   activeTab = TABS.dashboard;
+  canManage = false;
 
   tabs = TABS;
   loader = new Loader(this);
 
   connectedCallback() {
     this.load();
+    this.loadPermission();
+  }
+
+  async loadPermission() {
+    this.canManage = await loadCanManage();
+  }
+
+  get dashboardActive() {
+    return this.activeTab === TABS.dashboard;
   }
 
   load() {
@@ -59,7 +75,9 @@ export default class AutoBackupApp extends LightningElement {
   }
 
   handleViewErrors() {
-    this.activeTab = TABS.errors;
+    if (this.canManage) {
+      this.activeTab = TABS.errors;
+    }
   }
 
   handleRetry() {

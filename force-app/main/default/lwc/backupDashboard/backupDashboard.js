@@ -23,9 +23,14 @@ export const SCHEDULE_OPTIONS = [
 
 /**
  * The Auto Backup dashboard: overall status and what it means, totals, time frame covered,
- * progress chart, API usage, the mode and schedule selectors and a banner linking to the errors.
- * Refreshes itself while the page is open and visible. Fires `viewerrors` when the user follows
- * the error banner's link.
+ * progress chart, API usage, the mode and schedule selectors and a banner with the number of open
+ * errors (linking to them for users who manage Auto Backup). Fires `viewerrors` when the user
+ * follows the banner's link.
+ *
+ * Asked for once on open: a dashboard the page already read (`initialDashboard`, the app's own
+ * answer) is shown as is. Then it refreshes every `refreshIntervalMs` only while it is the active tab
+ * (`active`) and the browser tab is visible; the timer stops otherwise, and the numbers are read
+ * again as soon as it is shown again.
  *
  * A change of mode or schedule names the version of the settings on screen (`settingsVersion` of the
  * dashboard last received). When someone else changed the settings since, nothing is saved: the
@@ -34,6 +39,34 @@ export const SCHEDULE_OPTIONS = [
 export default class BackupDashboard extends LightningElement {
   @api refreshIntervalMs = REFRESH_INTERVAL_MS;
 
+  /** A dashboard read just before (by the app): shown without asking the service again. */
+  @api
+  get initialDashboard() {
+    return this._initialDashboard;
+  }
+  set initialDashboard(value) {
+    this._initialDashboard = value;
+    if (value && !this.dashboard) {
+      this.dashboard = value;
+      this.loading = false;
+    }
+  }
+
+  /** Whether the dashboard is what the user looks at (the app's active tab); true when alone. */
+  @api
+  get active() {
+    return this._active;
+  }
+  set active(value) {
+    const wasActive = this._active;
+    this._active = value !== false;
+    if (this.isConnected && this._active !== wasActive) {
+      this.updatePolling();
+    }
+  }
+
+  _initialDashboard;
+  _active = true;
   dashboard;
   error;
   saveError;
@@ -46,34 +79,60 @@ export default class BackupDashboard extends LightningElement {
 
   refreshTimer;
   requestSequence = 0;
-  visibilityListener = () => {
-    if (this.shouldRefresh()) {
-      this.refresh();
-    }
-  };
+  visibilityListener = () => this.updatePolling();
 
   connectedCallback() {
-    this.load();
+    if (this.dashboard) {
+      this.loading = false;
+    } else {
+      this.load();
+    }
     this.loadPermission();
-    // Auto-refresh while the page is open; the timer goes when the component leaves the page.
+    document.addEventListener('visibilitychange', this.visibilityListener);
+    this.updatePolling({ refreshNow: false });
+  }
+
+  disconnectedCallback() {
+    this.stopPolling();
+    document.removeEventListener('visibilitychange', this.visibilityListener);
+  }
+
+  /** Seen: the active tab of a visible browser tab. */
+  isSeen() {
+    return this._active && !document.hidden;
+  }
+
+  /**
+   * Runs the refresh timer while the dashboard is seen and stops it otherwise; coming into view
+   * again reads the numbers at once (they may be minutes old).
+   */
+  updatePolling({ refreshNow = true } = {}) {
+    if (!this.isSeen()) {
+      this.stopPolling();
+      return;
+    }
+    if (refreshNow && this.shouldRefresh()) {
+      this.refresh();
+    }
+    if (this.refreshTimer) {
+      return;
+    }
     // eslint-disable-next-line @lwc/lwc/no-async-operation
     this.refreshTimer = setInterval(() => {
       if (this.shouldRefresh()) {
         this.refresh();
       }
     }, this.refreshIntervalMs);
-    document.addEventListener('visibilitychange', this.visibilityListener);
   }
 
-  /** Refreshes only while the page is visible and no change of mode or schedule is on its way. */
-  shouldRefresh() {
-    return !document.hidden && !this.saving;
-  }
-
-  disconnectedCallback() {
+  stopPolling() {
     clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
-    document.removeEventListener('visibilitychange', this.visibilityListener);
+  }
+
+  /** Refreshes only while seen and no change of mode or schedule is on its way. */
+  shouldRefresh() {
+    return this.isSeen() && !this.saving;
   }
 
   async load() {

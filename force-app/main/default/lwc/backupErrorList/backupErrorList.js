@@ -9,10 +9,21 @@ import { hintFor } from './errorHints';
 export const PAGE_SIZE = 50;
 export const FILTER_DELAY_MS = 300;
 
+/** Type of the downloaded file (the service sends UTF-8 with a byte order mark). */
+export const CSV_TYPE = 'text/csv;charset=utf-8';
+
 /**
- * The errors Auto Backup met: when, which object and record, the Salesforce code and message,
- * and what to do about it. Paged with "Load more", filtered by object, each dismissable by users
- * who manage Auto Backup, and downloadable as a CSV with the stack traces (for a support case).
+ * The errors Auto Backup met: when, which object and record (linked), the Salesforce code and
+ * message, and what to do about it. Paged with "Load more", filtered by object, each dismissable,
+ * and downloadable as a CSV with the stack traces (for a support case).
+ *
+ * Errors name records and carry stack traces, so only users who manage Auto Backup (custom
+ * permission Auto_Backup_Manage_Settings) see them; Apex refuses everyone else too. Other users
+ * see the count of open errors on the dashboard and a note here.
+ *
+ * The CSV download: Apex passes a small CSV through as text, which becomes a Blob and an object URL
+ * (a `data:` URL is capped at 2 MB in Chromium); a larger CSV comes as the service's signed,
+ * short-lived link, opened in a new tab.
  */
 export default class BackupErrorList extends LightningElement {
   @api pageSize = PAGE_SIZE;
@@ -28,6 +39,7 @@ export default class BackupErrorList extends LightningElement {
   actionErrorMessage = '';
   downloading = false;
   canManage = false;
+  permissionKnown = false;
   dismissing = {};
 
   pages = new PagedListLoader(this, (cursor) =>
@@ -35,21 +47,35 @@ export default class BackupErrorList extends LightningElement {
   );
 
   connectedCallback() {
-    this.pages.reload();
-    this.loadPermission();
+    this.start();
   }
 
   disconnectedCallback() {
     this.pages.cancelPendingReload();
   }
 
-  async loadPermission() {
+  /** Asks for the errors only once it is known that the user may see them. */
+  async start() {
     this.canManage = await loadCanManage();
+    this.permissionKnown = true;
+    if (this.canManage) {
+      this.pages.reload();
+    }
+  }
+
+  get showErrors() {
+    return this.permissionKnown && this.canManage;
+  }
+
+  get showNoAccess() {
+    return this.permissionKnown && !this.canManage;
   }
 
   get rows() {
     return this.items.map((item) => ({
       ...item,
+      recordUrl: item.recordId ? `/lightning/r/${encodeURIComponent(item.recordId)}/view` : null,
+      recordLinkLabel: `Open record ${item.recordId || ''}`.trim(),
       hintText: hintFor(item.code, item.hint),
       dismissDisabled: !this.canManage || Boolean(this.dismissing[item.id]),
       dismissLabel: `Dismiss error ${item.code || ''} on ${item.object || 'unknown object'}`.trim(),
@@ -76,10 +102,6 @@ export default class BackupErrorList extends LightningElement {
 
   get downloadLabel() {
     return this.downloading ? 'Preparing CSV…' : 'Download CSV';
-  }
-
-  get showPermissionNote() {
-    return !this.canManage && this.hasRows;
   }
 
   handleFilterChange(event) {
@@ -121,7 +143,7 @@ export default class BackupErrorList extends LightningElement {
         // Too large to pass through Salesforce: the service's signed, short-lived link.
         this.followLink(result.url, fileName, true);
       } else if (result && typeof result.csv === 'string') {
-        this.followLink(`data:text/csv;charset=utf-8,${encodeURIComponent(result.csv)}`, fileName, false);
+        this.downloadText(result.csv, fileName);
       } else {
         throw new Error('The backup service sent neither the CSV nor a link to it.');
       }
@@ -129,6 +151,19 @@ export default class BackupErrorList extends LightningElement {
       this.showActionError('The errors CSV could not be downloaded.', error);
     } finally {
       this.downloading = false;
+    }
+  }
+
+  /**
+   * Saves `text` as a file through a Blob and an object URL (no size cap of its own, unlike a `data:`
+   * URL); the URL is released once the download has started.
+   */
+  downloadText(text, fileName) {
+    const url = URL.createObjectURL(new Blob([text], { type: CSV_TYPE }));
+    try {
+      this.followLink(url, fileName, false);
+    } finally {
+      URL.revokeObjectURL(url);
     }
   }
 

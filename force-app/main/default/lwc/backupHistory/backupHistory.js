@@ -1,13 +1,17 @@
-import { LightningElement, api } from 'lwc';
+import { LightningElement, api, wire } from 'lwc';
+import { getObjectInfo } from 'lightning/uiObjectInfoApi';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
 import { Loader, isLoadedEmpty } from 'c/dataLoader';
 import { describeVersions } from './recordDiff';
 
+/** Versions asked for at a time: a busy record has more than one callout answer may carry. */
 export const VERSIONS_PER_PAGE = 20;
 
 /**
- * Backup History on a record page: every backed-up version of the record, newest first, with the
- * fields that changed from the version before (old → new). Deleted versions are marked.
+ * Backup History on a record page: the backed-up versions of the record, newest first, a page at a
+ * time ("Load older versions" asks the service for the page before the oldest shown), with the
+ * fields that changed from the version before (old → new), by label. Deleted versions are marked;
+ * encrypted values the user may not read arrive masked from Apex and say so.
  */
 export default class BackupHistory extends LightningElement {
   @api
@@ -36,40 +40,74 @@ export default class BackupHistory extends LightningElement {
 
   _recordId;
   _objectApiName;
-  versions = [];
-  shown = VERSIONS_PER_PAGE;
+  /** The versions loaded so far, newest first, as Apex returns them. */
+  items = [];
+  /** The `before` of the next, older page; null when the oldest version is loaded. */
+  next = null;
+  /** Field API name → label, from the object's describe in the user's language. */
+  labels = {};
   loading = false;
+  loadingOlder = false;
   loaded = false;
   error;
-  loader = new Loader(this);
+  loader = new Loader(this, { busyFields: ['loading', 'loadingOlder'] });
+
+  // Labels only: without them (no access to the describe, an App Builder preview) fields show their
+  // API names.
+  @wire(getObjectInfo, { objectApiName: '$objectApiName' })
+  wiredObjectInfo({ data }) {
+    const fields = (data && data.fields) || {};
+    this.labels = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.label]));
+  }
 
   connectedCallback() {
     this.load();
   }
 
-  async load() {
+  /** The newest page, from scratch. */
+  load() {
     if (!this._recordId || !this._objectApiName) {
-      return;
+      return undefined;
     }
-    await this.loader.load(
+    this.items = [];
+    this.next = null;
+    return this.fetchPage(null);
+  }
+
+  /** The page before the oldest version shown. */
+  loadOlder() {
+    return this.fetchPage(this.next);
+  }
+
+  fetchPage(before) {
+    const older = before !== null;
+    return this.loader.load(
       () =>
         getRecordVersions({
           objectApiName: this._objectApiName,
           recordId: this._recordId,
+          before,
+          pageSize: VERSIONS_PER_PAGE,
         }),
       (result) => {
-        this.versions = describeVersions((result && result.items) || []).map((version) => ({
-          ...version,
-          hasChanges: version.changes.length > 0,
-          noChangeText: version.deleted
-            ? 'The record was deleted in Salesforce; no field value changed.'
-            : 'No field value changed in this version.',
-          valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
-        }));
-        this.shown = VERSIONS_PER_PAGE;
+        const items = (result && result.items) || [];
+        this.items = older ? [...this.items, ...items] : items;
+        this.next = (result && result.next) || null;
         this.loaded = true;
       },
+      older ? 'loadingOlder' : 'loading',
     );
+  }
+
+  get versions() {
+    return describeVersions(this.items, { labels: this.labels, complete: !this.next }).map((version) => ({
+      ...version,
+      hasChanges: version.changes.length > 0,
+      noChangeText: version.deleted
+        ? 'The record was deleted in Salesforce; no field value changed.'
+        : 'No field value changed in this version.',
+      valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
+    }));
   }
 
   /** Outside a record page (e.g. an App Builder preview) there is no record to show. */
@@ -77,32 +115,41 @@ export default class BackupHistory extends LightningElement {
     return !this._recordId || !this._objectApiName;
   }
 
-  get visibleVersions() {
-    return this.versions.slice(0, this.shown);
-  }
-
   get hasVersions() {
-    return this.versions.length > 0;
+    return this.items.length > 0;
   }
 
   get showEmpty() {
-    return isLoadedEmpty(this, this.versions);
+    return isLoadedEmpty(this, this.items);
   }
 
   get hasOlder() {
-    return this.versions.length > this.shown;
+    return Boolean(this.next);
+  }
+
+  get olderLabel() {
+    return this.loadingOlder ? 'Loading older versions…' : 'Load older versions';
   }
 
   get countText() {
-    const count = this.versions.length;
+    const count = this.items.length;
+    if (this.next) {
+      return count === 1
+        ? 'The newest version; older ones can be loaded.'
+        : `The newest ${count} versions; older ones can be loaded.`;
+    }
     return count === 1 ? '1 version backed up' : `${count} versions backed up`;
   }
 
-  handleShowOlder() {
-    this.shown += VERSIONS_PER_PAGE;
+  handleLoadOlder() {
+    this.loadOlder();
   }
 
   handleRetry() {
-    this.load();
+    if (this.next && this.items.length > 0) {
+      this.loadOlder();
+    } else {
+      this.load();
+    }
   }
 }

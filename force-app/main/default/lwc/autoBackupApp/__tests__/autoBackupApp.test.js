@@ -50,6 +50,37 @@ describe('c-auto-backup-app', () => {
     expect(element.shadowRoot.querySelector('c-enable-auto-backup-panel')).toBeNull();
   });
 
+  it('asks for the dashboard once when the page opens, and hands it to the Dashboard tab', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderApp();
+
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+    const dashboard = element.shadowRoot.querySelector('c-backup-dashboard');
+    expect(dashboard.initialDashboard).toEqual(mockDashboard);
+    expect(dashboard.active).toBe(true);
+  });
+
+  it('tells the dashboard it is not seen while another tab is active', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderApp();
+
+    element.shadowRoot.querySelectorAll('lightning-tab')[1].dispatchEvent(new CustomEvent('active'));
+    await flushPromises();
+
+    expect(element.shadowRoot.querySelector('c-backup-dashboard').active).toBe(false);
+  });
+
+  it('has no Errors tab for users without the manage permission', async () => {
+    canManageSettings.mockResolvedValue(false);
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderApp();
+
+    const tabs = Array.from(element.shadowRoot.querySelectorAll('lightning-tab'));
+    expect(tabs.map((tab) => tab.label)).toEqual(['Dashboard', 'Objects', 'Excluded objects', 'Settings']);
+    expect(element.shadowRoot.querySelector('c-backup-error-list')).toBeNull();
+    expect(getErrors).not.toHaveBeenCalled();
+  });
+
   it('shows the first-run panel with the bucket while Auto Backup is not enabled', async () => {
     getDashboard.mockResolvedValue({
       ...mockDashboard,

@@ -356,6 +356,64 @@ describe('c-backup-dashboard', () => {
     expect(getDashboard).toHaveBeenCalledTimes(2);
   });
 
+  it('runs no timer while the browser tab is hidden', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+
+    setDocumentHidden(true);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await jest.advanceTimersByTimeAsync(300000);
+
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('does not poll while it is not the active tab, and refreshes when it becomes active again', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    element.active = false;
+    element.initialDashboard = mockDashboard;
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(300000);
+
+    expect(getDashboard).not.toHaveBeenCalled();
+    expect(jest.getTimerCount()).toBe(0);
+
+    element.active = true;
+    await jest.advanceTimersByTimeAsync(0);
+    expect(getDashboard).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(30000);
+    expect(getDashboard).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows a dashboard the page already read without asking for it again', async () => {
+    jest.useFakeTimers();
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = createElement('c-backup-dashboard', { is: BackupDashboard });
+    element.initialDashboard = dashboardWith({ status: 'Backfilling' });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+
+    expect(getDashboard).not.toHaveBeenCalled();
+    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe('Backfilling');
+    expect(element.shadowRoot.querySelector('lightning-spinner')).toBeNull();
+  });
+
+  it('shows the number of open errors but no link to them to users without the manage permission', async () => {
+    canManageSettings.mockResolvedValue(false);
+    getDashboard.mockResolvedValue(dashboardWith({ errors: { open: 2, since: '2026-11-24T10:00:00.000Z' } }));
+    const element = await renderDashboard();
+
+    const banner = element.shadowRoot.querySelector('.error-banner');
+    expect(banner.querySelector('.error-banner-text').textContent).toBe('2 backup errors need attention.');
+    expect(banner.querySelector('a.view-errors')).toBeNull();
+    expect(banner.querySelector('.errors-admin-only')).not.toBeNull();
+  });
+
   it('stops refreshing once it is removed from the page', async () => {
     jest.useFakeTimers();
     getDashboard.mockResolvedValue(mockDashboard);

@@ -23,6 +23,26 @@ function row(element, id) {
   return element.shadowRoot.querySelector(`tr[data-id="${id}"]`);
 }
 
+/** Stands in for the browser's object URLs (jsdom has none) and records the Blobs they are made of. */
+function mockObjectUrls() {
+  const blobs = [];
+  URL.createObjectURL = jest.fn((blob) => {
+    blobs.push(blob);
+    return `blob:https://acme.lightning.force.com/${blobs.length}`;
+  });
+  URL.revokeObjectURL = jest.fn();
+  return blobs;
+}
+
+/** The text of a Blob (jsdom's Blob may lack text()). */
+function blobText(blob) {
+  return new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.readAsText(blob);
+  });
+}
+
 /** Records the anchors the component clicks instead of letting jsdom navigate. */
 function captureAnchorClicks() {
   const clicked = [];
@@ -135,20 +155,38 @@ describe('c-backup-error-list', () => {
     expect(panel.errors).toEqual(APEX_ERROR);
   });
 
-  it('disables dismiss for users without the manage permission', async () => {
+  it('neither asks for nor shows the errors to users without the manage permission', async () => {
     canManageSettings.mockResolvedValue(false);
     getErrors.mockResolvedValue(mockErrors);
     const element = await renderList();
 
-    const buttons = Array.from(element.shadowRoot.querySelectorAll('.dismiss'));
-    expect(buttons).toHaveLength(3);
-    buttons.forEach((button) => expect(button.disabled).toBe(true));
-    expect(element.shadowRoot.querySelector('.permission-note')).not.toBeNull();
+    expect(getErrors).not.toHaveBeenCalled();
+    expect(element.shadowRoot.querySelector('table')).toBeNull();
+    expect(element.shadowRoot.querySelector('.download')).toBeNull();
+    expect(element.shadowRoot.querySelector('.no-access').textContent).toContain('Auto Backup Admin');
   });
 
-  it('downloads the CSV the service passed through Salesforce', async () => {
+  it('neither asks for nor shows the errors when the permission cannot be checked', async () => {
+    canManageSettings.mockRejectedValue(APEX_ERROR);
+    const element = await renderList();
+
+    expect(getErrors).not.toHaveBeenCalled();
+    expect(element.shadowRoot.querySelector('.no-access')).not.toBeNull();
+  });
+
+  it('links each record id to the record', async () => {
+    getErrors.mockResolvedValue(mockErrors);
+    const element = await renderList();
+
+    const link = row(element, 'err-001').querySelector('.record-link');
+    expect(link.getAttribute('href')).toBe('/lightning/r/701000000000001AAA/view');
+    expect(link.textContent).toBe('701000000000001AAA');
+  });
+
+  it('downloads the CSV the service passed through Salesforce as a Blob, not a data: URL', async () => {
     getErrors.mockResolvedValue(mockErrors);
     getErrorsCsv.mockResolvedValue(mockCsv);
+    const blobs = mockObjectUrls();
     const { clicked } = captureAnchorClicks();
     const element = await renderList();
 
@@ -157,15 +195,33 @@ describe('c-backup-error-list', () => {
 
     expect(clicked).toHaveLength(1);
     expect(clicked[0].download).toBe('auto-backup-errors-2026-11-25.csv');
-    expect(clicked[0].href.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
-    const text = decodeURIComponent(clicked[0].href.slice('data:text/csv;charset=utf-8,'.length));
-    expect(text).toBe(mockCsv.csv);
+    expect(clicked[0].href).toBe('blob:https://acme.lightning.force.com/1');
+    expect(blobs[0].type).toBe('text/csv;charset=utf-8');
+    expect(await blobText(blobs[0])).toBe(mockCsv.csv);
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:https://acme.lightning.force.com/1');
     // The temporary anchor does not stay in the page.
     expect(element.shadowRoot.querySelector('.download-anchor a')).toBeNull();
   });
 
+  it('downloads a CSV larger than a data: URL may be (2 MB in Chromium) whole', async () => {
+    const big = `id,message\n${'e,'.padEnd(100, 'x')}\n`.repeat(25000); // 2.5 MB
+    getErrors.mockResolvedValue(mockErrors);
+    getErrorsCsv.mockResolvedValue({ csv: big, url: null, fileName: 'auto-backup-errors-2026-11-25.csv' });
+    const blobs = mockObjectUrls();
+    const { clicked } = captureAnchorClicks();
+    const element = await renderList();
+
+    element.shadowRoot.querySelector('.download').click();
+    await flushPromises();
+
+    expect(clicked[0].href.startsWith('blob:')).toBe(true);
+    expect(clicked[0].href.length).toBeLessThan(100);
+    expect(blobs[0].size).toBe(big.length); // ASCII: one byte per character
+  });
+
   it('opens the signed link when the CSV is too large to pass through Salesforce', async () => {
     getErrors.mockResolvedValue(mockErrors);
+    mockObjectUrls();
     getErrorsCsv.mockResolvedValue({
       csv: null,
       url: 'https://backup.example.com/api/v1/orgs/00D000000000001EAA/errors.csv?sig=abc&expires=1764060000',
@@ -183,6 +239,7 @@ describe('c-backup-error-list', () => {
     );
     expect(clicked[0].target).toBe('_blank');
     expect(clicked[0].rel).toBe('noopener noreferrer');
+    expect(URL.createObjectURL).not.toHaveBeenCalled();
   });
 
   it('says so when the CSV cannot be downloaded', async () => {

@@ -1,5 +1,6 @@
 import { createElement } from 'lwc';
-import BackupHistory from 'c/backupHistory';
+import BackupHistory, { VERSIONS_PER_PAGE } from 'c/backupHistory';
+import { getObjectInfo } from 'lightning/uiObjectInfoApi';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
 import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
@@ -15,9 +16,33 @@ function versions(element) {
   return Array.from(element.shadowRoot.querySelectorAll('li.version'));
 }
 
+/** Labels of the Account describe as getObjectInfo returns them (only what the component reads). */
+const ACCOUNT_INFO = {
+  apiName: 'Account',
+  fields: {
+    Name: { apiName: 'Name', label: 'Account Name' },
+    AnnualRevenue: { apiName: 'AnnualRevenue', label: 'Annual Revenue' },
+    Industry: { apiName: 'Industry', label: 'Industry' },
+    BillingAddress: { apiName: 'BillingAddress', label: 'Billing Address' },
+    Tax_Id__c: { apiName: 'Tax_Id__c', label: 'Tax ID' },
+  },
+};
+
+/** `count` versions, newest first, one minute apart, each renaming the record. */
+function versionsPage(count, { first = 0, next = null } = {}) {
+  return {
+    items: Array.from({ length: count }, (_, index) => ({
+      systemModstamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) - (first + index) * 60000).toISOString(),
+      deleted: false,
+      fields: { Name: `Name ${1000 - first - index}` },
+    })),
+    next,
+  };
+}
+
 function changesOf(version) {
   return Array.from(version.querySelectorAll('tr.change')).map((row) => [
-    row.querySelector('.field').textContent,
+    row.querySelector('.field').getAttribute('title'),
     row.querySelector('.before').textContent,
     row.querySelector('.after').textContent,
   ]);
@@ -33,7 +58,12 @@ describe('c-backup-history', () => {
     getRecordVersions.mockResolvedValue(mockVersions);
     await renderHistory();
 
-    expect(getRecordVersions).toHaveBeenCalledWith({ objectApiName: 'Account', recordId: RECORD_ID });
+    expect(getRecordVersions).toHaveBeenCalledWith({
+      objectApiName: 'Account',
+      recordId: RECORD_ID,
+      before: null,
+      pageSize: VERSIONS_PER_PAGE,
+    });
   });
 
   it('lists the versions newest first with their times', async () => {
@@ -94,20 +124,126 @@ describe('c-backup-history', () => {
     expect(oldest.querySelector('tr.change')).toBeNull();
   });
 
-  it('shows the newest versions first and older ones on request', async () => {
-    const items = Array.from({ length: 25 }, (_, index) => ({
-      systemModstamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) - index * 60000).toISOString(),
-      deleted: false,
-      fields: { Name: `Name ${25 - index}` },
-    }));
-    getRecordVersions.mockResolvedValue({ items });
+  it('asks the service for older versions with "Load older versions", from where the last page ended', async () => {
+    getRecordVersions
+      .mockResolvedValueOnce(versionsPage(20, { next: '2026-11-25T11:40:00.000Z' }))
+      .mockResolvedValueOnce(versionsPage(5, { first: 20 }));
     const element = await renderHistory();
 
     expect(versions(element)).toHaveLength(20);
-    element.shadowRoot.querySelector('.show-older').click();
+    expect(element.shadowRoot.querySelector('.version-count').textContent).toBe(
+      'The newest 20 versions; older ones can be loaded.',
+    );
+    element.shadowRoot.querySelector('.load-older').click();
     await flushPromises();
+
+    expect(getRecordVersions).toHaveBeenLastCalledWith({
+      objectApiName: 'Account',
+      recordId: RECORD_ID,
+      before: '2026-11-25T11:40:00.000Z',
+      pageSize: VERSIONS_PER_PAGE,
+    });
     expect(versions(element)).toHaveLength(25);
-    expect(element.shadowRoot.querySelector('.show-older')).toBeNull();
+    expect(element.shadowRoot.querySelector('.load-older')).toBeNull();
+    expect(element.shadowRoot.querySelector('.version-count').textContent).toBe('25 versions backed up');
+  });
+
+  it('compares the oldest version of a page with the newest of the next page once it is loaded', async () => {
+    getRecordVersions
+      .mockResolvedValueOnce(versionsPage(2, { next: '2026-11-25T11:58:00.000Z' }))
+      .mockResolvedValueOnce(versionsPage(1, { first: 2 }));
+    const element = await renderHistory();
+
+    const oldestLoaded = versions(element)[1];
+    expect(oldestLoaded.querySelector('.older-not-loaded').textContent).toContain('Load older versions');
+    expect(oldestLoaded.querySelector('.values-summary')).toBeNull();
+
+    element.shadowRoot.querySelector('.load-older').click();
+    await flushPromises();
+
+    expect(changesOf(versions(element)[1])).toEqual([['Name', 'Name 998', 'Name 999']]);
+    expect(versions(element)[2].querySelector('.values-summary')).not.toBeNull();
+  });
+
+  it('keeps what is shown when an older page fails, and retries that page', async () => {
+    getRecordVersions
+      .mockResolvedValueOnce(versionsPage(20, { next: '2026-11-25T11:40:00.000Z' }))
+      .mockRejectedValueOnce({ body: { message: 'The backup service did not answer in time.' } })
+      .mockResolvedValueOnce(versionsPage(1, { first: 20 }));
+    const element = await renderHistory();
+
+    element.shadowRoot.querySelector('.load-older').click();
+    await flushPromises();
+    expect(versions(element)).toHaveLength(20);
+    element.shadowRoot.querySelector('c-error-panel').dispatchEvent(new CustomEvent('retry'));
+    await flushPromises();
+
+    expect(getRecordVersions).toHaveBeenLastCalledWith(
+      expect.objectContaining({ before: '2026-11-25T11:40:00.000Z' }),
+    );
+    expect(versions(element)).toHaveLength(21);
+  });
+
+  it('shows field labels from the object describe, with the API name beside them', async () => {
+    getRecordVersions.mockResolvedValue(mockVersions);
+    const element = await renderHistory();
+    getObjectInfo.emit(ACCOUNT_INFO);
+    await flushPromises();
+
+    const rows = Array.from(versions(element)[1].querySelectorAll('tr.change'));
+    expect(rows.map((row) => row.querySelector('.field-label').textContent)).toEqual([
+      'Account Name',
+      'Annual Revenue',
+      'Billing Address',
+      'Industry',
+    ]);
+    expect(rows[0].querySelector('.field-name').textContent).toBe('Name');
+    expect(rows[3].querySelector('.field-name')).toBeNull();
+  });
+
+  it('shows API names when the describe is not available', async () => {
+    getRecordVersions.mockResolvedValue(mockVersions);
+    const element = await renderHistory();
+    getObjectInfo.error();
+    await flushPromises();
+
+    const labels = Array.from(versions(element)[1].querySelectorAll('tr.change .field-label'));
+    expect(labels.map((label) => label.textContent)).toEqual([
+      'AnnualRevenue',
+      'BillingAddress',
+      'Industry',
+      'Name',
+    ]);
+  });
+
+  it('says that an encrypted value is hidden instead of showing the mask', async () => {
+    getRecordVersions.mockResolvedValue({
+      items: [
+        {
+          systemModstamp: '2026-11-24T16:00:00.000Z',
+          deleted: false,
+          fields: { Name: 'Acme', Tax_Id__c: '********' },
+        },
+        {
+          systemModstamp: '2026-11-02T12:00:00.000Z',
+          deleted: false,
+          fields: { Name: 'Acme Corp', Tax_Id__c: '********' },
+        },
+      ],
+      next: null,
+    });
+    const element = await renderHistory();
+    getObjectInfo.emit(ACCOUNT_INFO);
+    await flushPromises();
+
+    const [newest, oldest] = versions(element);
+    expect(changesOf(newest)).toEqual([['Name', 'Acme Corp', 'Acme']]);
+    const values = Array.from(oldest.querySelectorAll('tr.value')).map((row) => [
+      row.querySelector('.field-label').textContent,
+      row.querySelector('.value-text').textContent,
+    ]);
+    expect(values).toContainEqual(['Tax ID', 'Hidden: encrypted field (needs View Encrypted Data)']);
+    expect(element.shadowRoot.textContent).not.toContain('********');
   });
 
   it('loads again when the page shows another record', async () => {
@@ -120,6 +256,8 @@ describe('c-backup-history', () => {
     expect(getRecordVersions).toHaveBeenLastCalledWith({
       objectApiName: 'Account',
       recordId: '001000000000002AAA',
+      before: null,
+      pageSize: VERSIONS_PER_PAGE,
     });
   });
 

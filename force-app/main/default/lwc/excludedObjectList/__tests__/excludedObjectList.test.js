@@ -1,4 +1,4 @@
-import ExcludedObjectList from 'c/excludedObjectList';
+import ExcludedObjectList, { PAGE_SIZE } from 'c/excludedObjectList';
 import getExcludedObjects from '@salesforce/apex/AutoBackupObjectsController.getExcludedObjects';
 import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
@@ -26,6 +26,26 @@ describe('c-excluded-object-list', () => {
       row.querySelector('.reason').textContent,
     ]);
     expect(rows).toEqual(mockExcluded.items.map((item) => [item.label, item.name, item.reason]));
+  });
+
+  it('pages a long list with "Load more", like the other lists', async () => {
+    const items = Array.from({ length: 120 }, (_, index) => ({
+      name: `Obj${String(index).padStart(3, '0')}ChangeEvent`,
+      label: `Obj ${index} Change Event`,
+      reason: 'Change Data Capture events are a stream, not stored records.',
+    }));
+    getExcludedObjects.mockResolvedValue({ items });
+    const element = await renderList();
+
+    const rows = () => element.shadowRoot.querySelectorAll('tbody tr');
+    expect(rows()).toHaveLength(PAGE_SIZE);
+    element.shadowRoot.querySelector('c-load-more-button').dispatchEvent(new CustomEvent('loadmore'));
+    await flushPromises();
+    expect(rows()).toHaveLength(2 * PAGE_SIZE);
+    element.shadowRoot.querySelector('c-load-more-button').dispatchEvent(new CustomEvent('loadmore'));
+    await flushPromises();
+    expect(rows()).toHaveLength(120);
+    expect(element.shadowRoot.querySelector('c-load-more-button')).toBeNull();
   });
 
   it('shows a spinner while loading', async () => {
