@@ -28,12 +28,18 @@
  * default to the service's own defaults (unset). A quick try: `npm run bench -- scale-out --orgs 4 --records 5000`.
  * Logs of every process and the last runs' databases and buckets stay under `.autobackup-bench/scale-out/`.
  *
- * At the defaults on a 2-core machine (2026-12-02, others' CPU 1 %): 1 process 250 s, 3 processes 152 s (1.65×,
- * goal missed). The 3-process run is CPU-bound (95 % of both cores; ~283 CPU-ms per 1000 records, simulators
- * included, so ≥ ~140 s for a million records here); the 1-process run is latency- and polling-bound (54 % of the
- * machine, workers idle ~31 % of the time in pg-boss's 1-s poll after jobs shorter than a second). What-ifs with
- * the flags: 1 process with --workers 12 took 137 s (less CPU than 3 × 4); 3 processes with --tick 15 took 132 s
- * (PostgreSQL CPU 39 s instead of 72 s: a 2-s tick re-queues every backfilling object each time).
+ * At the defaults on a 2-core machine (2026-12-02, others' CPU 1 %): 1 process 250 s, 3 processes 152 s (1.65×).
+ * Findings then: the 3-process run CPU-bound at ~283 CPU-ms per 1000 records (simulators and PostgreSQL included);
+ * workers idle ~31 % in pg-boss's 1-s poll after short jobs; every 2-s tick re-sending every backfilling object
+ * (PostgreSQL CPU 72 s); schema scans and object jobs run twice.
+ * After the fixes (2026-12-03: the tick skips keys with a job queued or running; a worker fetches its next job at
+ * once; a faster datetime canonicalization; also a job skipping its clock probe when its session had heard from
+ * the org within a second, since withdrawn: a moved org clock then went unseen and daily objects ran twice), on a machine others kept busy (others' CPU 74 % and 55 % of it): 1 process 248.3 s, 3
+ * processes 166.9 s (1.49×, goal missed). 1.00 object jobs per object and 1.00 schema scans per org; object
+ * workers busy 94 % (1 process) and 89 % (3); CPU per 1000 records: serve 64.6 / 84.3 ms, PostgreSQL 22.9 / 27.0,
+ * simulators 38.3 / 36.9, all 125.9 / 148.2 (was ~283). With this run's processes getting only 26 % and 45 % of
+ * the two cores, both runs were bound by the shared machine, not by the product: the ratio needs a re-run on a
+ * quiet machine (at ~148 CPU-ms per 1000 records, a million records need ≥ ~74 s of two cores).
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

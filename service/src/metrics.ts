@@ -64,13 +64,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     queueJobs: new Gauge({
       name: 'autobackup_queue_jobs',
-      help: 'Jobs in the cluster-wide queues, by queue and state (queued, active, failed), as of the last tick',
+      help: 'Jobs in the cluster-wide queues, by queue and state (queued, active, failed), refreshed from the database every minute',
       labelNames: ['queue', 'state'],
       registers,
     }),
     lagSeconds: new Gauge({
       name: 'autobackup_org_lag_seconds',
-      help: "How far the least recent caught-up object of an org is behind the org's clock, as of the last tick",
+      help: "How far the least recent caught-up object of an org is behind the org's clock, refreshed from the database every minute",
       labelNames: ['org'],
       registers,
     }),

@@ -11,13 +11,9 @@ import { bulkQueryCsvPages } from '../salesforce/bulk-query.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
-import {
-  markBackfillComplete,
-  markCaughtUp,
-  type RegistryObject,
-} from '../store/registry/object-registry.js';
+import { markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
 import { compareVersions, type VersionInput } from '../store/versions/version-entry.js';
-import { writeVersions } from '../store/versions/version-writer.js';
+import { recordBackfillComplete, writeVersions } from '../store/versions/version-writer.js';
 import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { idList, parentIdBatches } from './org-ids.js';
@@ -59,7 +55,15 @@ export async function backupRecords(
   }
   if (complete) {
     await markCaughtUp(ctx.store.knex, object.objectKey, upTo, ctx.lease);
-    await markBackfillComplete(ctx.store.knex, object.objectKey, ctx.session.clock.now(), ctx.lease);
+    // Once per object, in the bucket too (a rebuilt index must not start the backfill over).
+    if (!object.backfillCompletedAt)
+      await recordBackfillComplete(
+        ctx.store,
+        ctx.org.orgId,
+        object.name,
+        ctx.session.clock.now(),
+        leaseOf(ctx),
+      );
   }
   return {
     object: object.name,
@@ -172,8 +176,9 @@ async function backupByCursor(
 
 /**
  * Objects Salesforce only lists with an Id filter (ContentDocumentLink) are read through batches of their
- * parents' Ids. Rows arrive grouped by parent, not in cursor order, so the cursor moves once, after every batch
- * is stored; an interrupted pass reads again and deduplication absorbs the repeat.
+ * parents' Ids. Rows arrive grouped by parent, not in cursor order, so the cursor moves once, with the pass's last
+ * write, after every batch is stored; that write names the pass's earlier packs (`requires`), so a rebuild restores
+ * the cursor only with all of them. An interrupted pass reads again and deduplication absorbs the repeat.
  */
 async function backupThroughParents(
   ctx: EngineContext,
@@ -189,6 +194,19 @@ async function backupThroughParents(
   const start = object.cursor;
   let newest: PackCursor | null = start;
   state.usedRest = true;
+  // Rows are stored in batches of a useful pack size; the last batch (maybe empty) carries the cursor.
+  let batch: VersionInput[] = [];
+  const written: string[] = [];
+  const flush = async (cursor?: PackCursor) => {
+    const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, batch, {
+      schemaHash: object.describeHash,
+      ...(cursor ? { cursor, expectedCursor: start, requires: [...written] } : {}),
+      ...leaseOf(ctx),
+    });
+    state.written += result.written;
+    written.push(...result.packs);
+    batch = [];
+  };
   for await (const parents of parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false)) {
     const soql = selectWindow({
       object: object.name,
@@ -202,21 +220,14 @@ async function backupThroughParents(
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { batchSize: 2000 })) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
-        schemaHash: object.describeHash,
-        ...leaseOf(ctx),
-      });
-      state.written += result.written;
+      batch.push(...versions);
       for (const v of versions) newest = laterCursor(newest, { systemModstamp: v.systemModstamp, id: v.id });
+      if (batch.length >= MAX_BATCH_VERSIONS) await flush();
       report(page.records.length);
     }
   }
-  if (newest && newest !== start)
-    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
-      cursor: newest,
-      expectedCursor: start,
-      ...leaseOf(ctx),
-    });
+  if (newest && newest !== start) await flush(newest);
+  else if (batch.length > 0) await flush();
 }
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
@@ -374,6 +385,8 @@ async function bulkBackfill(
 ): Promise<PackCursor | null> {
   let cursor = start;
   while (!cursor || new Date(cursor.systemModstamp).getTime() < upTo.getTime()) {
+    // The window's packs: the write that moves the cursor past the window names them (`requires`).
+    const windowPacks: string[] = [];
     const end = await windowEnd(
       ctx,
       object.name,
@@ -408,12 +421,15 @@ async function bulkBackfill(
         ...leaseOf(ctx),
       });
       state.written += result.written;
+      windowPacks.push(...result.packs);
       report(rows.length);
     }
     const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
+    // No versions: the cursor goes to the bucket as a progress pack that requires the window's packs.
     await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
       cursor: done,
       expectedCursor: cursor,
+      requires: windowPacks,
       ...leaseOf(ctx),
     });
     cursor = done;

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { toAppError } from '../app/app-error.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerDbCommands } from './db-commands.js';
+import { registerEraseCommand } from './erase-command.js';
 import { registerOrgsCommands } from './orgs-commands.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerOrgsCommands(program);
   registerBackupCommands(program);
   registerDbCommands(program);
+  registerEraseCommand(program);
   registerServeCommand(program);
   return program;
 }

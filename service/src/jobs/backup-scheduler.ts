@@ -3,7 +3,7 @@
  *
  * - A node-cron tick (every `tickSeconds`, real time) fires on every replica; a Postgres run coordinator lets one
  *   of them act for each slot. That one reads the stored state, asks due-work.ts what is due by each org's clock,
- *   and queues it, longest-waiting first.
+ *   and queues it, longest-waiting first, except what already has a job queued or running (the queue says).
  * - Workers (`workers` per process) take jobs from the pg-boss queues: an object slice (records, then deletes
  *   when due; bounded by `sliceBudgetMs`), an org's schema scan, or its bucket maintenance. The queues keep one
  *   job per object queued and one active, and cap each org's running jobs across the cluster (`perOrg`).
@@ -16,6 +16,8 @@
  *   killed replica's jobs are retried by the others once their heartbeat lapses, and the object's run lease
  *   (database time) guarantees the late one cannot write.
  * - Every replica checks the schema each tick slot: one older than the database's requirements stops taking work.
+ * - After its work a job records the org's clock and API usage, at most once a minute per org across the cluster.
+ * - Every replica refreshes its lag, API and queue gauges from the database about once a minute.
  */
 import { hostname } from 'node:os';
 import { schedule, type ScheduledTask } from 'node-cron';
@@ -32,8 +34,7 @@ import { maintainStore } from '../backup/store-maintenance.js';
 import type { Knex } from '../store/db/knex.js';
 import { checkSchemaCompatibility } from '../store/db/migrate.js';
 import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
-import { QUEUES, WorkQueue, type QueuedWork } from '../store/queue/work-queue.js';
-import { recordApiUsage } from '../store/registry/dashboard-data.js';
+import { busyKey, QUEUES, WorkQueue, type QueuedWork } from '../store/queue/work-queue.js';
 import { recordError } from '../store/registry/error-log.js';
 import { getRegistryObject, type RegistryObject } from '../store/registry/object-registry.js';
 import {
@@ -42,8 +43,10 @@ import {
   readScheduleSnapshot,
   orgsWithStaleClock,
   recordOrgClock,
+  recordOrgContact,
   sliceStopReason,
 } from '../store/schedule/schedule-state.js';
+import { readOrgGauges } from '../store/schedule/cluster-gauges.js';
 import type { StoreContext } from '../store/store-context.js';
 import { probeOrgClock } from '../salesforce/org-clock.js';
 import { dueWork } from './due-work.js';
@@ -67,7 +70,13 @@ export interface SchedulerOptions {
   stopTimeoutMs: number;
   /** How often each org's clock is measured when no work talked to it. */
   clockProbeMs: number;
+  /** At most how often jobs record an org's clock and API usage, across the cluster (default a minute). */
+  contactRecordMs?: number;
+  /** How often this replica refreshes its cluster-wide gauges from the database (default a minute). */
+  gaugeRefreshMs?: number;
 }
+
+const MINUTE_MS = 60_000;
 
 export class BackupScheduler {
   private readonly engines = new Map<string, Promise<EngineContext>>();
@@ -77,6 +86,9 @@ export class BackupScheduler {
   private readonly store: StoreContext;
   private queue: WorkQueue | undefined;
   private cron: ScheduledTask | undefined;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  /** When this process last recorded each org's clock and usage (performance.now()). */
+  private readonly contactRecordedAt = new Map<string, number>();
   private incompatible = false;
 
   constructor(
@@ -113,6 +125,9 @@ export class BackupScheduler {
       },
     });
     this.deps.metrics.engineRunning.set(1);
+    await this.refreshGauges();
+    this.gaugeTimer = setInterval(() => void this.refreshGauges(), this.options.gaugeRefreshMs ?? MINUTE_MS);
+    this.gaugeTimer.unref();
     logger.info(
       { type: 'scheduler', workers: this.options.workers, perOrg: this.options.perOrg },
       'backup scheduler started',
@@ -123,16 +138,21 @@ export class BackupScheduler {
   async stop(): Promise<void> {
     await this.cron?.stop();
     await this.cron?.destroy();
+    clearInterval(this.gaugeTimer);
     this.abort.abort();
     await this.queue?.close(this.options.stopTimeoutMs);
     this.deps.metrics.engineRunning.set(0);
   }
 
-  /** One tick, run by one replica per slot: queue what is due. */
+  /** One tick, run by one replica per slot: queue what is due and not queued or running already. */
   async tick(): Promise<void> {
-    const { knex, logger, metrics } = this.deps;
+    const { knex, logger } = this.deps;
     try {
       await this.followOrgClocks();
+      // A job queued or running for the same key covers it: a running slice queues its own successor when
+      // there is more, and a scan or maintenance job under way is the one that was due. Read before the state,
+      // so a job that ends in between shows in one or the other.
+      const busy = await this.queue!.busyKeys([QUEUES.object, QUEUES.scan, QUEUES.maintenance]);
       const snapshot = await readScheduleSnapshot(knex);
       const due = dueWork(snapshot, {
         lagMs: this.engineOptions.lagMs,
@@ -147,27 +167,36 @@ export class BackupScheduler {
           work.kind === 'object'
             ? { orgId: work.orgId, object: work.object, caughtUpAt: work.caughtUpAt?.toISOString() ?? null }
             : { orgId: work.orgId };
+        if (busy.has(busyKey(target, body))) continue;
         if (await this.queue!.add(target, body)) queued += 1;
       }
       if (queued > 0) logger.debug({ type: 'scheduler', due: due.length, queued }, 'tick queued work');
-      for (const org of snapshot.orgs) {
-        const offset = org.clockOffsetMs ?? 0;
-        const caught = snapshot.objects
-          .filter((o) => o.orgId === org.orgId && o.caughtUpAt !== null)
-          .map((o) => o.caughtUpAt!.getTime());
-        if (caught.length > 0)
-          metrics.lagSeconds.set(
-            { org: org.orgId },
-            (snapshot.now.getTime() + offset - Math.min(...caught)) / 1000,
-          );
+    } catch (err) {
+      logger.error({ type: 'scheduler', err }, 'scheduler tick failed; the next tick tries again');
+    }
+  }
+
+  /**
+   * Sets this replica's cluster-wide gauges (lag and API use per org, queue depths) from the database, so a scrape
+   * of any replica shows them, whichever replica acts on the ticks. A paused org's gauges keep their last value.
+   */
+  async refreshGauges(): Promise<void> {
+    const { knex, metrics, logger } = this.deps;
+    try {
+      for (const org of await readOrgGauges(knex)) {
+        if (org.lagSeconds !== null) metrics.lagSeconds.set({ org: org.orgId }, org.lagSeconds);
+        if (org.api) {
+          metrics.apiUsed.set({ org: org.orgId }, org.api.used);
+          metrics.apiMax.set({ org: org.orgId }, org.api.max);
+        }
       }
-      for (const d of await this.queue!.depths()) {
+      for (const d of (await this.queue?.depths()) ?? []) {
         metrics.queueJobs.set({ queue: d.queue, state: 'queued' }, d.queued);
         metrics.queueJobs.set({ queue: d.queue, state: 'active' }, d.active);
         metrics.queueJobs.set({ queue: d.queue, state: 'failed' }, d.failed);
       }
     } catch (err) {
-      logger.error({ type: 'scheduler', err }, 'scheduler tick failed; the next tick tries again');
+      logger.warn({ type: 'scheduler', err }, 'could not refresh the gauges; trying again in a minute');
     }
   }
 
@@ -239,15 +268,31 @@ export class BackupScheduler {
     return org && org.enabled && org.mode !== 'paused' && org.instanceUrl ? org : undefined;
   }
 
+  /**
+   * Records what the work saw of its org (clock, API usage) for the dashboard and the due-work clock, at most once
+   * per `contactRecordMs` per org: from this process without asking the database, across replicas through it.
+   */
   private async afterOrgCall(ctx: EngineContext): Promise<void> {
     const { knex, metrics } = this.deps;
-    await recordOrgClock(knex, ctx.org.orgId, ctx.session.clock.now());
+    const orgId = ctx.org.orgId;
     const usage = ctx.session.apiUsage;
     if (usage) {
-      await recordApiUsage(knex, ctx.org.orgId, usage, new Date(usage.at));
-      metrics.apiUsed.set({ org: ctx.org.orgId }, usage.used);
-      metrics.apiMax.set({ org: ctx.org.orgId }, usage.max);
+      metrics.apiUsed.set({ org: orgId }, usage.used);
+      metrics.apiMax.set({ org: orgId }, usage.max);
     }
+    const everyMs = this.options.contactRecordMs ?? MINUTE_MS;
+    const now = performance.now();
+    if (now - (this.contactRecordedAt.get(orgId) ?? -Infinity) < everyMs) return;
+    this.contactRecordedAt.set(orgId, now);
+    await recordOrgContact(
+      knex,
+      orgId,
+      {
+        orgNow: ctx.session.clock.now(),
+        ...(usage ? { usage: { used: usage.used, max: usage.max, at: new Date(usage.at) } } : {}),
+      },
+      everyMs,
+    );
   }
 
   private async runObject(work: QueuedWork): Promise<void> {
@@ -353,9 +398,14 @@ export class BackupScheduler {
 
 /**
  * Whether the object was caught up after `work` was queued for it: a tick may queue a due object while a slice of
- * it is running (one job queued, one active), and once that slice has caught it up the job has nothing to do.
+ * it is running (one job queued, one active: the tick skips busy keys, but a slice may start in between), and
+ * once that slice has caught it up, with no field refresh left, the job has nothing to do.
  * Work queued without the caught-up time it was due after (an older release) is always done.
  */
 function caughtUpSince(work: QueuedWork, object: RegistryObject): boolean {
-  return work.caughtUpAt !== undefined && (object.caughtUpAt?.toISOString() ?? null) !== work.caughtUpAt;
+  return (
+    work.caughtUpAt !== undefined &&
+    (object.caughtUpAt?.toISOString() ?? null) !== work.caughtUpAt &&
+    !object.fieldRefresh // a refresh still pending is work left
+  );
 }

@@ -5,7 +5,8 @@
  *
  * - Schema scans: when an org was never scanned (its objects are unknown), then every `scanIntervalMs`
  *   (continuous) or once a day (daily).
- * - Objects: a backfilling object is due at once, again after every slice; a caught-up one on the continuous
+ * - Objects: a backfilling object is due at once, again after every slice, and so is one whose stored records are
+ *   to be read again for fields that became readable (a field refresh); a caught-up one on the continuous
  *   schedule is checked `pollIntervalMs` after it was caught up, and on the daily schedule once per day at a
  *   time of day of its own (a hash of org and name), which spreads an org's objects across the day. A failing
  *   object waits for its backoff.
@@ -81,8 +82,8 @@ export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[]
     if (org === undefined || offset === undefined || offset === null) continue;
     if (o.retryAfter !== null && o.retryAfter.getTime() > now) continue;
     let dueAt: number; // org time
-    if (o.backfillCompletedAt === null || o.caughtUpAt === null) {
-      // Backfilling: due again as soon as its last slice ended, queued behind whoever waited longer.
+    if (o.backfillCompletedAt === null || o.caughtUpAt === null || o.refreshPending) {
+      // Backfilling or refreshing fields: due again as soon as its last slice ended, behind whoever waited longer.
       dueAt = (o.lastSliceAt?.getTime() ?? 0) + offset;
     } else if (org.schedule === 'daily') {
       const ranAt = o.caughtUpAt.getTime() + cadence.lagMs + DAILY_SLOT_SLACK_MS;

@@ -34,6 +34,7 @@ function object(orgId: string, name: string, over: Partial<ObjectScheduleState> 
     retryAfter: null,
     lastSliceAt: null,
     runningSince: null,
+    refreshPending: false,
     ...over,
   };
 }
@@ -102,6 +103,19 @@ describe('what the scheduler finds due', () => {
     assert.deepEqual(names(snapshot(tickLater)), [], 'not due again a tick later');
     const nextDay = { orgs: [org('A', 'daily', slotAt + DAY_MS - NOW)], objects: [o] };
     assert.deepEqual(names(snapshot(nextDay)), ['Account'], 'due at the next day’s slot');
+  });
+
+  test('a field that became readable is backed up for the stored records at once, not at the next poll or slot', () => {
+    // Caught up a minute ago: on either schedule, nothing is due for a while yet.
+    const refreshing = object('A', 'Account', { refreshPending: true, lastSliceAt: new Date(NOW - 1000) });
+    const quiet = object('A', 'Contact');
+    for (const schedule of ['continuous', 'daily'] as const)
+      assert.deepEqual(names(snapshot({ orgs: [org('A', schedule)], objects: [refreshing, quiet] })), [
+        'Account',
+      ]);
+    // A failing refresh still waits for its backoff.
+    const failing = { ...refreshing, failures: 1, retryAfter: new Date(NOW + 60_000) };
+    assert.deepEqual(names(snapshot({ orgs: [org('A', 'continuous')], objects: [failing] })), []);
   });
 
   test('a failing object waits for its backoff; an org never reached is scanned first', () => {

@@ -35,6 +35,7 @@ const TABLES = [
   'settings_changes',
   'rate_limits',
   'schema_requirements',
+  'erasures',
 ];
 
 async function tables(knex: Knex): Promise<string[]> {

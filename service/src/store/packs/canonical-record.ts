@@ -140,8 +140,16 @@ function canonicalBoolean(name: string, raw: unknown): boolean {
 const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Any ISO datetime Salesforce sends (`+0000`, `+00:00`, `Z`, with or without millis) → `…T…:…:….mmmZ`. */
+/** The form Salesforce's REST API sends (`2026-01-02T03:04:05.000+0000`): most values of a backfill. */
+const REST_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
+
 export function canonicalDatetime(name: string, raw: unknown): string {
   if (typeof raw !== 'string') throw new CanonicalValueError(name, `not a datetime: ${describeValue(raw)}`);
+  if (REST_DATETIME.test(raw)) {
+    // The same value without the capture groups and string building below (a hot path of every record).
+    const fast = Date.parse(`${raw.slice(0, 23)}Z`);
+    if (!Number.isNaN(fast)) return new Date(fast).toISOString();
+  }
   const m = DATETIME.exec(raw);
   if (!m) throw new CanonicalValueError(name, `not an ISO datetime: "${raw}"`);
   const [, date, hh, mi, ss, frac = '', zone = 'Z'] = m;

@@ -6,8 +6,8 @@
  *
  * Callers can act while the batch is still being packed: `onBlock` learns where each block's
  * entries will live (pack, block, offsets) the moment its pack is decided, and `onPack` receives
- * each pack as soon as its bytes are final. The version writer uses this to stream index rows
- * into Postgres and upload packs while later blocks are still being compressed.
+ * each pack as soon as its bytes are final. The version writer uses this to encode index rows and
+ * upload packs while later blocks are still being compressed.
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -48,6 +48,11 @@ export interface PackMeta {
   writtenAt: string;
   /** Written into the LAST pack of the batch only, together with the ids of the batch's other packs. */
   cursor: PackCursor | null;
+  /**
+   * Packs written by earlier batches that the cursor also depends on (the other writes of a Bulk window, say):
+   * named in the last pack's `requires` next to the batch's own.
+   */
+  requires?: readonly string[];
   /** The packs a merged pack replaces (compaction); only for a batch of one pack. */
   replaces?: string[];
 }
@@ -236,6 +241,60 @@ function* cutBlocks<T>(
   }
 }
 
+/** The batch's own packs and the earlier ones its cursor depends on, each once. */
+function requiresOf(meta: Pick<PackMeta, 'requires'>, packs: readonly BuiltPack[]): string[] {
+  return [...new Set([...packs.map((p) => p.id), ...(meta.requires ?? [])])];
+}
+
+/** A pack's bytes from its header and compressed blocks, and its name (the SHA-256 of the bytes). */
+async function assemblePack(
+  header: PackHeader,
+  compressedBlocks: readonly Buffer[],
+  level: number,
+): Promise<Pick<BuiltPack, 'id' | 'bytes' | 'header' | 'headerLength' | 'blockOffsets'>> {
+  const headerMember = await gzip(Buffer.from(JSON.stringify(header) + '\n'), { level });
+  const bytes = Buffer.concat([encodePreamble(headerMember.length), headerMember, ...compressedBlocks]);
+  const dataStart = PREAMBLE_BYTES + headerMember.length;
+  return {
+    id: createHash('sha256').update(bytes).digest('hex'),
+    bytes,
+    header,
+    headerLength: headerMember.length,
+    blockOffsets: header.blocks.map((b) => dataStart + b.offset),
+  };
+}
+
+/**
+ * A progress pack (pack-format.ts isProgressPack): no entries, the cursor with the packs it `requires`, and the
+ * time the backfill completed when that is what it records.
+ */
+export async function buildProgressPack(
+  meta: Omit<PackMeta, 'kind' | 'replaces'>,
+  options: { backfillCompletedAt?: string; level?: number } = {},
+): Promise<BuiltPack> {
+  const header: PackHeader = {
+    format: PACK_FORMAT,
+    version: PACK_FORMAT_VERSION,
+    kind: 'versions',
+    orgId: meta.orgId,
+    object: meta.object,
+    schemaHash: meta.schemaHash,
+    count: 0,
+    minSystemModstamp: null,
+    maxSystemModstamp: null,
+    writtenAt: meta.writtenAt,
+    cursor: meta.cursor,
+    requires: requiresOf(meta, []),
+    ...(options.backfillCompletedAt ? { backfillCompletedAt: options.backfillCompletedAt } : {}),
+    blocks: [],
+  };
+  return {
+    ...(await assemblePack(header, [], options.level ?? DEFAULT_PACK_OPTIONS.level)),
+    firstLine: 0,
+    blocks: [],
+  };
+}
+
 export async function buildPacks(
   meta: PackMeta,
   lines: readonly PackLine[],
@@ -292,23 +351,16 @@ export async function buildPacksFrom<T>(
       writtenAt: meta.writtenAt,
       cursor: isLast ? meta.cursor : null,
       // A cursor is only true when every pack of its batch is present: rebuild-index checks these.
-      requires: isLast ? packs.map((p) => p.id) : [],
+      requires: isLast ? requiresOf(meta, packs) : [],
       ...(meta.replaces ? { replaces: meta.replaces } : {}),
       blocks,
     };
-    const headerMember = await gzip(Buffer.from(JSON.stringify(header) + '\n'), { level: opts.level });
-    const bytes = Buffer.concat([
-      encodePreamble(headerMember.length),
-      headerMember,
-      ...open.blocks.map((b) => b.compressed),
-    ]);
-    const dataStart = PREAMBLE_BYTES + headerMember.length;
     const pack: BuiltPack = {
-      id: createHash('sha256').update(bytes).digest('hex'),
-      bytes,
-      header,
-      headerLength: headerMember.length,
-      blockOffsets: blocks.map((b) => dataStart + b.offset),
+      ...(await assemblePack(
+        header,
+        open.blocks.map((b) => b.compressed),
+        opts.level,
+      )),
       firstLine: open.blocks[0]!.raw.firstLine,
       blocks: open.blocks.map((b) => b.placed),
     };

@@ -7,7 +7,7 @@
  *             (a stored, uncompressed gzip member, so its byte length is constant: PREAMBLE_BYTES)
  *   member 1  header: one JSON line (PackHeader) – org, object, kind, schema hash, count,
  *             min/max SystemModstamp, cursor, and the block table
- *   member 2… blocks: NDJSON entry lines, each block gzipped on its own
+ *   member 2… blocks: NDJSON entry lines, each block gzipped on its own (none in a progress pack)
  *
  * Block offsets in the header are relative to the first byte after the header member
  * (`dataStart = PREAMBLE_BYTES + headerLength`), which keeps the header free of its own size.
@@ -56,7 +56,18 @@ export interface PackHeader {
   requires: string[];
   /** Ids of the small packs this one merges (compaction); rebuild-index skips them when this pack is present. */
   replaces?: string[];
+  /** When the object's backfill completed (UTC ISO): only in a progress pack (isProgressPack); restored by rebuild-index. */
+  backfillCompletedAt?: string;
   blocks: PackBlock[];
+}
+
+/**
+ * A progress pack holds no entries, only progress the index must not be the only place of: a cursor that moved
+ * without new versions (a Bulk window or a pass over parent-id batches stored in several writes, its `requires`
+ * naming their packs), or the time the object's backfill completed. Compaction leaves these alone.
+ */
+export function isProgressPack(header: PackHeader): boolean {
+  return header.kind === 'versions' && header.count === 0;
 }
 
 const PREAMBLE_WIDTH = 10;

@@ -3,6 +3,8 @@
  * of our own. Each queue keeps at most one job queued and one active per key (pg-boss's `stately` policy), so a
  * tick that finds an object due again while its slice is queued adds nothing, and two slices of one object never
  * run at once. Jobs carry their org as their group, which caps how many of one org's jobs run across the cluster.
+ * The tick asks which keys have a job queued or active (busyKeys) and sends nothing for those: a busy backfill
+ * would otherwise cost an INSERT refused by the unique index for every object on every tick.
  */
 import { PgBoss, type Job } from 'pg-boss';
 import type { Knex } from 'knex';
@@ -45,9 +47,20 @@ export interface QueueDepth {
   failed: number;
 }
 
+/** The key pg-boss keeps one job queued and one active for: the org, or the org and object. */
+export function workKey(work: QueuedWork): string {
+  return work.object === undefined ? work.orgId : `${work.orgId}/${work.object}`;
+}
+
+/** How busyKeys names a job's key in its queue. */
+export function busyKey(queue: QueueName, work: QueuedWork): string {
+  return `${queue}:${workKey(work)}`;
+}
+
 export class WorkQueue {
   private constructor(
     private readonly boss: PgBoss,
+    private readonly knex: Knex,
     private readonly logger: Logger,
   ) {}
 
@@ -90,37 +103,61 @@ export class WorkQueue {
       for (const name of [QUEUES.object, QUEUES.scan, QUEUES.maintenance])
         await boss.createQueue(name, common);
     });
-    return new WorkQueue(boss, logger);
+    return new WorkQueue(boss, knex, logger);
   }
 
   /** Queues `work` unless a job with the same key is already queued; false when one was. */
   async add(queue: QueueName, work: QueuedWork): Promise<boolean> {
-    const key = work.object === undefined ? work.orgId : `${work.orgId}/${work.object}`;
     const id = await this.boss.send(queue, work as unknown as object, {
-      singletonKey: key,
+      singletonKey: workKey(work),
       group: { id: work.orgId },
     });
     return id !== null;
   }
 
-  /** Runs `handler` for jobs of `queue`; a handler that throws fails the job (retried, then dead). */
+  /**
+   * Keys of `queues` with a job queued or active anywhere in the cluster, as busyKey names them. Reads
+   * pg-boss's job table (the pinned release's schema) through its index of stately jobs that are not done.
+   */
+  async busyKeys(queues: readonly QueueName[]): Promise<Set<string>> {
+    const { rows } = await this.knex.raw<{ rows: Array<{ name: string; key: string }> }>(
+      `SELECT name, singleton_key AS key FROM pgboss.job
+        WHERE name = ANY(?) AND state <= 'active' AND policy = 'stately' AND singleton_key IS NOT NULL`,
+      [[...queues]],
+    );
+    return new Set(rows.map((r) => `${r.name}:${r.key}`));
+  }
+
+  /**
+   * Runs `handler` for jobs of `queue`; a handler that throws fails the job (retried, then dead). Each worker
+   * fetches its next job as soon as it finished one (pg-boss would otherwise sleep out the rest of its polling
+   * second after every job shorter than that); only a fetch that finds nothing waits for the next poll.
+   */
   async work(
     queue: QueueName,
     options: WorkerOptions,
     handler: (work: QueuedWork, job: { id: string; retryCount: number }) => Promise<void>,
   ): Promise<void> {
-    await this.boss.work<QueuedWork>(
-      queue,
-      {
-        batchSize: 1,
-        localConcurrency: options.concurrency,
-        pollingIntervalSeconds: 1,
-        ...(options.perOrg !== undefined ? { groupConcurrency: options.perOrg } : {}),
-      },
-      async (jobs: Job<QueuedWork>[]) => {
-        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
-      },
-    );
+    for (let i = 0; i < options.concurrency; i++) {
+      const worker: { id?: string } = {};
+      worker.id = await this.boss.work<QueuedWork>(
+        queue,
+        {
+          batchSize: 1,
+          localConcurrency: 1,
+          pollingIntervalSeconds: 1,
+          ...(options.perOrg !== undefined ? { groupConcurrency: options.perOrg } : {}),
+        },
+        async (jobs: Job<QueuedWork>[]) => {
+          try {
+            for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
+          } finally {
+            // Notified while handling, the worker skips its polling delay once the job is settled.
+            if (worker.id !== undefined) this.boss.notifyWorker(worker.id);
+          }
+        },
+      );
+    }
   }
 
   /** Stops taking jobs from every queue; running handlers finish. */
@@ -128,6 +165,7 @@ export class WorkQueue {
     for (const name of Object.values(QUEUES)) await this.boss.offWork(name).catch(() => undefined);
   }
 
+  /** Jobs per queue and state across the cluster (pg-boss's own counts, refreshed by its monitor). */
   async depths(): Promise<QueueDepth[]> {
     const out: QueueDepth[] = [];
     for (const queue of [QUEUES.object, QUEUES.scan, QUEUES.maintenance, QUEUES.dead]) {

@@ -29,6 +29,8 @@ export interface ObjectScheduleState {
   retryAfter: Date | null;
   lastSliceAt: Date | null;
   runningSince: Date | null;
+  /** Stored records are to be read again for fields that became readable (field-refresh.ts). */
+  refreshPending: boolean;
 }
 
 export interface ScheduleSnapshot {
@@ -58,6 +60,7 @@ interface ObjectRow {
   retry_after: Date | null;
   last_slice_at: Date | null;
   running_since: Date | null;
+  refresh_pending: boolean;
 }
 
 /** Orgs to back up: enabled, not paused, connected. */
@@ -108,6 +111,7 @@ export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot
           'retry_after',
           'last_slice_at',
           'running_since',
+          trx.raw('cardinality(refresh_fields) > 0 AS refresh_pending'),
         );
       return {
         now,
@@ -130,6 +134,7 @@ export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot
           retryAfter: o.retry_after,
           lastSliceAt: o.last_slice_at,
           runningSince: o.running_since,
+          refreshPending: o.refresh_pending,
         })),
       };
     },
@@ -162,6 +167,47 @@ export async function recordOrgClock(knex: Knex, orgId: string, orgNow: Date): P
       ]),
       clock_seen_at: knex.fn.now(),
     });
+}
+
+/**
+ * What a job saw of its org (its clock, and the API usage Salesforce reported), recorded unless another job of
+ * any replica recorded it within `everyMs`: a busy backfill ends slices every few seconds, and the dashboard and
+ * the due-work clock need it about once a minute. The clock is skipped when measured recently (also by the
+ * tick's probe); the usage when a row of the last `everyMs` (by the usage's own time) exists.
+ */
+export async function recordOrgContact(
+  knex: Knex,
+  orgId: string,
+  seen: { orgNow: Date; usage?: { used: number; max: number; at: Date } },
+  everyMs: number,
+): Promise<void> {
+  await knex.transaction(async (trx) => {
+    // The org's row lock serializes replicas recording at the same moment, so each check below sees the other.
+    await trx('orgs').where({ org_id: orgId }).forUpdate().first('org_id');
+    await trx('orgs')
+      .where({ org_id: orgId })
+      .andWhere((q) =>
+        q
+          .whereNull('clock_seen_at')
+          .orWhere('clock_seen_at', '<', trx.raw("now() - ? * interval '1 millisecond'", [everyMs])),
+      )
+      .update({
+        clock_offset_ms: trx.raw('round(? - extract(epoch FROM clock_timestamp()) * 1000)', [
+          seen.orgNow.getTime(),
+        ]),
+        clock_seen_at: trx.fn.now(),
+      });
+    const usage = seen.usage;
+    if (!usage) return;
+    await trx.raw(
+      `INSERT INTO api_usage (org_id, at, used, max)
+       SELECT ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM api_usage
+                           WHERE org_id = ? AND at > CAST(? AS timestamptz) - ? * interval '1 millisecond')
+       ON CONFLICT (org_id, at) DO UPDATE SET used = excluded.used, max = excluded.max`,
+      [orgId, usage.at, usage.used, usage.max, orgId, usage.at, everyMs],
+    );
+  });
 }
 
 /** Orgs to back up whose clock was last measured more than `maxAgeMs` ago (or never). */

@@ -17,10 +17,17 @@
  * adds nothing and is collected; rebuild-index skips sources whose replacement is present.
  */
 import type { Knex } from 'knex';
-import { buildPacks, packLocations, packSummary, type PackLine } from '../packs/pack-builder.js';
+import {
+  buildPacks,
+  packLocations,
+  packSummary,
+  type BuiltPack,
+  type PackLine,
+} from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
 import { packEntries, readWholePack } from '../packs/pack-reader.js';
+import { assertLeaseHeld } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { compareVersions } from './version-entry.js';
 import { markForSweep } from './rebuild-index.js';
@@ -78,6 +85,7 @@ async function candidateGroups(
        FROM packs p JOIN objects o ON o.object_key = p.object_key
       WHERE p.org_id = ? AND p.kind = 'versions' AND p.bytes < ? AND p.written_at < ?
         AND cardinality(p.requires) = 0
+        AND p.entry_count > 0 -- a progress pack stays itself (its backfill completion has no place in a merge)
         AND NOT EXISTS (SELECT 1 FROM required r WHERE r.pack_id = p.pack_id)
         ${options.object ? 'AND o.name = ?' : ''}
       ORDER BY o.name, p.schema_hash NULLS FIRST, p.written_at, p.pack_id`,
@@ -121,19 +129,38 @@ function latestCursor(sources: readonly SourcePack[]): PackCursor | null {
   return best;
 }
 
+/** How an erasure rewrites a pack through the same path (store/versions/erase-record.ts). */
+export interface RewriteOptions {
+  /** Record ids whose entries the new pack leaves out; with none left, the sources just go. */
+  drop?: ReadonlySet<string>;
+  /** The caller's run lease on the object, checked in the commit (LeaseLostError). */
+  lease?: string;
+  /** In the commit, before the sources' packs rows go: the caller removes what it dropped from the index. */
+  beforeSwap?: (trx: Knex.Transaction, sourceKeys: number[], writtenAt: Date) => Promise<void>;
+}
+
 /** Merges one group; the merged pack's bytes, or null when the group changed under us (nothing committed). */
-async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePack[]): Promise<number | null> {
+async function mergeGroup(
+  store: StoreContext,
+  orgId: string,
+  sources: SourcePack[],
+  options: RewriteOptions = {},
+): Promise<number | null> {
   const { knex, blobs } = store;
   const first = sources[0]!;
   const sourceKeys = sources.map((s) => s.pack_key);
+  const drop = [...(options.drop ?? [])];
   // The entries the index points at in these packs (a pack may hold a version indexed elsewhere).
   const entries = await knex('versions')
     .where({ object_key: first.object_key })
     .whereIn('pack_key', sourceKeys)
+    .modify((q) => (drop.length > 0 ? q.whereNotIn('record_id', drop) : q))
     // (SystemModstamp, Id) in byte order (record_id is COLLATE "C"), as every reader orders versions.
     .orderBy([{ column: 'system_modstamp' }, { column: 'record_id' }])
     .select<IndexedEntry[]>('record_id', 'system_modstamp', 'pack_key', 'block', 'entry_offset');
-  if (entries.length === 0) return null;
+  // Every entry dropped: nothing to write, the sources just go.
+  if (entries.length === 0)
+    return options.drop ? swapSources(store, orgId, sources, null, [], options) : null;
   const lineAt = new Map<string, Buffer>();
   for (const source of sources) {
     const pack = await readWholePack(blobs, source.bucket_key, source.pack_id);
@@ -165,46 +192,44 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
   const merged = packs[0]!;
   const mergedKey = packKey(orgId, first.object, merged.id);
   await blobs.putIfAbsent(mergedKey, merged.bytes, { contentType: PACK_CONTENT_TYPE });
+  return swapSources(store, orgId, sources, merged, entries, options);
+}
 
+/**
+ * The commit of a merge or rewrite: re-points the index rows to `merged` (none when every entry was dropped),
+ * swaps the packs rows, adjusts the byte counters and marks the sources for the sweep.
+ */
+async function swapSources(
+  store: StoreContext,
+  orgId: string,
+  sources: SourcePack[],
+  merged: BuiltPack | null,
+  entries: readonly IndexedEntry[],
+  options: RewriteOptions,
+): Promise<number | null> {
+  const first = sources[0]!;
+  const sourceKeys = sources.map((s) => s.pack_key);
   const sourceBytes = sources.reduce((n, s) => n + Number(s.bytes), 0);
-  return knex.transaction(async (trx) => {
-    await trx('objects').where({ object_key: first.object_key }).forUpdate().first('object_key');
+  const latest = sources.reduce((a, b) => (b.written_at > a.written_at ? b : a)).written_at;
+  return store.knex.transaction(async (trx) => {
+    if (options.lease !== undefined) await assertLeaseHeld(trx, first.object_key, options.lease);
+    else await trx('objects').where({ object_key: first.object_key }).forUpdate().first('object_key');
     const still = await trx('packs').whereIn('pack_key', sourceKeys).forUpdate().select('pack_key');
-    if (still.length !== sources.length) return null; // another compaction got there first
-    const summary = packSummary(merged);
-    const [row] = await trx('packs')
-      .insert(packRow({ orgId, objectKey: first.object_key, object: first.object }, summary))
-      .returning<Array<{ pack_key: number }>>('pack_key');
-    const locations = packLocations(merged);
-    const moved = await trx.raw<{ rowCount: number }>(
-      `UPDATE versions v SET pack_key = ?, block = t.block, entry_offset = t.entry_offset,
-              entry_length = t.entry_length, hash = decode(t.hash_hex, 'hex')
-         FROM unnest(?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::int[], ?::text[])
-              AS t(record_id, system_modstamp, block, entry_offset, entry_length, hash_hex)
-        WHERE v.object_key = ? AND v.record_id = t.record_id AND v.system_modstamp = t.system_modstamp
-          AND v.pack_key = ANY (?::int[])`,
-      [
-        row!.pack_key,
-        entries.map((e) => e.record_id), // lines are in the entries' order
-        lines.map((l) => l.systemModstamp),
-        locations.map((l) => l.block),
-        locations.map((l) => l.offset),
-        locations.map((l) => l.length),
-        locations.map((l) => l.hash.toString('hex')),
-        first.object_key,
-        sourceKeys,
-      ],
-    );
-    if (moved.rowCount !== lines.length)
-      throw new Error(`compaction of ${first.object}: moved ${moved.rowCount} of ${lines.length} versions`);
+    if (still.length !== sources.length) {
+      // Another compaction got there first: the merged pack is referenced by nothing and goes to the sweep.
+      if (merged) await markForSweep(trx, store, orgId, [packKey(orgId, first.object, merged.id)]);
+      return null;
+    }
+    await options.beforeSwap?.(trx, sourceKeys, latest);
+    const size = merged ? await repointEntries(trx, orgId, first, sourceKeys, merged, entries) : 0;
     await trx('packs').whereIn('pack_key', sourceKeys).delete();
-    const saved = summary.size - sourceBytes;
+    const saved = size - sourceBytes;
     await trx('objects')
       .where({ object_key: first.object_key })
       .update({ bytes: trx.raw('bytes + ?', [saved]) });
     await trx.raw(
       `UPDATE daily_stats SET bytes = bytes + ? WHERE org_id = ? AND day = (?::timestamptz AT TIME ZONE 'UTC')::date`,
-      [saved, orgId, merged.header.writtenAt],
+      [saved, orgId, latest.toISOString()],
     );
     await markForSweep(
       trx,
@@ -212,8 +237,68 @@ async function mergeGroup(store: StoreContext, orgId: string, sources: SourcePac
       orgId,
       sources.map((s) => s.bucket_key),
     );
-    return summary.size;
+    return size;
   });
+}
+
+/** Indexes the merged pack and moves the entries' rows onto it; its bucket bytes. */
+async function repointEntries(
+  trx: Knex.Transaction,
+  orgId: string,
+  first: SourcePack,
+  sourceKeys: number[],
+  merged: BuiltPack,
+  entries: readonly IndexedEntry[],
+): Promise<number> {
+  const summary = packSummary(merged);
+  const [row] = await trx('packs')
+    .insert(packRow({ orgId, objectKey: first.object_key, object: first.object }, summary))
+    .returning<Array<{ pack_key: number }>>('pack_key');
+  const locations = packLocations(merged);
+  const moved = await trx.raw<{ rowCount: number }>(
+    `UPDATE versions v SET pack_key = ?, block = t.block, entry_offset = t.entry_offset,
+            entry_length = t.entry_length, hash = decode(t.hash_hex, 'hex')
+       FROM unnest(?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::int[], ?::text[])
+            AS t(record_id, system_modstamp, block, entry_offset, entry_length, hash_hex)
+      WHERE v.object_key = ? AND v.record_id = t.record_id AND v.system_modstamp = t.system_modstamp
+        AND v.pack_key = ANY (?::int[])`,
+    [
+      row!.pack_key,
+      entries.map((e) => e.record_id), // lines are in the entries' order
+      entries.map((e) => e.system_modstamp.toISOString()),
+      locations.map((l) => l.block),
+      locations.map((l) => l.offset),
+      locations.map((l) => l.length),
+      locations.map((l) => l.hash.toString('hex')),
+      first.object_key,
+      sourceKeys,
+    ],
+  );
+  if (moved.rowCount !== entries.length)
+    throw new Error(`compaction of ${first.object}: moved ${moved.rowCount} of ${entries.length} versions`);
+  return summary.size;
+}
+
+/**
+ * Rewrites one indexed versions pack alone, through the merge path: a new pack (same writtenAt, schema and cursor,
+ * `replaces` the old one) without the entries of `options.drop`, or none when nothing is left; the old pack goes
+ * to the sweep. The new pack's bytes, or null when the pack is no longer indexed (nothing committed).
+ */
+export async function rewritePack(
+  store: StoreContext,
+  orgId: string,
+  packKeyValue: number,
+  options: RewriteOptions,
+): Promise<number | null> {
+  const rows = await store.knex.raw<{ rows: SourcePack[] }>(
+    `SELECT p.pack_key, p.pack_id, p.object_key, o.name AS object, p.bucket_key, p.bytes, p.schema_hash,
+            p.written_at, p.cursor_system_modstamp, p.cursor_id
+       FROM packs p JOIN objects o ON o.object_key = p.object_key
+      WHERE p.org_id = ? AND p.pack_key = ? AND p.kind = 'versions'`,
+    [orgId, packKeyValue],
+  );
+  const source = rows.rows[0];
+  return source ? mergeGroup(store, orgId, [source], options) : null;
 }
 
 /** Merges the org's small packs of finished days (see the top of this file). */

@@ -5,16 +5,24 @@
  * before its commit). Settings and errors are not in the bucket and are not restored.
  *
  * A cursor stored in a pack header is only restored when every pack of its batch (`requires`) is in
- * the bucket: otherwise the versions between the old and the new cursor might be missing.
+ * the bucket: otherwise the versions between the old and the new cursor might be missing. Progress
+ * packs (no entries) carry the cursors that moved without new versions and the backfill's completion.
  */
 import type { Knex } from 'knex';
-import { blockRange, PackFormatError, type PackCursor, type PackHeader } from '../packs/pack-format.js';
+import {
+  blockRange,
+  isProgressPack,
+  PackFormatError,
+  type PackCursor,
+  type PackHeader,
+} from '../packs/pack-format.js';
 import { entryHash } from '../packs/entry-hash.js';
 import { packEntries, readPackHeader, readWholePack, type ReadPack } from '../packs/pack-reader.js';
 import { packsPrefix, parsePackKey } from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { indexFileEntries } from '../files/file-mappings.js';
 import { restoreSchemas } from '../schemas/schema-snapshots.js';
+import { loadErasedRecords } from './erasure-markers.js';
 import { ensureObjectKey } from './objects-repository.js';
 import { advanceCursor, applyCounters, indexPacksPreferCopy, type IndexRow } from './version-writer.js';
 
@@ -113,6 +121,19 @@ async function restorableCursor(knex: Knex, objectKey: number): Promise<PackCurs
   return row ? { systemModstamp: row.cursor_system_modstamp.toISOString(), id: row.cursor_id } : null;
 }
 
+/**
+ * The object's backfill completion, from the progress packs that record it (the earliest), when the index has
+ * none. Such a pack requires no other: it is written once everything it vouches for is indexed.
+ */
+async function restoreBackfillCompletion(knex: Knex, objectKey: number): Promise<void> {
+  await knex.raw(
+    `UPDATE objects SET backfill_completed_at =
+       (SELECT min(backfill_completed_at) FROM packs WHERE object_key = ? AND backfill_completed_at IS NOT NULL)
+      WHERE object_key = ? AND backfill_completed_at IS NULL`,
+    [objectKey, objectKey],
+  );
+}
+
 /** Marks packs for the sweep (collectOrphanPacks), through `db` (the pool or the caller's transaction). */
 export async function markForSweep(
   db: Knex,
@@ -135,6 +156,8 @@ export async function rebuildIndex(
 ): Promise<RebuildResult> {
   const { knex } = store;
   await ensureOrgRow(knex, orgId);
+  // Erased records stay out, whatever packs still hold them (erasure-markers.ts).
+  const erased = await loadErasedRecords(store, orgId);
   const result = emptyResult();
   const listed = await listPacks(store, orgId);
   result.packsSeen = listed.length;
@@ -207,7 +230,10 @@ export async function rebuildIndex(
           blockOffsets: header.blocks.map((b) => blockRange(pack.headerLength, b).start),
           size: pack.bytes,
         },
-        rows: header.kind === 'versions' ? rowsOfPack(item.listed.key, pack.blocks) : [],
+        rows:
+          header.kind === 'versions'
+            ? erased.keep(object, header.writtenAt, rowsOfPack(item.listed.key, pack.blocks))
+            : [],
       };
       try {
         await knex.transaction(async (trx) => {
@@ -219,8 +245,10 @@ export async function rebuildIndex(
           // Every version of this pack is indexed from another pack already (a writer retried after a
           // crash): nothing to adopt. Unless it carries a cursor, it is marked for collection instead.
           // A merged pack adds nothing either when its sources are indexed (its cursor is theirs).
+          // A progress pack holds no versions by design: it is kept for its cursor or backfill completion.
           if (
             header.kind === 'versions' &&
+            !isProgressPack(header) &&
             totals.versions === 0 &&
             (header.cursor === null || (header.replaces?.length ?? 0) > 0)
           )
@@ -246,6 +274,7 @@ export async function rebuildIndex(
     }
     const cursor = await restorableCursor(knex, objectKey);
     if (cursor) await knex.transaction((trx) => advanceCursor(trx, objectKey, cursor));
+    await restoreBackfillCompletion(knex, objectKey);
     options.onProgress?.(`${object}: ${read.length} packs indexed`);
   }
   result.schemasRestored = await restoreSchemas(store, orgId);
@@ -299,7 +328,11 @@ export async function adoptOrphanPacks(
 export async function collectOrphanPacks(
   store: StoreContext,
   orgId: string,
-  options: { graceMs?: number } = {},
+  options: {
+    graceMs?: number;
+    /** Only these keys (an erasure sweeps its own at once). */
+    keys?: readonly string[];
+  } = {},
 ): Promise<string[]> {
   const graceMs = options.graceMs ?? 24 * 60 * 60_000;
   const cutoff = new Date(storeNow(store).getTime() - graceMs);
@@ -307,6 +340,7 @@ export async function collectOrphanPacks(
     .knex('orphan_packs')
     .where({ org_id: orgId })
     .andWhere('marked_at', '<=', cutoff)
+    .modify((q) => (options.keys ? q.whereIn('bucket_key', options.keys) : q))
     .orderBy('bucket_key')
     .select<Array<{ bucket_key: string }>>('bucket_key');
   const deleted: string[] = [];

@@ -1,29 +1,34 @@
 /**
- * Writes record versions: packs go to the bucket first (putIfAbsent, content-addressed), then the
- * index rows, the counters and the cursor advance commit in ONE Postgres transaction. A crash
- * between the two leaves an orphan pack and an unmoved cursor: the records are read again and the
- * primary key (object, record id, SystemModstamp) deduplicates them. Versions already indexed are
+ * Writes record versions: packs go to the bucket first (putIfAbsent, content-addressed) with no
+ * transaction open, then ONE short Postgres transaction locks the object's row, checks the lease and
+ * the compare-and-set cursor, and commits the index rows, the counters and the cursor advance. An
+ * upload's retries may take minutes: inside a transaction they would meet a managed PostgreSQL's
+ * idle_in_transaction_session_timeout and hold the row lock lease renewals need. A crash or a refused
+ * commit between the two leaves an orphan pack and an unmoved cursor: the records are read again and
+ * the primary key (object, record id, SystemModstamp) deduplicates them. Versions already indexed are
  * filtered out before packing, so a re-read stores nothing twice and counts nothing twice; a re-read
- * whose content changed at the same SystemModstamp is stored as a revision (sortOutKnown).
+ * whose content changed at the same SystemModstamp is stored as a revision (sortOutKnown). Progress
+ * without new versions (a cursor that moves, a completed backfill) goes to the bucket as a progress
+ * pack first, so rebuild-index restores it.
  */
-import { Readable, type Writable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   buildPacksFrom,
+  buildProgressPack,
   packLocations,
   packSummary,
   type BuiltPack,
   type PackLine,
   type PackMeta,
-  type PlacedBlock,
 } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { entryMatches } from '../packs/entry-hash.js';
 import { packKey } from '../packs/pack-keys.js';
-import { assertLeaseHeld } from '../registry/object-registry.js';
+import { assertLeaseHeld, LeaseLostError, markBackfillComplete } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { ensureObjectKey } from './objects-repository.js';
 import {
@@ -33,7 +38,6 @@ import {
   encodeRows,
   VERSION_COLUMNS,
   VERSION_COPY_SQL,
-  writeCopy,
 } from './version-copy.js';
 import {
   assertVersion,
@@ -52,6 +56,11 @@ export interface WriteVersionsOptions {
   lease?: string;
   /** Hash of the describe snapshot the versions were read with. */
   schemaHash?: string | null;
+  /**
+   * Packs of earlier writes that `cursor` also depends on (the other writes of a Bulk window or of a pass over
+   * parent-id batches): named in the header's `requires`, so a rebuild restores the cursor only when they are there.
+   */
+  requires?: readonly string[];
 }
 
 export interface WriteVersionsResult {
@@ -80,6 +89,8 @@ interface ObjectState {
   cursor_system_modstamp: Date | null;
   cursor_id: string | null;
   newest_version_at: Date | null;
+  running_lease: string | null;
+  backfill_completed_at: Date | null;
 }
 
 /** Sorted by (SystemModstamp, Id), without repeats of the same key. */
@@ -177,9 +188,8 @@ export async function writeVersions(
   const objectKey = await ensureObjectKey(knex, orgId, object);
   const unique = sortedUnique(versions);
 
-  const state = await knex('objects')
-    .where({ object_key: objectKey })
-    .first<ObjectState>('cursor_system_modstamp', 'cursor_id', 'newest_version_at');
+  const state = await readState(knex, objectKey);
+  assertMayWrite(object, objectKey, state, options);
   const { fresh } = await sortOutKnown(knex, objectKey, unique, state.newest_version_at);
 
   const writtenAt = storeNow(store).toISOString();
@@ -190,128 +200,297 @@ export async function writeVersions(
     schemaHash: options.schemaHash ?? null,
     writtenAt,
     cursor: options.cursor ?? null,
+    ...(options.requires ? { requires: options.requires } : {}),
   };
   const target = { orgId, objectKey, object };
-  const { totals, packs } = await knex.transaction(async (trx) => {
-    const current = await trx('objects')
-      .where({ object_key: objectKey })
-      .forUpdate()
-      .first<ObjectState & { versions: number }>(
-        'cursor_system_modstamp',
-        'cursor_id',
-        'newest_version_at',
-        'versions',
-      );
-    // Fencing: a run whose lease was taken over while it read must not write what the new holder may also write.
+  let prepared = NOTHING_TO_INDEX;
+  if (fresh.length > 0) prepared = await packAndUpload(store, target, meta, fresh);
+  // No new version but a cursor that moves: the bucket learns it too, or a rebuild would forget it.
+  else if (options.cursor && isAfter(options.cursor, cursorOf(state)))
+    prepared = await uploadProgressPack(store, target, meta);
+
+  const totals = await knex.transaction(async (trx) => {
+    const current = await lockObject(trx, objectKey);
+    // Fencing: a run whose lease was taken over while it read or uploaded must not write what the new holder may also write.
     if (options.lease !== undefined) await assertLeaseHeld(trx, objectKey, options.lease);
     if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
       throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
     }
-    const written = await packAndIndex(trx, store, target, meta, fresh, current.versions === 0);
-    await applyCounters(trx, orgId, objectKey, written.totals, writtenAt);
+    const indexed = await indexPrepared(trx, target, prepared, fresh, current.versions === 0);
+    await applyCounters(trx, orgId, objectKey, indexed, writtenAt);
     if (options.cursor) await advanceCursor(trx, objectKey, options.cursor);
-    return written;
+    return indexed;
   });
 
   return {
     written: totals.versions,
     duplicates: versions.length - totals.versions,
     newRecords: totals.newRecords,
-    packs: packs.map((p) => p.id),
+    packs: prepared.packs.map((p) => p.id),
   };
 }
 
 /**
- * Packs `fresh` and indexes it inside the caller's transaction (which holds the object's row lock),
- * as one pipeline: while later blocks are still compressing, the index rows of placed blocks
- * stream into Postgres by binary COPY and finished packs upload. Nothing is committed before
- * every pack is durable: the caller commits after this returns. When some version turns out to
- * be indexed already (another writer, an adopted orphan), the COPY is rolled back to its
- * savepoint and the packs are indexed row by row, skipping what exists.
+ * Records that the object's backfill is complete: in the bucket first (a progress pack with the time and the
+ * cursor it was reached at), then `objects.backfill_completed_at`, under the run's lease, so a rebuild restores it.
+ * Nothing happens when it is recorded already.
  */
-async function packAndIndex(
-  trx: Knex.Transaction,
+export async function recordBackfillComplete(
+  store: StoreContext,
+  orgId: string,
+  object: string,
+  at: Date,
+  options: { lease?: string } = {},
+): Promise<void> {
+  const { knex } = store;
+  const objectKey = await ensureObjectKey(knex, orgId, object);
+  const state = await readState(knex, objectKey);
+  if (state.backfill_completed_at) return;
+  assertMayWrite(object, objectKey, state, options);
+  const writtenAt = storeNow(store).toISOString();
+  const target = { orgId, objectKey, object };
+  const meta = { orgId, object, schemaHash: null, writtenAt, cursor: cursorOf(state) };
+  const prepared = await uploadProgressPack(store, target, meta, at.toISOString());
+  await knex.transaction(async (trx) => {
+    await lockObject(trx, objectKey);
+    if (options.lease !== undefined) await assertLeaseHeld(trx, objectKey, options.lease);
+    const indexed = await indexPrepared(trx, target, prepared, [], false);
+    await applyCounters(trx, orgId, objectKey, indexed, writtenAt);
+    await markBackfillComplete(trx, objectKey, at);
+  });
+}
+
+function readState(knex: Knex, objectKey: number): Promise<ObjectState> {
+  return knex('objects')
+    .where({ object_key: objectKey })
+    .first<ObjectState>(
+      'cursor_system_modstamp',
+      'cursor_id',
+      'newest_version_at',
+      'running_lease',
+      'backfill_completed_at',
+    );
+}
+
+/** The object's row, locked until the transaction ends: one writer indexes and moves counters at a time. */
+function lockObject(trx: Knex.Transaction, objectKey: number): Promise<{ versions: number } & ObjectState> {
+  return trx('objects')
+    .where({ object_key: objectKey })
+    .forUpdate()
+    .first<ObjectState & { versions: number }>(
+      'cursor_system_modstamp',
+      'cursor_id',
+      'newest_version_at',
+      'running_lease',
+      'backfill_completed_at',
+      'versions',
+    );
+}
+
+/**
+ * Refuses early, before anything is packed or uploaded, a write its transaction would refuse: a lease taken over
+ * or a cursor that moved. The transaction checks both again under the row lock.
+ */
+function assertMayWrite(
+  object: string,
+  objectKey: number,
+  state: ObjectState,
+  options: Pick<WriteVersionsOptions, 'lease' | 'expectedCursor'>,
+): void {
+  if (options.lease !== undefined && state.running_lease !== options.lease)
+    throw new LeaseLostError(objectKey);
+  if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(state)))
+    throw new CursorConflictError(object, options.expectedCursor, cursorOf(state));
+}
+
+/** True when `cursor` is past `than` (as advanceCursor compares them), or `than` is null. */
+function isAfter(cursor: PackCursor, than: PackCursor | null): boolean {
+  return than === null || compareVersions(cursor, than) > 0;
+}
+
+/**
+ * Packs durable in the bucket and what indexing them needs, all made before the transaction: the transaction
+ * then only streams bytes (an upload can take minutes with retries; a transaction must not wait for it).
+ */
+interface PreparedPacks {
+  packs: BuiltPack[];
+  /** Keys taken from the packs sequence for the packs rows, one per versions pack (unused keys are harmless gaps). */
+  packKeys: number[];
+  /** The versions rows of every pack, in binary COPY format, with those keys. */
+  rows: Buffer[];
+}
+
+const NOTHING_TO_INDEX: PreparedPacks = { packs: [], packKeys: [], rows: [] };
+
+/**
+ * Packs `fresh` and uploads the packs, as one pipeline: while later blocks are still compressing, the index rows
+ * of placed blocks are encoded and finished packs upload. Returns once every pack is durable.
+ */
+async function packAndUpload(
   store: StoreContext,
   target: Target,
   meta: PackMeta,
   fresh: readonly VersionInput[],
-  objectIsEmpty: boolean,
-): Promise<{ totals: IndexTotals; packs: BuiltPack[] }> {
-  if (fresh.length === 0) return { totals: emptyTotals(), packs: [] };
-  const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
-  // Queued on the connection before any row of this batch exists: records with no version yet.
-  const ids = [...new Set(fresh.map((v) => v.id))];
-  const newRecords = objectIsEmpty
-    ? Promise.resolve(ids.length)
-    : countNewRecords(connection, target.objectKey, ids);
-  newRecords.catch(() => {});
-  await connection.query('SAVEPOINT autobackup_copy_index');
-  const copy = new IndexCopy(connection, target.objectKey);
-
+): Promise<PreparedPacks> {
+  const packKeys: number[] = [];
+  const rows: Buffer[] = [];
   const uploads: Array<Promise<{ created: boolean }>> = [];
-  let packs: BuiltPack[];
-  try {
-    packs = await buildPacksFrom(
-      meta,
-      fresh,
-      (v): PackLine => ({
-        head: versionLineHead(v),
-        json: JSON.stringify(v.fields),
-        tail: VERSION_LINE_TAIL,
-        systemModstamp: v.systemModstamp,
-      }),
-      store.packOptions,
-      {
-        onBlock: (block) => copy.add(block, fresh),
-        onPack: (pack) => {
-          const upload = store.blobs.putIfAbsent(packKey(target.orgId, target.object, pack.id), pack.bytes, {
-            contentType: PACK_CONTENT_TYPE,
-          });
-          upload.catch(() => {}); // awaited below, with the others
-          uploads.push(upload);
-        },
+  const packs = await buildPacksFrom(
+    meta,
+    fresh,
+    (v): PackLine => ({
+      head: versionLineHead(v),
+      json: JSON.stringify(v.fields),
+      tail: VERSION_LINE_TAIL,
+      systemModstamp: v.systemModstamp,
+    }),
+    store.packOptions,
+    {
+      onBlock: async (block) => {
+        if (block.packIndex === packKeys.length) packKeys.push(await nextPackKey(store.knex));
+        rows.push(
+          encodeBlockRows(
+            target.objectKey,
+            packKeys[block.packIndex]!,
+            block.block,
+            fresh,
+            block.firstLine,
+            block.offsets,
+            block.lengths,
+            block.checksums,
+          ),
+        );
       },
-    );
-  } catch (err) {
-    // The connection is still in COPY mode: end it (the server rolls the COPY back) so the
-    // transaction can roll back instead of waiting behind it.
-    await copy.abort(err as Error);
-    throw err;
-  }
-  const copied = await copy.finish();
+      onPack: (pack) => {
+        const upload = uploadPack(store, target, pack);
+        upload.catch(() => {}); // awaited below, with the others
+        uploads.push(upload);
+      },
+    },
+  );
   // Durable in the bucket before anything points at them.
   const uploaded = await Promise.all(uploads);
-  // After the savepoint is settled (a failed COPY leaves the transaction unusable until then).
-  const reclaim = async () => {
-    const reused = packs.filter((_, i) => !uploaded[i]!.created);
-    if (reused.length > 0) await reclaimFromCollection(trx, store, target.orgId, target.object, reused);
-  };
+  await reclaimFromCollection(
+    store,
+    target,
+    packs.filter((_, i) => !uploaded[i]!.created),
+  );
+  return { packs, packKeys, rows };
+}
 
-  if (copied && (await insertCopiedPackRows(trx, target, packs, copy.packKeys))) {
-    await connection.query('RELEASE SAVEPOINT autobackup_copy_index');
-    await reclaim();
-    const totals = emptyTotals();
-    for (const pack of packs) {
-      totals.packBytes += pack.bytes.length; // every packs row is new, or the copy would not stand
-      for (const block of pack.blocks) for (const length of block.lengths) totals.rawBytes += length;
-    }
-    totals.versions = fresh.length;
-    for (const v of fresh) if (v.deleted) totals.deletedVersions += 1;
-    totals.newRecords = await newRecords;
-    totals.oldest = new Date(fresh[0]!.systemModstamp);
-    totals.newest = new Date(fresh.at(-1)!.systemModstamp);
-    return { totals, packs };
+/** A progress pack (no entries: the cursor, the packs it requires, maybe the backfill's completion), uploaded. */
+async function uploadProgressPack(
+  store: StoreContext,
+  target: Target,
+  meta: Omit<PackMeta, 'kind'>,
+  backfillCompletedAt?: string,
+): Promise<PreparedPacks> {
+  const pack = await buildProgressPack(meta, {
+    ...(backfillCompletedAt ? { backfillCompletedAt } : {}),
+    ...(store.packOptions?.level !== undefined ? { level: store.packOptions.level } : {}),
+  });
+  const { created } = await uploadPack(store, target, pack);
+  if (!created) await reclaimFromCollection(store, target, [pack]);
+  return { packs: [pack], packKeys: [], rows: [] };
+}
+
+function uploadPack(store: StoreContext, target: Target, pack: BuiltPack): Promise<{ created: boolean }> {
+  return store.blobs.putIfAbsent(packKey(target.orgId, target.object, pack.id), pack.bytes, {
+    contentType: PACK_CONTENT_TYPE,
+  });
+}
+
+async function nextPackKey(knex: Knex): Promise<number> {
+  const result = await knex.raw<{ rows: Array<{ key: string }> }>(
+    `SELECT nextval(pg_get_serial_sequence('packs', 'pack_key')) AS key`,
+  );
+  return Number(result.rows[0]!.key);
+}
+
+/**
+ * Indexes prepared packs inside the caller's transaction, which holds the object's row lock: binary COPY under a
+ * savepoint; when some version turns out to be indexed already (another writer, an adopted orphan), the COPY is
+ * rolled back to its savepoint and the packs are indexed row by row, skipping what exists.
+ */
+async function indexPrepared(
+  trx: Knex.Transaction,
+  target: Target,
+  prepared: PreparedPacks,
+  fresh: readonly VersionInput[],
+  objectIsEmpty: boolean,
+): Promise<IndexTotals> {
+  if (prepared.packs.length === 0) return emptyTotals();
+  if (fresh.length > 0) {
+    const copied = await copyPrepared(trx, target, prepared, fresh, objectIsEmpty);
+    if (copied) return copied;
   }
-  await connection.query('ROLLBACK TO SAVEPOINT autobackup_copy_index');
-  await reclaim();
-  const items: PackToIndex[] = packs.map((p) => ({
+  const items: PackToIndex[] = prepared.packs.map((p) => ({
     pack: packSummary(p),
     rows: packLocations(p).map((loc, i) => {
       const v = fresh[p.firstLine + i]!;
       return { id: v.id, systemModstamp: v.systemModstamp, deleted: v.deleted, ...loc };
     }),
   }));
-  return { totals: await indexPacks(trx, target, items), packs };
+  return indexPacks(trx, target, items);
+}
+
+/** The fast path of indexPrepared; null when a row or pack was indexed before (rolled back to its savepoint). */
+async function copyPrepared(
+  trx: Knex.Transaction,
+  target: Target,
+  prepared: PreparedPacks,
+  fresh: readonly VersionInput[],
+  objectIsEmpty: boolean,
+): Promise<IndexTotals | null> {
+  const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+  // Counted before any row of this batch exists, under the object's row lock: records with no version yet.
+  const ids = [...new Set(fresh.map((v) => v.id))];
+  const newRecords = objectIsEmpty ? ids.length : await countNewRecords(connection, target.objectKey, ids);
+  await connection.query('SAVEPOINT autobackup_copy_index');
+  let copied = true;
+  try {
+    await pipeline(Readable.from(copyChunks(prepared.rows)), connection.query(copyFrom(VERSION_COPY_SQL)));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    copied = false;
+  }
+  if (!copied || !(await insertCopiedPackRows(trx, target, prepared.packs, prepared.packKeys))) {
+    await connection.query('ROLLBACK TO SAVEPOINT autobackup_copy_index');
+    return null;
+  }
+  await connection.query('RELEASE SAVEPOINT autobackup_copy_index');
+  const totals = emptyTotals();
+  for (const pack of prepared.packs) {
+    totals.packBytes += pack.bytes.length; // every packs row is new, or the copy would not stand
+    for (const block of pack.blocks) for (const length of block.lengths) totals.rawBytes += length;
+  }
+  totals.versions = fresh.length;
+  for (const v of fresh) if (v.deleted) totals.deletedVersions += 1;
+  totals.newRecords = newRecords;
+  totals.oldest = new Date(fresh[0]!.systemModstamp);
+  totals.newest = new Date(fresh.at(-1)!.systemModstamp);
+  return totals;
+}
+
+/** Bytes of index rows per write to the server (≈ 3,000 rows). */
+const COPY_WRITE_BYTES = 256 * 1024;
+
+/** The COPY stream: header, the rows in few large writes rather than one per block, trailer. */
+function* copyChunks(rows: readonly Buffer[]): Generator<Buffer> {
+  yield copyPreamble();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for (const chunk of rows) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= COPY_WRITE_BYTES) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  yield copyTrailer();
 }
 
 /** How many of `ids` (distinct record ids) have no version of the object yet. */
@@ -355,122 +534,20 @@ async function insertCopiedPackRows(
   return true;
 }
 
-/** Bytes of index rows per write to the server (≈ 3,000 rows). */
-const COPY_WRITE_BYTES = 256 * 1024;
-
 /**
- * Streams index rows into `versions` with binary COPY as blocks are placed; a new pack ends the
- * running COPY, takes the next pack key from the sequence on the same connection (so a writer never
- * needs a second connection) and starts the next. A failed COPY (a row already indexed) stops the
- * stream; finish() then reports false and the caller rolls back to its savepoint.
- */
-class IndexCopy {
-  readonly packKeys: number[] = [];
-  private stream: Writable | null = null;
-  private failure: Error | null = null;
-  /** Rows not yet sent: the wire gets few large writes rather than one per block. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-
-  constructor(
-    private readonly connection: pg.PoolClient,
-    private readonly objectKey: number,
-  ) {}
-
-  async add(block: PlacedBlock, rows: readonly VersionInput[]): Promise<void> {
-    if (this.failure) return;
-    try {
-      if (block.packIndex === this.packKeys.length) await this.startPack();
-      const chunk = encodeBlockRows(
-        this.objectKey,
-        this.packKeys[block.packIndex]!,
-        block.block,
-        rows,
-        block.firstLine,
-        block.offsets,
-        block.lengths,
-        block.checksums,
-      );
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes >= COPY_WRITE_BYTES) await this.flush();
-    } catch (err) {
-      this.failure = err as Error;
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const chunk = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await writeCopy(this.stream!, chunk);
-  }
-
-  /** True when every row went in; rethrows anything but a unique violation. */
-  async finish(): Promise<boolean> {
-    if (!this.failure) {
-      try {
-        await this.endStream();
-      } catch (err) {
-        this.failure = err as Error;
-      }
-    }
-    if (!this.failure) return true;
-    if ((this.failure as { code?: string }).code !== '23505') throw this.failure;
-    return false;
-  }
-
-  /** Ends a running COPY with a failure (CopyFail), for when the batch itself failed. */
-  async abort(reason: Error): Promise<void> {
-    const stream = this.stream;
-    this.stream = null;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.failure ??= reason;
-    if (!stream) return;
-    stream.destroy(reason);
-    await finished(stream).catch(() => {});
-  }
-
-  private async startPack(): Promise<void> {
-    await this.endStream();
-    const result = await this.connection.query<{ key: string }>(
-      `SELECT nextval(pg_get_serial_sequence('packs', 'pack_key')) AS key`,
-    );
-    this.packKeys.push(Number(result.rows[0]!.key));
-    const stream = this.connection.query(copyFrom(VERSION_COPY_SQL));
-    stream.on('error', (err: Error) => {
-      this.failure ??= err;
-    });
-    stream.write(copyPreamble());
-    this.stream = stream;
-  }
-
-  private async endStream(): Promise<void> {
-    if (!this.stream) return;
-    await this.flush();
-    const stream = this.stream;
-    this.stream = null;
-    stream.end(copyTrailer());
-    await finished(stream);
-  }
-}
-
-/**
- * A pack that was already in the bucket (an identical earlier upload) may be marked for
- * collection as an orphan. Removing the mark waits for a sweep that holds it; the sweep deletes the
- * blob before releasing the mark, so a blob missing now was swept and is uploaded again.
+ * A pack that was already in the bucket (an identical earlier upload) may be marked for collection as an orphan.
+ * Removing the mark waits for a sweep that holds it; the sweep deletes the blob before releasing the mark, so a
+ * blob missing now was swept and is uploaded again. This runs before the indexing transaction: a mark made again
+ * meanwhile (adoption) is only swept after its grace period, and the sweep spares a pack that is indexed by then.
  */
 async function reclaimFromCollection(
-  trx: Knex.Transaction,
   store: StoreContext,
-  orgId: string,
-  object: string,
+  target: Target,
   packs: ReadonlyArray<{ id: string; bytes: Buffer }>,
 ): Promise<void> {
-  const keys = packs.map((p) => packKey(orgId, object, p.id));
-  await trx('orphan_packs').where({ org_id: orgId }).whereIn('bucket_key', keys).delete();
+  if (packs.length === 0) return;
+  const keys = packs.map((p) => packKey(target.orgId, target.object, p.id));
+  await store.knex('orphan_packs').where({ org_id: target.orgId }).whereIn('bucket_key', keys).delete();
   for (const [i, pack] of packs.entries()) {
     if (!(await store.blobs.stat(keys[i]!)))
       await store.blobs.putIfAbsent(keys[i]!, pack.bytes, { contentType: PACK_CONTENT_TYPE });
@@ -542,6 +619,7 @@ export function packRow(target: Target, pack: PackToIndex['pack']): Record<strin
     cursor_id: header.cursor?.id ?? null,
     requires: header.requires,
     written_at: header.writtenAt,
+    backfill_completed_at: header.backfillCompletedAt ?? null,
   };
 }
 

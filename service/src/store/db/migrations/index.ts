@@ -11,6 +11,8 @@ import * as openErrorOnce from './0004_open_error_once.js';
 import * as schemaRequirements from './0005_schema_requirements.js';
 import * as scheduling from './0006_scheduling.js';
 import * as fieldCoverage from './0007_field_coverage.js';
+import * as progressMarkers from './0008_progress_markers.js';
+import * as erasures from './0009_erasures.js';
 
 export interface Migration {
   up(knex: Knex): Promise<void>;
@@ -31,4 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0005_schema_requirements': schemaRequirements,
   '0006_scheduling': scheduling,
   '0007_field_coverage': fieldCoverage,
+  '0008_progress_markers': progressMarkers,
+  '0009_erasures': erasures,
 };
