@@ -260,16 +260,19 @@ export async function recordBackfillComplete(
   });
 }
 
+/** The columns of ObjectState. */
+const STATE_COLUMNS = [
+  'cursor_system_modstamp',
+  'cursor_id',
+  'newest_version_at',
+  'running_lease',
+  'backfill_completed_at',
+] as const;
+
 function readState(knex: Knex, objectKey: number): Promise<ObjectState> {
   return knex('objects')
     .where({ object_key: objectKey })
-    .first<ObjectState>(
-      'cursor_system_modstamp',
-      'cursor_id',
-      'newest_version_at',
-      'running_lease',
-      'backfill_completed_at',
-    );
+    .first<ObjectState>(...STATE_COLUMNS);
 }
 
 /** The object's row, locked until the transaction ends: one writer indexes and moves counters at a time. */
@@ -277,14 +280,7 @@ function lockObject(trx: Knex.Transaction, objectKey: number): Promise<{ version
   return trx('objects')
     .where({ object_key: objectKey })
     .forUpdate()
-    .first<ObjectState & { versions: number }>(
-      'cursor_system_modstamp',
-      'cursor_id',
-      'newest_version_at',
-      'running_lease',
-      'backfill_completed_at',
-      'versions',
-    );
+    .first<ObjectState & { versions: number }>(...STATE_COLUMNS, 'versions');
 }
 
 /**
