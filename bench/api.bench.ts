@@ -42,6 +42,7 @@ import { issueServiceKey, verifyServiceKey } from '../service/src/store/orgs/ser
 import { openRateLimiter, postgresRateLimiter } from '../service/src/store/rate-limits/key-rate-limiter.js';
 import { listRegistry, listRegistryForStatus } from '../service/src/store/registry/object-registry.js';
 import type { BenchResult } from './bench-result.js';
+import { benchCount, readBenchFlags } from './support/bench-flags.js';
 import { prng } from '../service/test/store/support/synthetic-records.js';
 import { openDataset, recordId, type Dataset, type ObjectPlan } from './support/api-dataset.js';
 import type { ParentMessage, ServerMessage } from './support/api-server.js';
@@ -65,32 +66,14 @@ interface Options {
   explain: boolean;
 }
 
-function count(text: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim().replace(/[_,]/g, ''));
-  if (!m) throw new Error(`${what}: expected a number such as 200, 100k or 10m, got "${text}"`);
-  const n = Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: expected a whole number ≥ 1, got "${text}"`);
-  return n;
-}
-
-function readOptions(argv: string[] = process.argv.slice(2)): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) continue;
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    // A flag's value is the next word when that starts with a digit (scripts/bench.ts reads flags the same way).
-    else if (/^\d/.test(argv[i + 1] ?? '')) flags.set(arg.slice(2), argv[++i]!);
-    else flags.set(arg.slice(2), 'true');
-  }
-  const pick = (name: string, env: string, fallback: string) =>
-    flags.get(name) ?? process.env[env] ?? fallback;
+function readOptions(): Options {
+  const flags = readBenchFlags();
+  const pick = (name: string, env: string, fallback: string) => flags.pick(name, env) ?? fallback;
   const options = {
-    versions: count(pick('versions', 'BENCH_API_VERSIONS', '10m'), '--versions'),
-    rounds: count(pick('rounds', 'BENCH_API_ROUNDS', '5'), '--rounds'),
-    requests: count(pick('requests', 'BENCH_API_REQUESTS', '200'), '--requests'),
-    concurrency: count(pick('concurrency', 'BENCH_API_CONCURRENCY', '4'), '--concurrency'),
+    versions: benchCount(pick('versions', 'BENCH_API_VERSIONS', '10m'), '--versions'),
+    rounds: benchCount(pick('rounds', 'BENCH_API_ROUNDS', '5'), '--rounds'),
+    requests: benchCount(pick('requests', 'BENCH_API_REQUESTS', '200'), '--requests'),
+    concurrency: benchCount(pick('concurrency', 'BENCH_API_CONCURRENCY', '4'), '--concurrency'),
     explain: flags.has('explain') || process.env.BENCH_API_EXPLAIN === '1',
   };
   if (options.versions < 10_000) throw new Error('--versions: at least 10k');

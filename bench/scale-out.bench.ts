@@ -33,19 +33,17 @@
  * workers idle ~31 % in pg-boss's 1-s poll after short jobs; every 2-s tick re-sending every backfilling object
  * (PostgreSQL CPU 72 s); schema scans and object jobs run twice.
  * After the fixes (2026-12-03: the tick skips keys with a job queued or running; a worker fetches its next job at
- * once; a faster datetime canonicalization; also a job skipping its clock probe when its session had heard from
- * the org within a second, since withdrawn: a moved org clock then went unseen and daily objects ran twice), on a machine others kept busy (others' CPU 74 % and 55 % of it): 1 process 248.3 s, 3
- * processes 166.9 s (1.49×, goal missed). 1.00 object jobs per object and 1.00 schema scans per org; object
- * workers busy 94 % (1 process) and 89 % (3); CPU per 1000 records: serve 64.6 / 84.3 ms, PostgreSQL 22.9 / 27.0,
- * simulators 38.3 / 36.9, all 125.9 / 148.2 (was ~283). With this run's processes getting only 26 % and 45 % of
- * the two cores, both runs were bound by the shared machine, not by the product: the ratio needs a re-run on a
- * quiet machine (at ~148 CPU-ms per 1000 records, a million records need ≥ ~74 s of two cores).
+ * once; a faster datetime canonicalization), on a quiet machine: 1 process 150.6 s, 3 processes 84.8 s (1.78×,
+ * goal missed). 1.00 object jobs per object and 1.00 schema scans per org. The 3-process run is CPU-bound: per
+ * 1000 records serve 83.6 CPU-ms, simulators 40.2, PostgreSQL 22.6, ~146 in all, so two cores cap it near
+ * 1M records per ~73 s; 2.5× needs ≲ 110 CPU-ms per 1000 records. The 1-process run is latency-bound (its
+ * workers wait on the orgs' 100 ms). Where the serve CPU goes: record canonicalization, pack building and zlib,
+ * jsforce's JSON parsing, describe snapshot hashing, garbage collection; the simulators' SOQL parsing.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
@@ -59,6 +57,8 @@ import {
   type EmbeddedPostgres,
 } from '../service/src/store/postgres/embedded-server.js';
 import { listRegistryForStatus } from '../service/src/store/registry/object-registry.js';
+import { freePort } from '../service/test/support/cli-e2e.js';
+import { benchCount, readBenchFlags } from './support/bench-flags.js';
 import type { SeedName } from '../test/sf-sim/src/org/api.js';
 import type { BenchResult } from './bench-result.js';
 import { postgresServerCpuSeconds } from './support/process-cpu.js';
@@ -94,47 +94,28 @@ interface Options {
   benchRows: number;
 }
 
-function count(text: string, what: string, min: number): number {
-  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim().replace(/[_,]/g, ''));
-  if (!m) throw new Error(`${what}: expected a number such as 20, 5000 or 50k, got "${text}"`);
-  const n = Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`${what}: expected a whole number ≥ ${min}, got "${text}"`);
-  return n;
-}
-
-function readOptions(argv: string[] = process.argv.slice(2)): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) continue;
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    // A flag's value is the next word when that starts with a digit (scripts/bench.ts reads flags the same way).
-    else if (/^\d/.test(argv[i + 1] ?? '')) flags.set(arg.slice(2), argv[++i]!);
-    else flags.set(arg.slice(2), 'true');
-  }
-  const pick = (name: string, env: string): string | undefined => flags.get(name) ?? process.env[env];
-  const records = count(pick('records', 'BENCH_SCALE_RECORDS') ?? '50k', '--records', 1);
+function readOptions(): Options {
+  const { pick } = readBenchFlags();
+  const records = benchCount(pick('records', 'BENCH_SCALE_RECORDS') ?? '50k', '--records', 1);
   const seed = (pick('seed', 'BENCH_SCALE_SEED') ?? (records >= 50_000 ? 'demo' : 'small')) as SeedName;
   if (!(seed in SEED_RECORDS)) throw new Error(`--seed: demo, small or none, got "${seed}"`);
   const processes = (pick('processes', 'BENCH_SCALE_PROCESSES') ?? '1,3')
     .split(',')
-    .map((p) => count(p, '--processes', 1));
+    .map((p) => benchCount(p, '--processes', 1));
   const slice = pick('slice', 'BENCH_SCALE_SLICE_SECONDS');
   const perOrg = pick('org-concurrency', 'BENCH_SCALE_ORG_CONCURRENCY');
-  const tickSeconds = count(pick('tick', 'BENCH_SCALE_TICK_SECONDS') ?? '2', '--tick', 1);
+  const tickSeconds = benchCount(pick('tick', 'BENCH_SCALE_TICK_SECONDS') ?? '2', '--tick', 1);
   if (60 % tickSeconds !== 0) throw new Error(`--tick: a divisor of 60, got ${tickSeconds}`);
   return {
-    orgs: count(pick('orgs', 'BENCH_SCALE_ORGS') ?? '20', '--orgs', 1),
+    orgs: benchCount(pick('orgs', 'BENCH_SCALE_ORGS') ?? '20', '--orgs', 1),
     records,
-    latencyMs: count(pick('latency', 'BENCH_SCALE_LATENCY_MS') ?? '100', '--latency', 0),
+    latencyMs: benchCount(pick('latency', 'BENCH_SCALE_LATENCY_MS') ?? '100', '--latency', 0),
     processes,
-    workers: count(pick('workers', 'BENCH_SCALE_WORKERS') ?? '4', '--workers', 1),
+    workers: benchCount(pick('workers', 'BENCH_SCALE_WORKERS') ?? '4', '--workers', 1),
     tickSeconds,
-    sliceSeconds: slice === undefined ? null : count(slice, '--slice', 5),
-    orgConcurrency: perOrg === undefined ? null : count(perOrg, '--org-concurrency', 1),
-    timeoutMinutes: count(pick('timeout', 'BENCH_SCALE_TIMEOUT_MINUTES') ?? '30', '--timeout', 1),
+    sliceSeconds: slice === undefined ? null : benchCount(slice, '--slice', 5),
+    orgConcurrency: perOrg === undefined ? null : benchCount(perOrg, '--org-concurrency', 1),
+    timeoutMinutes: benchCount(pick('timeout', 'BENCH_SCALE_TIMEOUT_MINUTES') ?? '30', '--timeout', 1),
     seed,
     benchRows: Math.max(0, records - SEED_RECORDS[seed]),
   };
@@ -163,17 +144,6 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // ── simulated orgs ──────────────────────────────────────────────────────────────────────────────────

@@ -59,6 +59,13 @@ const envSchema = z.object({
     .transform(Number)
     .refine((n) => n > 0 && n <= 1, 'expected a fraction greater than 0 and at most 1, such as 0.5')
     .default(0.5),
+  AUTOBACKUP_FILES_BUDGET_SHARE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a fraction greater than 0 and at most 1, such as 0.3')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= 1, 'expected a fraction greater than 0 and at most 1, such as 0.3')
+    .default(0.3),
   PUBLIC_URL: z
     .string()
     .trim()
@@ -79,7 +86,12 @@ const envSchema = z.object({
     .transform(Number)
     .default(1200),
   AUTOBACKUP_WORKERS: wholeNumber('AUTOBACKUP_WORKERS', 1, 64).default(4),
-  AUTOBACKUP_ORG_CONCURRENCY: wholeNumber('AUTOBACKUP_ORG_CONCURRENCY', 1, 64).default(4),
+  // An org allows 25 long-running API requests at once (Developer Edition: 5), for every integration together.
+  // A backup job has one request in flight at a time (a file body is one stream); outside the cap an org runs one
+  // change-check job and one schema scan (its describes go in /composite calls, one in flight at a time): at most
+  // 10 + 1 + 1 = 12 requests, well under 25, leaving the rest to the org's other integrations (docs/ARCHITECTURE.md,
+  // "API budget").
+  AUTOBACKUP_ORG_CONCURRENCY: wholeNumber('AUTOBACKUP_ORG_CONCURRENCY', 1, 10).default(4),
   AUTOBACKUP_TICK_SECONDS: z
     .string()
     .trim()
@@ -90,6 +102,7 @@ const envSchema = z.object({
     .transform(Number)
     .default(15),
   AUTOBACKUP_SLICE_SECONDS: wholeNumber('AUTOBACKUP_SLICE_SECONDS', 5, 3600).default(120),
+  AUTOBACKUP_BULK_THRESHOLD: wholeNumber('AUTOBACKUP_BULK_THRESHOLD', 2000, 100_000_000).default(10_000),
 });
 
 /** A whole number from `min` to `max`, as text in the environment. */
@@ -117,7 +130,10 @@ export interface Config {
   /** Preferred port for the embedded PostgreSQL server; undefined picks a free one. */
   readonly embeddedPgPort: number | undefined;
   readonly lagSeconds: number;
+  /** The share of the service's calls a new org may use (each org's own setting after registration). */
   readonly apiBudgetShare: number;
+  /** Files' share of the service's API budget per org (the rest goes to records and checks). */
+  readonly filesBudgetShare: number;
   /** Where users' browsers reach the service (signed links); undefined when not configured. */
   readonly publicUrl: string | undefined;
   /** Requests per minute one service key may make, across every replica. */
@@ -130,6 +146,8 @@ export interface Config {
   readonly tickSeconds: number;
   /** How long one backup job works on an object before it yields it to the queue (stopping at a safe point). */
   readonly sliceSeconds: number;
+  /** A backlog of at least this many rows is read through Bulk API 2.0, a smaller one through REST pages. */
+  readonly bulkThreshold: number;
 }
 
 export class ConfigError extends Error {
@@ -172,11 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     embeddedPgPort: e.AUTOBACKUP_PG_PORT,
     lagSeconds: e.AUTOBACKUP_LAG_SECONDS,
     apiBudgetShare: e.AUTOBACKUP_API_BUDGET_SHARE,
+    filesBudgetShare: e.AUTOBACKUP_FILES_BUDGET_SHARE,
     publicUrl: e.PUBLIC_URL,
     rateLimitPerMinute: e.AUTOBACKUP_RATE_LIMIT,
     workers: e.AUTOBACKUP_WORKERS,
     orgConcurrency: e.AUTOBACKUP_ORG_CONCURRENCY,
     tickSeconds: e.AUTOBACKUP_TICK_SECONDS,
     sliceSeconds: e.AUTOBACKUP_SLICE_SECONDS,
+    bulkThreshold: e.AUTOBACKUP_BULK_THRESHOLD,
   });
 }

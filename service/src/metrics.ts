@@ -53,7 +53,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     slices: new Counter({
       name: 'autobackup_slices_total',
-      help: 'Scheduled work run by this process, by kind (object, scan, maintenance) and outcome (ok, failed, skipped)',
+      help: 'Scheduled work run by this process, by kind (object, check, scan, maintenance) and outcome (ok, failed, skipped)',
       labelNames: ['org', 'kind', 'outcome'],
       registers,
     }),

@@ -5,6 +5,7 @@
  */
 import { openStore } from './backup/engine-factory.js';
 import { createHttpApp } from './http/app.js';
+import { PreviewAccess } from './http/preview-access.js';
 import { listen, type RunningServer } from './http/server.js';
 import type { EngineOptions } from './backup/engine-context.js';
 import { BackupScheduler } from './jobs/backup-scheduler.js';
@@ -28,11 +29,18 @@ export interface ServeOptions {
   /** How often an org's clock is measured when no work talked to it (default a minute). */
   clockProbeMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Serve the dashboard preview (`npm start`): the built page in `dir` (or once its build resolves), for `orgId`,
+   * to browsers signed in with a one-time link (Service.preview). Off unless given; `autobackup serve` never does.
+   */
+  preview?: { orgId: string; dir: string | Promise<string> };
 }
 
 export interface Service {
   server: RunningServer;
   backup: BackupScheduler | undefined;
+  /** The preview's sign-in, when it is served: `newLoginPath()` gives a one-time link's path. */
+  preview: PreviewAccess | undefined;
   /** Stops taking requests, finishes in-flight ones and the backup slice at hand. */
   stop(): Promise<void>;
 }
@@ -42,6 +50,7 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
   const metrics = createMetrics();
   const store = openStore(config, knex, logger);
   const masterKey = await loadMasterKey(config);
+  const preview = options.preview && new PreviewAccess(options.preview.orgId);
   const limiter = openRateLimiter(runtime.databaseUrl, config.rateLimitPerMinute);
   const app = createHttpApp({
     app: { config, logger, store, now: () => new Date() },
@@ -51,6 +60,7 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
     verifyKey: (key) => verifyServiceKey(knex, key),
     probes: { database: () => probeDatabase(knex), bucket: () => probeBucket(store.blobs) },
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    ...(preview && options.preview ? { preview: { access: preview, dir: options.preview.dir } } : {}),
   });
   const server = await listen(app, options.port ?? config.port, options.host);
   const backup =
@@ -79,6 +89,7 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
   return {
     server,
     backup,
+    preview,
     stop() {
       stopping ??= Promise.all([server.close(), backup?.stop()])
         .then(() => limiter.close())

@@ -141,6 +141,7 @@ describe('autobackup CLI end to end', () => {
       mode: 'objects_and_files',
       schedule: 'daily',
       exclusions: ['Lead', 'Case'],
+      apiBudgetShare: 0.5,
       version: 2,
     });
     const status = JSON.parse((await cli(['status', '--org', orgId, '--json'])).stdout) as {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { findRegisteredOrg } from '../backup/engine-factory.js';
+import { fileObjectSpec } from '../backup/file-backup.js';
 import {
   buildDashboard,
   listedObjects,
@@ -13,6 +14,7 @@ import {
   type ObjectListItem,
   type ObjectStatus,
 } from '../backup/status.js';
+import { fileCounters } from '../store/files/file-bodies.js';
 import type { OrgRecord } from '../store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistryForStatus, type RegistryObject } from '../store/registry/object-registry.js';
@@ -49,6 +51,16 @@ function listItems(
   withErrors: ReadonlySet<string>,
 ): ObjectListItem[] {
   return listedObjects(registry).map((o) => toListItem(o, objectStatus(o, org, withErrors)));
+}
+
+/** A file object's item with its bodies backed up and their bytes (other objects unchanged). */
+function withFileCounters(
+  item: ObjectListItem,
+  counters: Map<string, { files: number; fileBytes: number }>,
+): ObjectListItem {
+  if (!fileObjectSpec(item.name)) return item;
+  const c = counters.get(item.name);
+  return { ...item, files: c?.files ?? 0, fileBytes: c?.fileBytes ?? 0 };
 }
 
 function excludedObjects(registry: RegistryObject[]): ExcludedObject[] {
@@ -88,9 +100,10 @@ export async function getStatusReport(
   orgId: string,
 ): Promise<Dashboard & { objects: ObjectListItem[]; excluded: ExcludedObject[] }> {
   const { state, dashboard } = await readDashboard(ctx, orgId);
+  const counters = await fileCounters(ctx.store.knex, state.org.orgId);
   return {
     ...dashboard,
-    objects: listItems(state.org, state.registry, state.withErrors),
+    objects: listItems(state.org, state.registry, state.withErrors).map((i) => withFileCounters(i, counters)),
     excluded: excludedObjects(state.registry),
   };
 }
@@ -120,7 +133,8 @@ export async function listObjects(
     .filter((i) => !needle || i.name.toLowerCase().includes(needle) || i.label.toLowerCase().includes(needle))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .filter((i) => after === undefined || i.name > after);
-  const items = matching.slice(0, limit);
+  const counters = await fileCounters(ctx.store.knex, org.orgId);
+  const items = matching.slice(0, limit).map((i) => withFileCounters(i, counters));
   const more = matching.length > limit;
   return { items, next: more ? encodeCursor({ after: items[items.length - 1]!.name }) : null };
 }

@@ -9,12 +9,14 @@ import { findObjectByName } from '../store/registry/object-registry.js';
 import { recordHistoryByKey, type StoredVersion } from '../store/versions/version-reader.js';
 import type { AppContext } from './app-context.js';
 import { AppError } from './app-error.js';
+import { versionFiles, type VersionFile } from './files.js';
 import { pageLimit } from './paging.js';
 
 export interface HistoryPage {
   object: string;
   id: string;
-  items: StoredVersion[];
+  /** A file record's versions also carry their body's state (`file`). */
+  items: Array<StoredVersion & { file?: VersionFile }>;
   /** Pass as `before` for older versions; null when this page reaches the first captured version. */
   next: string | null;
 }
@@ -41,7 +43,19 @@ export async function recordVersions(
     limit: limit + 1,
     ...(query.before !== undefined ? { before: query.before } : {}),
   });
-  const items = versions.slice(0, limit);
+  const page = versions.slice(0, limit);
+  const files = await versionFiles(
+    ctx,
+    org.orgId,
+    known.name,
+    id,
+    page,
+    query.before === undefined ? page[0]?.systemModstamp : undefined,
+  );
+  const items = page.map((v) => {
+    const file = files.get(v.systemModstamp);
+    return file ? { ...v, file } : v;
+  });
   return {
     object: known.name,
     id,

@@ -20,9 +20,15 @@ export interface VersionedSettings extends Settings {
 }
 
 function view(
-  org: Pick<OrgRecord, 'mode' | 'schedule' | 'exclusions' | 'settingsVersion'>,
+  org: Pick<OrgRecord, 'mode' | 'schedule' | 'exclusions' | 'apiBudgetShare' | 'settingsVersion'>,
 ): VersionedSettings {
-  return { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions, version: org.settingsVersion };
+  return {
+    mode: org.mode,
+    schedule: org.schedule,
+    exclusions: org.exclusions,
+    apiBudgetShare: org.apiBudgetShare,
+    version: org.settingsVersion,
+  };
 }
 
 export async function getSettings(ctx: AppContext, orgId: string): Promise<VersionedSettings> {
@@ -37,7 +43,7 @@ function staleVersion(current: number, given: number): AppError {
 }
 
 /**
- * Applies `change` (any of mode, schedule, exclusions) to the settings at `basedOn`; returns the stored
+ * Applies `change` (any of mode, schedule, exclusions, apiBudgetShare) to the settings at `basedOn`; returns the stored
  * settings. Nothing is written when the values are already what they would become.
  */
 export async function changeSettings(
@@ -52,6 +58,7 @@ export async function changeSettings(
   const unchanged =
     next.mode === org.mode &&
     next.schedule === org.schedule &&
+    next.apiBudgetShare === org.apiBudgetShare &&
     JSON.stringify(next.exclusions) === JSON.stringify(org.exclusions);
   if (unchanged) return view(org);
   const version = await saveSettings(ctx.store.knex, org, next, {
@@ -70,13 +77,16 @@ export async function changeSettings(
 }
 
 /**
- * The API's PUT: replaces mode, schedule and exclusions. The version comes from If-Match or the body; when both
+ * The API's PUT: replaces mode, schedule and exclusions, and the budget share when given. The version comes from If-Match or the body; when both
  * are given they must agree, and one of them is required.
  */
 export async function replaceSettings(
   ctx: AppContext,
   orgId: string,
-  body: Settings & { version?: number | undefined },
+  body: Omit<Settings, 'apiBudgetShare'> & {
+    apiBudgetShare?: number | undefined;
+    version?: number | undefined;
+  },
   options: { ifMatch?: number | undefined; actor: SettingsActor },
 ): Promise<VersionedSettings> {
   const basedOn = options.ifMatch ?? body.version;
@@ -90,8 +100,10 @@ export async function replaceSettings(
       'SETTINGS_CHANGED',
       `If-Match names version ${options.ifMatch} but the body names version ${body.version}`,
     );
-  const { mode, schedule, exclusions } = body;
-  return changeSettings(ctx, orgId, { mode, schedule, exclusions }, { basedOn, actor: options.actor });
+  // The budget share is optional: a PUT without it (an older package) leaves it as it is.
+  const { mode, schedule, exclusions, apiBudgetShare } = body;
+  const change = { mode, schedule, exclusions, ...(apiBudgetShare !== undefined ? { apiBudgetShare } : {}) };
+  return changeSettings(ctx, orgId, change, { basedOn, actor: options.actor });
 }
 
 export async function settingsHistory(

@@ -2,8 +2,10 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { ApiGovernor, DEFAULT_BUDGET_RULES } from '../salesforce/api-governor.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
+import { PgApiLedger } from '../store/budget/api-ledger.js';
 import { openBlobStore } from '../store/blob/open-blob-store.js';
 import { findOrgByAnyId, type OrgRecord } from '../store/orgs/org-repository.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -38,11 +40,23 @@ export async function openEngine(
   const masterKey = await loadMasterKey(deps.config);
   const logger = deps.logger.child({ orgId: org.orgId });
   const session = await connectOrg(org, masterKey, logger);
+  // Every call of the org's work asks the API budget governor first (shared by all replicas through PostgreSQL).
+  session.governWith(
+    new ApiGovernor(new PgApiLedger(deps.knex), org.orgId, {
+      ...DEFAULT_BUDGET_RULES,
+      filesShare: deps.config.filesBudgetShare,
+    }),
+  );
   return {
     org,
     session,
     store: openStore(deps.config, deps.knex, logger),
     logger,
-    options: { ...DEFAULT_ENGINE_OPTIONS, lagMs: deps.config.lagSeconds * 1000, ...options },
+    options: {
+      ...DEFAULT_ENGINE_OPTIONS,
+      lagMs: deps.config.lagSeconds * 1000,
+      bulkThreshold: deps.config.bulkThreshold,
+      ...options,
+    },
   };
 }

@@ -17,6 +17,8 @@ const HINTS: Record<string, string> = {
   INVALID_TYPE: 'The object is no longer visible to the integration user. Check its object permissions.',
   QUERY_TIMEOUT: 'Salesforce timed out on a large query. The backup retries with smaller windows.',
   SERVER_UNAVAILABLE: 'Salesforce was unavailable. The backup retries on its own.',
+  FILE_BODY_MISMATCH:
+    "The file's bytes did not match the size or checksum Salesforce reports for it (a body changed mid-download, or a damaged transfer). The backup downloads it again later.",
 };
 
 /** The code an engine failure is filed under: Salesforce's errorCode, else the error's own code, else `fallback`. */

@@ -6,6 +6,7 @@
  * success closes the object's open errors.
  */
 import { randomUUID } from 'node:crypto';
+import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { isProcessAlive, pidNamespaceIdentity, processStartTime } from '../process-identity.js';
 import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
 import {
@@ -16,11 +17,12 @@ import {
   renewObjectRun,
   type RegistryObject,
 } from '../store/registry/object-registry.js';
-import { recordSliceOutcome } from '../store/schedule/schedule-state.js';
+import { recordBudgetWait, recordSliceOutcome } from '../store/schedule/schedule-state.js';
 import { trackDeletes } from './delete-tracking.js';
 import { refreshFields } from './field-refresh.js';
 import type { EngineContext } from './engine-context.js';
 import { errorCodeOf, hintFor } from './error-hints.js';
+import { backupFiles, fileObjectSpec } from './file-backup.js';
 import { backupRecords } from './record-backup.js';
 
 export interface ObjectOutcome {
@@ -33,6 +35,8 @@ export interface ObjectOutcome {
   complete: boolean;
   error?: { code: string; message: string };
   skipped?: 'running-elsewhere' | 'stopping' | 'lease-lost';
+  /** The API budget allows no more calls now: the object waits until then (org time), as no failure. */
+  waitingForBudgetUntil?: Date;
 }
 
 export interface ObjectSliceOptions {
@@ -107,7 +111,9 @@ export async function backupObject(
       }, STOP_CHECK_MS),
     );
   }
-  const run: EngineContext = { ...ctx, signal: stop.signal, lease };
+  // A caught-up object's calls are checks for the API budget governor (they may use the check reserve).
+  const kind = object.backfillCompletedAt && object.caughtUpAt ? 'check' : 'backfill';
+  const run: EngineContext = { ...ctx, session: ctx.session.forKind(kind), signal: stop.signal, lease };
   options.onStarted?.();
   let outcome: ObjectOutcome;
   try {
@@ -126,6 +132,11 @@ export async function backupObject(
       complete && object.fieldRefresh && !stop.signal.aborted
         ? await refreshFields(run, object)
         : { complete: !object.fieldRefresh, written: 0 };
+    // File bodies (objects_and_files mode), once the records they belong to are stored.
+    const files =
+      complete && fileObjectSpec(object.name) && !stop.signal.aborted
+        ? await backupFiles(run, object, records.written + refreshed.written)
+        : { complete: true, paused: false };
     await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
     await recordSliceOutcome(knex, object.objectKey, true);
     outcome = {
@@ -134,7 +145,8 @@ export async function backupObject(
       written: records.written + refreshed.written,
       tombstones: deletes.tombstones,
       via: records.via,
-      complete: complete && refreshed.complete,
+      // Bodies left for a later mode do not keep the object busy.
+      complete: complete && refreshed.complete && (files.complete || files.paused === true),
     };
   } catch (err) {
     if (err instanceof LeaseLostError) {
@@ -143,6 +155,16 @@ export async function backupObject(
         'another run took this object over; stopping without writing',
       );
       return { ...none, ok: true, complete: false, skipped: 'lease-lost' };
+    }
+    if (err instanceof BudgetExhaustedError) {
+      // What was read before the refused call is stored (writes happen batch by batch); the object waits for
+      // the budget without an error row, and the scheduler does not queue it before then.
+      ctx.logger.info(
+        { type: 'api-budget', orgId: ctx.org.orgId, object: object.name, kind: err.kind, until: err.until },
+        'the API budget allows no more calls now; the object waits',
+      );
+      await recordBudgetWait(knex, object.objectKey, err.until);
+      return { ...none, ok: true, complete: false, waitingForBudgetUntil: err.until };
     }
     const code = errorCodeOf(err, 'BACKUP_FAILED');
     const message = err instanceof Error ? err.message : String(err);

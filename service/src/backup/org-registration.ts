@@ -103,7 +103,7 @@ export function buildStoredAuth(
 
 export async function registerOrg(
   input: RegisterOrgInput,
-  deps: { knex: Knex; masterKey: Buffer; logger: Logger },
+  deps: { knex: Knex; masterKey: Buffer; logger: Logger; apiBudgetShare?: number },
 ): Promise<{ orgId: string; serviceKey: string; keyId: string; enabled: boolean }> {
   const stored = buildStoredAuth(input, deps.masterKey);
   const session = await SalesforceSession.connect(connectionSettings(stored, deps.masterKey), deps.logger);
@@ -115,7 +115,9 @@ export async function registerOrg(
   }
   const enabled = !input.paused;
   return deps.knex.transaction(async (trx) => {
-    await insertOrg(trx, { orgId, ...stored, enabled });
+    // The deployment's AUTOBACKUP_API_BUDGET_SHARE is a new org's budget share; the org's settings change it later.
+    const share = deps.apiBudgetShare !== undefined ? { apiBudgetShare: deps.apiBudgetShare } : {};
+    await insertOrg(trx, { orgId, ...stored, enabled, ...share });
     const key = await issueServiceKey(trx, orgId);
     deps.logger.info({ type: 'org-registered', orgId, enabled, keyId: key.keyId }, 'org registered');
     return { orgId, serviceKey: key.serviceKey, keyId: key.keyId, enabled };

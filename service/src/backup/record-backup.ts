@@ -6,8 +6,11 @@
  * used throughout, so soft deletes arrive as versions with IsDeleted = true. Once caught up, each pass also
  * re-reads a short overlap before the cursor, catching transactions that committed late.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
-import { bulkQueryCsvPages } from '../salesforce/bulk-query.js';
+import { Readable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse';
+import { SalesforceError } from '../salesforce/errors.js';
+import { BudgetExhaustedError } from '../salesforce/api-governor.js';
+import { bulkQueryCsvPages, pageRows } from '../salesforce/bulk-query.js';
 import { queryPages } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
@@ -81,8 +84,15 @@ interface PassState {
 }
 
 /**
- * Bulk windows for a large backlog, then REST slices until one comes back short of its LIMIT. Returns false when
- * it stopped early because the process is stopping (after storing the slice or window at hand).
+ * How a backlog is read, by what it costs in API calls (each REST page, Bulk create, poll and results page is one):
+ * an object not yet backfilled starts with its first REST slice (LIMIT `restSliceSize`, at least `bulkThreshold`).
+ * Its first page's `totalSize` is the backlog up to that LIMIT, so no COUNT() call is spent: a backlog under
+ * `bulkThreshold` is paged through on that query (N / 2,000 calls), a larger one goes to Bulk API 2.0 whole (about 1 create + log2(seconds) polls +
+ * one call per page of `bulkPageBytes`; the first page's rows tell how large a Bulk row is). With slices smaller
+ * than the threshold, or a field list too long for one query, a COUNT() decides instead.
+ * Caught-up objects read their deltas in REST slices of `restSliceSize` with LIMIT (a new query per slice keeps
+ * locators short-lived). A QUERY_TIMEOUT narrows the slices' time span by halves (see `halveSpan`).
+ * Returns false when it stopped early because the process is stopping (after storing what it read).
  */
 async function backupByCursor(
   ctx: EngineContext,
@@ -95,12 +105,41 @@ async function backupByCursor(
   state: PassState,
 ): Promise<boolean> {
   let cursor = object.cursor;
-  if (!object.backfillCompletedAt && support.bulk) {
-    const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
-    if (backlog > ctx.options.bulkThreshold) {
-      cursor = await bulkBackfill(ctx, object, support, fields, fieldTypes, cursor, upTo, report, state);
-      state.usedBulk = true;
-      if (ctx.signal?.aborted) return false;
+  /** CSV bytes per row as the probe's first page suggests: sizes the first Bulk results page (0: unknown). */
+  let rowBytes = 0;
+  const throughBulk = async (backlog: number): Promise<boolean> => {
+    cursor = await bulkBackfill(
+      ctx,
+      object,
+      support,
+      fields,
+      fieldTypes,
+      cursor,
+      upTo,
+      report,
+      state,
+      backlog,
+      rowBytes,
+    );
+    state.usedBulk = true;
+    // The windows reach `upTo` unless stopped: a REST slice after them would find nothing and cost a call.
+    return reached(cursor, upTo);
+  };
+  let probe = !object.backfillCompletedAt && support.bulk;
+  if (probe) {
+    const whole = selectWindow({
+      object: object.name,
+      fields,
+      cursorField: support.cursorField,
+      after: cursor,
+      upTo,
+    });
+    if (!fitsOneQuery(whole) || ctx.options.restSliceSize < ctx.options.bulkThreshold) {
+      // A field list too long for one REST query is read as several (slicePages), and a slice smaller than the
+      // Bulk threshold cannot tell a backlog past it: then a COUNT() says the backlog.
+      probe = false;
+      const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
+      if (backlog > ctx.options.bulkThreshold) return throughBulk(backlog);
     }
   }
 
@@ -113,15 +152,21 @@ async function backupByCursor(
   // (null: not started) through every slice up to the cursor and beyond, since a late commit can sit behind more
   // than a slice of changes in a busy overlap (issue #14); past the cursor the two are the same.
   let readAfter: PackCursor | null = overlapFrom ? null : cursor;
+  /** Set by a QUERY_TIMEOUT: each slice then covers at most this much time. */
+  let spanMs: number | null = null;
+  let halvings = 0;
   for (;;) {
+    const lower = readAfter ? new Date(readAfter.systemModstamp) : (overlapFrom ?? null);
+    const sliceUpTo = spanMs === null ? upTo : spanEnd(lower ?? earliest(upTo), spanMs, upTo);
+    const limit = ctx.options.restSliceSize;
     const soql = selectWindow({
       object: object.name,
       fields,
       cursorField: support.cursorField,
       after: readAfter,
-      upTo,
+      upTo: sliceUpTo,
       ...(readAfter === null && overlapFrom ? { from: overlapFrom } : {}),
-      limit: ctx.options.restSliceSize,
+      limit,
     });
     const sliceStart = readAfter;
     state.usedRest = true;
@@ -142,27 +187,74 @@ async function backupByCursor(
       cursor = next;
       batch = [];
     };
-    const slice = { full: false };
-    for await (const page of slicePages(
-      ctx,
-      object.name,
-      fields,
-      support.cursorField,
-      soql,
-      ctx.options.restSliceSize,
-      slice,
-    )) {
-      if (page.length === 0) continue;
-      const versions = page.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
-      batch.push(...versions);
-      const last = versions[versions.length - 1]!;
-      readAfter = laterCursor(readAfter, { systemModstamp: last.systemModstamp, id: last.id });
-      if (batch.length >= MAX_BATCH_VERSIONS) await flush();
-      report(page.length);
+    const slice: SliceState = { full: false };
+    /** Rows the probe left for Bulk API 2.0 (null: the slice is read through REST). */
+    let toBulk: number | null = null;
+    /** Stopped between two pages: a probe reads up to `bulkThreshold` rows in one query, too long to finish first. */
+    let stopped = false;
+    try {
+      for await (const page of slicePages(
+        ctx,
+        object.name,
+        fields,
+        support.cursorField,
+        soql,
+        limit,
+        slice,
+      )) {
+        // The probe's LIMIT (a slice, at least the threshold) caps totalSize: reaching the threshold means Bulk.
+        if (probe && (slice.totalSize ?? 0) >= ctx.options.bulkThreshold) {
+          // A backlog for Bulk: the job reads all of it, this page included (2,000 rows read twice, no call more).
+          toBulk = slice.totalSize!;
+          rowBytes = csvRowBytes(page);
+          break;
+        }
+        if (page.length > 0) {
+          const versions = page.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
+          batch.push(...versions);
+          const last = versions[versions.length - 1]!;
+          readAfter = laterCursor(readAfter, { systemModstamp: last.systemModstamp, id: last.id });
+          // A probe has no LIMIT: its rows are still stored a slice's worth at a time.
+          if (batch.length >= Math.min(MAX_BATCH_VERSIONS, ctx.options.restSliceSize)) await flush();
+          report(page.length);
+        }
+        if (ctx.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+      }
+    } catch (err) {
+      // The API budget refused the next page: the pages at hand are stored first, as at a stop (object-slice.ts).
+      if (err instanceof BudgetExhaustedError) await flush();
+      if (!isQueryTimeout(err)) throw err;
+      // What was read is kept (in cursor order); the rest of the range is asked for again in a smaller piece.
+      await flush();
+      if (probe) {
+        // The whole backlog at once was too much: a COUNT() decides between Bulk and LIMIT slices.
+        probe = false;
+        const backlog = await countRows(ctx, object.name, support.cursorField, readAfter ?? cursor, upTo);
+        if (backlog > ctx.options.bulkThreshold) return throughBulk(backlog);
+        continue;
+      }
+      spanMs = halveSpan(err, lower ?? earliest(upTo), sliceUpTo, ++halvings);
+      ctx.logger.warn(
+        { event: 'query-timeout', object: object.name, spanMs },
+        'Salesforce timed out on a REST slice; retrying with a smaller time span',
+      );
+      continue;
     }
     await flush();
-    // A slice that was not cut short by its LIMIT reached `upTo`: everything up to there is stored.
-    if (!slice.full) return true;
+    // Stopping (in the overlap too): what was read is stored, the cursor never moved back, the next pass goes on.
+    if (stopped) return false;
+    probe = false;
+    if (toBulk !== null) return throughBulk(toBulk);
+    if (!slice.full) {
+      // A slice that was not cut short by its LIMIT reached its upper bound: everything up to there is stored.
+      if (sliceUpTo.getTime() >= upTo.getTime()) return true;
+      readAfter = laterCursor(readAfter, { systemModstamp: sliceUpTo.toISOString(), id: MAX_ID });
+      if (ctx.signal?.aborted) return false;
+      continue;
+    }
     // Stopping (in the overlap too): what was read is stored, the cursor never moved back, the next pass starts over.
     if (ctx.signal?.aborted) return false;
     if (readAfter?.systemModstamp === sliceStart?.systemModstamp && readAfter?.id === sliceStart?.id) {
@@ -172,6 +264,39 @@ async function backupByCursor(
       );
     }
   }
+}
+
+/** Salesforce's answer to a query that ran too long (REST API, errorCode QUERY_TIMEOUT). */
+function isQueryTimeout(err: unknown): err is SalesforceError {
+  return err instanceof SalesforceError && err.errorCode === 'QUERY_TIMEOUT';
+}
+
+/**
+ * The time span of the next try after a timeout over (from, to]: half of it, in whole seconds. Gives up (throws
+ * the timeout, whose hint tells the user) when the span is one second or after MAX_HALVINGS in a row.
+ */
+function halveSpan(err: SalesforceError, from: Date, to: Date, halvings: number): number {
+  const span = to.getTime() - from.getTime();
+  if (span <= 1000 || halvings > MAX_HALVINGS) throw err;
+  return Math.max(1000, Math.floor(span / 2000) * 1000);
+}
+
+/** Halvings before a timeout is final: 2^-12 of the first range (a 30-year range down to under 3 days). */
+const MAX_HALVINGS = 12;
+
+/** The end of a span starting at `from`: whole seconds, at least one second on, at most `upTo`. */
+function spanEnd(from: Date, spanMs: number, upTo: Date): Date {
+  const end = Math.floor((from.getTime() + spanMs) / 1000) * 1000;
+  return new Date(Math.min(upTo.getTime(), Math.max(end, Math.floor(from.getTime() / 1000) * 1000 + 1000)));
+}
+
+/** A lower bound for an object's first range when nothing is known of it: older than any Salesforce record. */
+function earliest(upTo: Date): Date {
+  return new Date(upTo.getTime() - 30 * 365 * 24 * 3600_000);
+}
+
+function reached(cursor: PackCursor | null, upTo: Date): boolean {
+  return !!cursor && new Date(cursor.systemModstamp).getTime() >= upTo.getTime();
 }
 
 /**
@@ -241,6 +366,17 @@ const PARENT_IDS_PER_QUERY = 300;
  */
 const MAX_QUERY_CHARS = 12_000;
 
+/** What a slice's reading found: cut short by its LIMIT (`full`), and the query's totalSize (single query only). */
+export interface SliceState {
+  full: boolean;
+  totalSize?: number;
+}
+
+/** Whether `soql` goes to Salesforce as one REST query (else slicePages splits its field list). */
+function fitsOneQuery(soql: string): boolean {
+  return encodeURIComponent(soql).length <= MAX_QUERY_CHARS;
+}
+
 export async function* slicePages(
   ctx: EngineContext,
   object: string,
@@ -248,13 +384,15 @@ export async function* slicePages(
   cursorField: string,
   soql: string,
   limit: number,
-  slice: { full: boolean },
+  slice: SliceState,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
+  // Pages of 2,000 rows, the most Salesforce gives (Sforce-Query-Options batchSize): one call per 2,000 rows.
   const options = { scanAll: true, batchSize: 2000 };
-  if (encodeURIComponent(soql).length <= MAX_QUERY_CHARS) {
+  if (fitsOneQuery(soql)) {
     let rows = 0;
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
       rows += page.records.length;
+      slice.totalSize ??= page.totalSize;
       yield page.records;
     }
     slice.full = rows >= limit;
@@ -349,6 +487,69 @@ async function countRows(
   return page.value?.totalSize ?? 0;
 }
 
+/** The oldest cursor-field value after `after` (one small query), where a window's time span starts. */
+async function firstStamp(
+  ctx: EngineContext,
+  object: string,
+  cursorField: string,
+  after: PackCursor | null,
+  upTo: Date,
+): Promise<Date> {
+  const soql = selectWindow({ object, fields: ['Id', cursorField], cursorField, after, upTo, limit: 1 });
+  const page = await queryPages<Record<string, unknown>>(ctx.session, soql, { scanAll: true }).next();
+  const stamp = page.value?.records[0]?.[cursorField];
+  return typeof stamp === 'string' ? new Date(canonicalDatetime(cursorField, stamp)) : upTo;
+}
+
+interface BulkWindow {
+  /** Inclusive end (whole seconds) of the window after the cursor. */
+  end: Date;
+  /** Rows in it: counted, or the whole backlog when the window runs to `upTo`. */
+  rows: number;
+}
+
+/**
+ * The next Bulk window after `after`: up to `upTo` when the `backlog` fits in `maxRows` (no call), else an end
+ * placed by the rows' spread in time and checked with COUNT(): the guess assumes rows spread evenly, each
+ * COUNT() corrects it by the ratio found, and a window of half to all of `maxRows` is taken — usually one or two
+ * COUNT() calls a window, where a binary search on COUNT() spent about 30. Skewed spreads that do not settle
+ * within a few tries fall back to that search.
+ */
+async function planWindow(
+  ctx: EngineContext,
+  object: string,
+  cursorField: string,
+  after: PackCursor | null,
+  upTo: Date,
+  backlog: number,
+  maxRows: number,
+): Promise<BulkWindow> {
+  if (backlog <= maxRows) return { end: upTo, rows: backlog };
+  const from = after
+    ? new Date(after.systemModstamp)
+    : await firstStamp(ctx, object, cursorField, after, upTo);
+  const startMs = Math.floor(from.getTime() / 1000) * 1000;
+  const aim = Math.floor(maxRows * 0.9);
+  let spanMs = Math.max(1000, ((upTo.getTime() - startMs) * aim) / backlog);
+  let best: BulkWindow | null = null;
+  for (let tries = 0; tries < 4; tries++) {
+    const end = spanEnd(new Date(startMs), spanMs, upTo);
+    const rows = await countRows(ctx, object, cursorField, after, end);
+    if (rows <= maxRows && (best === null || rows > best.rows)) best = { end, rows };
+    // One second can hold more rows than `maxRows` (a mass update): then that second is the window.
+    if (
+      rows <= maxRows
+        ? rows >= maxRows / 2 || end.getTime() >= upTo.getTime()
+        : end.getTime() - startMs <= 1000
+    )
+      return { end, rows };
+    spanMs = Math.max(1000, ((end.getTime() - startMs) * aim) / Math.max(rows, 1));
+  }
+  if (best && best.rows > 0) return best;
+  const end = await windowEnd(ctx, object, cursorField, after, upTo, maxRows);
+  return { end, rows: await countRows(ctx, object, cursorField, after, end) };
+}
+
 /** The latest whole second `end` in (start, upTo] whose window holds at most `max` rows (binary search on COUNT()). */
 async function windowEnd(
   ctx: EngineContext,
@@ -358,8 +559,7 @@ async function windowEnd(
   upTo: Date,
   max: number,
 ): Promise<Date> {
-  if ((await countRows(ctx, object, cursorField, after, upTo)) <= max) return upTo;
-  let low = after ? new Date(after.systemModstamp).getTime() : upTo.getTime() - 30 * 365 * 24 * 3600_000;
+  let low = after ? new Date(after.systemModstamp).getTime() : earliest(upTo).getTime();
   let high = upTo.getTime();
   for (let i = 0; i < 40 && high - low > 1000; i++) {
     const mid = Math.floor((low + high) / 2000) * 1000;
@@ -372,6 +572,12 @@ async function windowEnd(
   );
 }
 
+/**
+ * Bulk API 2.0 over closed windows of at most `bulkWindowMaxRows` rows, the cursor jumping to each window's end
+ * once all of it is stored. A window whose job fails (Salesforce reports a query that ran too long as a Failed
+ * job, after its own retries) or times out is tried again at half the rows, down to `bulkMinWindowRows`, and the
+ * windows after it stay at that size; below that the error stands, with its hint.
+ */
 async function bulkBackfill(
   ctx: EngineContext,
   object: RegistryObject,
@@ -382,58 +588,145 @@ async function bulkBackfill(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
+  backlog: number,
+  rowBytes = 0,
 ): Promise<PackCursor | null> {
   let cursor = start;
-  while (!cursor || new Date(cursor.systemModstamp).getTime() < upTo.getTime()) {
-    // The window's packs: the write that moves the cursor past the window names them (`requires`).
-    const windowPacks: string[] = [];
-    const end = await windowEnd(
-      ctx,
-      object.name,
-      support.cursorField,
-      cursor,
-      upTo,
-      ctx.options.bulkWindowMaxRows,
-    );
-    const soql = selectWindow({
-      object: object.name,
-      fields,
-      cursorField: support.cursorField,
-      after: cursor,
-      upTo: end,
-      orderBy: false,
-    });
-    for await (const csv of bulkQueryCsvPages(ctx.session, soql, {
-      scanAll: true,
-      pageSize: ctx.options.bulkPageSize,
-      pollIntervalMs: ctx.options.bulkPollIntervalMs,
-    })) {
-      const rows = parseCsv(csv, {
-        columns: true,
-        skip_empty_lines: true,
-        relax_column_count: false,
-      }) as Array<Record<string, string>>;
-      if (rows.length === 0) continue;
-      const versions = rows.map((r) => toVersion(r, fieldTypes, 'bulk', support.cursorField));
-      // Stored without moving the cursor: the window counts as done only when all of it is stored.
-      const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
-        schemaHash: object.describeHash,
-        ...leaseOf(ctx),
-      });
-      state.written += result.written;
-      windowPacks.push(...result.packs);
-      report(rows.length);
+  let maxRows = ctx.options.bulkWindowMaxRows;
+  let rowsLeft = backlog;
+  while (!reached(cursor, upTo)) {
+    const window = await planWindow(ctx, object.name, support.cursorField, cursor, upTo, rowsLeft, maxRows);
+    let done: PackCursor;
+    try {
+      done = await readBulkWindow(
+        ctx,
+        object,
+        support,
+        fields,
+        fieldTypes,
+        cursor,
+        window.end,
+        report,
+        state,
+        rowBytes,
+      );
+    } catch (err) {
+      if (!isBulkTimeout(err)) throw err;
+      const spanMs = window.end.getTime() - (cursor ? new Date(cursor.systemModstamp).getTime() : 0);
+      if (window.rows <= ctx.options.bulkMinWindowRows || spanMs <= 1000) throw asQueryTimeout(err);
+      maxRows = Math.max(ctx.options.bulkMinWindowRows, Math.floor(window.rows / 2));
+      // The smaller window is planned from a count (the window's rows are known, the backlog's may be stale).
+      rowsLeft = Math.max(rowsLeft, window.rows);
+      ctx.logger.warn(
+        {
+          event: 'query-timeout',
+          object: object.name,
+          rows: window.rows,
+          nextRows: maxRows,
+          error: err.message,
+        },
+        'a Bulk query window failed; retrying with smaller windows',
+      );
+      continue;
     }
-    const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
-    // No versions: the cursor goes to the bucket as a progress pack that requires the window's packs.
-    await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
-      cursor: done,
-      expectedCursor: cursor,
-      requires: windowPacks,
-      ...leaseOf(ctx),
-    });
     cursor = done;
-    if (end.getTime() >= upTo.getTime() || ctx.signal?.aborted) break;
+    rowsLeft = Math.max(0, rowsLeft - window.rows);
+    if (ctx.signal?.aborted) break;
   }
   return cursor;
+}
+
+/** A failed job whose message says it timed out is filed as QUERY_TIMEOUT (whose hint explains it). */
+function asQueryTimeout(err: SalesforceError): SalesforceError {
+  if (err.errorCode !== 'BULK_JOB_FAILED' || !/QUERY_TIMEOUT/.test(err.message)) return err;
+  return new SalesforceError(err.message, err.status, 'QUERY_TIMEOUT', err.path);
+}
+
+/** A Bulk job that failed (how Salesforce reports a query that ran too long) or a query timeout. */
+function isBulkTimeout(err: unknown): err is SalesforceError {
+  return err instanceof SalesforceError && ['BULK_JOB_FAILED', 'QUERY_TIMEOUT'].includes(err.errorCode);
+}
+
+/** Reads one window (cursor, end] through one Bulk job and moves the cursor to its end; returns that cursor. */
+async function readBulkWindow(
+  ctx: EngineContext,
+  object: RegistryObject,
+  support: Supported,
+  fields: string[],
+  fieldTypes: FieldTypes,
+  cursor: PackCursor | null,
+  end: Date,
+  report: (n: number) => void,
+  state: PassState,
+  rowBytes: number,
+): Promise<PackCursor> {
+  // The window's packs: the write that moves the cursor past the window names them (`requires`).
+  const windowPacks: string[] = [];
+  const soql = selectWindow({
+    object: object.name,
+    fields,
+    cursorField: support.cursorField,
+    after: cursor,
+    upTo: end,
+    orderBy: false,
+  });
+  // Stored without moving the cursor: the window counts as done only when all of it is stored.
+  const store = async (versions: VersionInput[]) => {
+    const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, versions, {
+      schemaHash: object.describeHash,
+      ...leaseOf(ctx),
+    });
+    state.written += result.written;
+    windowPacks.push(...result.packs);
+    report(versions.length);
+  };
+  for await (const csv of bulkQueryCsvPages(ctx.session, soql, {
+    scanAll: true,
+    // The first page sized from the probe's rows when known (later pages from what Bulk sent).
+    pageSize: rowBytes > 0 ? pageRows(rowBytes, 1, ctx.options.bulkPageBytes) : ctx.options.bulkPageSize,
+    pageBytes: ctx.options.bulkPageBytes,
+    pollIntervalMs: ctx.options.bulkPollIntervalMs,
+    maxPollIntervalMs: ctx.options.bulkMaxPollIntervalMs,
+  })) {
+    // A page is parsed as a stream into batches, so memory holds the page's text and one batch, not every row.
+    let batch: VersionInput[] = [];
+    for await (const row of csvRows(csv)) {
+      batch.push(toVersion(row, fieldTypes, 'bulk', support.cursorField));
+      if (batch.length >= MAX_BATCH_VERSIONS) {
+        await store(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await store(batch);
+  }
+  const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
+  // No versions: the cursor goes to the bucket as a progress pack that requires the window's packs.
+  await writeVersions(ctx.store, ctx.org.orgId, object.name, [], {
+    cursor: done,
+    expectedCursor: cursor,
+    requires: windowPacks,
+    ...leaseOf(ctx),
+  });
+  return done;
+}
+
+/** About how many bytes a row takes in Bulk CSV: its values' text, quoted and separated. */
+function csvRowBytes(rows: Array<Record<string, unknown>>): number {
+  if (rows.length === 0) return 0;
+  let bytes = 0;
+  for (const row of rows)
+    for (const value of Object.values(row))
+      bytes += (value === null || value === undefined ? 0 : String(value).length) + 3;
+  return Math.ceil(bytes / rows.length);
+}
+
+/** The rows of a Bulk CSV page (header line first), parsed as a stream from 1 MiB slices of the text. */
+function csvRows(csv: string): AsyncIterable<Record<string, string>> {
+  const parser = parseCsv({ columns: true, skip_empty_lines: true, relax_column_count: false });
+  Readable.from(slices(csv, 1 << 20)).pipe(parser);
+  return parser as AsyncIterable<Record<string, string>>;
+}
+
+function* slices(text: string, size: number): Generator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }

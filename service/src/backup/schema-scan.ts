@@ -26,6 +26,7 @@ import {
 } from '../store/registry/object-registry.js';
 import { saveSchemaSnapshot } from '../store/schemas/schema-snapshots.js';
 import type { EngineContext } from './engine-context.js';
+import { trackFieldDefinitions } from './field-history.js';
 import { decideObjectSupport } from './object-support.js';
 
 export interface ScanResult {
@@ -43,12 +44,38 @@ export function versionedFields(fields: readonly DescribeField[]): ObjectField[]
   return fields.filter((f) => !EXCLUDED_FIELD_TYPES.has(f.type)).map((f) => ({ name: f.name, type: f.type }));
 }
 
-export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
+/** How far before the last scan an unchanged-schema check asks from. */
+const UNCHANGED_SCAN_MARGIN_MS = 5 * 60_000;
+
+export async function scanSchema(engine: EngineContext): Promise<ScanResult> {
+  // A scan's calls are `schema` calls for the API budget governor (they share the check reserve).
+  const ctx: EngineContext = { ...engine, session: engine.session.forKind('schema') };
   const { org, session, store, logger } = ctx;
   const knex = store.knex;
-  const globalList = await describeGlobal(session);
-  if (globalList === 'not-modified')
-    throw new Error('describeGlobal answered 304 to a request without If-Modified-Since');
+  // Unchanged metadata costs one call: describeGlobal with If-Modified-Since answers 304 when no object's metadata
+  // changed since (REST API Developer Guide, "Get a List of Objects If Metadata Has Changed"), and then no describe
+  // is needed. Asked from a little before the last scan (a change during it is looked at again); the first scan of
+  // each UTC day describes everything regardless, for changes Salesforce might not date (field access).
+  const askedAt = session.clock.now();
+  const since =
+    org.lastScanAt && org.lastScanAt.toISOString().slice(0, 10) === askedAt.toISOString().slice(0, 10)
+      ? new Date(org.lastScanAt.getTime() - UNCHANGED_SCAN_MARGIN_MS)
+      : undefined;
+  const globalList = await describeGlobal(session, since);
+  if (globalList === 'not-modified') {
+    const known = (await listRegistry(knex, org.orgId)).filter((o) => o.access === 'available');
+    await updateOrgSettings(knex, org.orgId, { lastScanAt: askedAt });
+    const supportedNow = known.filter((o) => o.support === 'supported').length;
+    logger.info({ type: 'schema-scan', orgId: org.orgId, objects: known.length }, 'schema unchanged');
+    return {
+      objects: known.length,
+      supported: supportedNow,
+      unsupported: known.length - supportedNow,
+      unavailable: [],
+      changes: [],
+      complete: true,
+    };
+  }
   const scanTime = session.clock.now();
   const registry = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name, o]));
   const visible = new Map(globalList.map((g) => [g.name, g]));
@@ -91,6 +118,8 @@ export async function scanSchema(ctx: EngineContext): Promise<ScanResult> {
   await applyExclusions(knex, org.orgId, org.exclusions);
   await recordSchemaChanges(knex, org.orgId, changes, scanTime);
   const complete = !ctx.signal?.aborted;
+  // Field metadata history and the missing-field report: only objects whose describe or access changed cost calls.
+  if (complete) await trackFieldDefinitions(ctx, scanTime);
   if (complete) await updateOrgSettings(knex, org.orgId, { lastScanAt: scanTime });
   logger.info(
     {

@@ -20,7 +20,12 @@ export interface Settings {
   mode: BackupMode;
   schedule: BackupSchedule;
   exclusions: string[];
+  /** The share of the org's daily API allowance the service may use (rolling 24 hours), 0.05 to 1. */
+  apiBudgetShare: number;
 }
+
+/** The budget share's bounds: below 5 % a continuous backup of a real org could not even keep up its checks. */
+export const BUDGET_SHARE_RANGE = { min: 0.05, max: 1 } as const;
 
 export class SettingsError extends Error {
   constructor(
@@ -74,13 +79,33 @@ export async function validateSettingsChange(
   org: OrgRecord,
   change: Record<string, unknown>,
 ): Promise<Settings> {
-  const unknownKeys = Object.keys(change).filter((k) => !['mode', 'schedule', 'exclusions'].includes(k));
+  const known = ['mode', 'schedule', 'exclusions', 'apiBudgetShare'];
+  const unknownKeys = Object.keys(change).filter((k) => !known.includes(k));
   if (unknownKeys.length > 0)
     throw new SettingsError(
       'INVALID_SETTINGS',
-      `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected mode, schedule, exclusions`,
+      `unknown setting ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected ${known.join(', ')}`,
     );
-  const next: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
+  const next: Settings = {
+    mode: org.mode,
+    schedule: org.schedule,
+    exclusions: org.exclusions,
+    apiBudgetShare: org.apiBudgetShare,
+  };
+  if (change.apiBudgetShare !== undefined) {
+    const share = change.apiBudgetShare;
+    if (
+      typeof share !== 'number' ||
+      !Number.isFinite(share) ||
+      share < BUDGET_SHARE_RANGE.min ||
+      share > BUDGET_SHARE_RANGE.max
+    )
+      throw new SettingsError(
+        'INVALID_SETTINGS',
+        `apiBudgetShare: expected a fraction from ${BUDGET_SHARE_RANGE.min} to ${BUDGET_SHARE_RANGE.max}, such as 0.5, got ${JSON.stringify(share)}`,
+      );
+    next.apiBudgetShare = share;
+  }
   if (change.mode !== undefined) next.mode = oneOf('mode', MODES, change.mode);
   if (change.schedule !== undefined) next.schedule = oneOf('schedule', SCHEDULES, change.schedule);
   if (change.exclusions !== undefined) {
@@ -114,7 +139,12 @@ export async function saveSettings(
     const version = await replaceOrgSettings(trx, org.orgId, change.expectedVersion, settings);
     if (version === null) return null;
     await applyExclusions(trx, org.orgId, settings.exclusions);
-    const before: Settings = { mode: org.mode, schedule: org.schedule, exclusions: org.exclusions };
+    const before: Settings = {
+      mode: org.mode,
+      schedule: org.schedule,
+      exclusions: org.exclusions,
+      apiBudgetShare: org.apiBudgetShare,
+    };
     await recordSettingsChange(trx, org.orgId, { version, actor: change.actor, before, after: settings });
     return version;
   });

@@ -23,6 +23,11 @@ export interface ObjectListItem {
   versions: number;
   lastBackupAt: string | null;
   caughtUpTo: string | null;
+  /** Why a Waiting object waits, when it is not its schedule: the API budget allows no calls now. */
+  waitingFor?: 'api-budget';
+  /** File objects: bodies backed up (mappings) and their bytes. */
+  files?: number;
+  fileBytes?: number;
 }
 
 export interface Dashboard {
@@ -38,7 +43,16 @@ export interface Dashboard {
   coverage: { from: string | null; to: string | null };
   progress: Array<{ day: string; versions: number; files: number }>;
   errors: { open: number; since: string | null };
-  api: { used: number; max: number; budgetShare: number };
+  api: {
+    used: number;
+    max: number;
+    budgetShare: number;
+    /** The service's own calls over the rolling 24 hours, and its ceiling (budgetShare × max). */
+    serviceUsed: number;
+    serviceMax: number;
+    /** When the first object waiting for API budget may go again (org time), or null when none waits. */
+    waitingForBudgetUntil: string | null;
+  };
   lastScanAt: string | null;
 }
 
@@ -56,6 +70,7 @@ export function objectStatus(
   if (o.access === 'unavailable') return 'Unavailable';
   if (!org.enabled || org.mode === 'paused') return 'Paused';
   if (objectsWithErrors.has(o.name)) return 'Error';
+  if (o.budgetWaitUntil) return 'Waiting'; // for the API budget (toListItem says so)
   if (!o.backfillCompletedAt) return 'Backfilling';
   if (o.runningSince) return 'Running';
   return 'Waiting';
@@ -70,6 +85,7 @@ export function toListItem(o: RegistryObject, status: ObjectStatus): ObjectListI
     versions: o.versions,
     lastBackupAt: o.lastBackupAt?.toISOString() ?? null,
     caughtUpTo: o.caughtUpAt?.toISOString() ?? null,
+    ...(status === 'Waiting' && o.budgetWaitUntil ? { waitingFor: 'api-budget' as const } : {}),
   };
 }
 
@@ -122,7 +138,17 @@ export function buildDashboard(input: {
     },
     progress: figures.progress,
     errors: { open: figures.openErrors, since: figures.errorsSince?.toISOString() ?? null },
-    api: { used: figures.api?.used ?? 0, max: figures.api?.max ?? 0, budgetShare: org.apiBudgetShare },
+    api: {
+      used: figures.api?.used ?? 0,
+      max: figures.api?.max ?? 0,
+      budgetShare: org.apiBudgetShare,
+      serviceUsed: figures.budget?.serviceUsed ?? 0,
+      serviceMax: figures.budget?.serviceMax ?? 0,
+      waitingForBudgetUntil:
+        pausedScope === 'all'
+          ? null
+          : (min(active.map((o) => o.budgetWaitUntil ?? null))?.toISOString() ?? null),
+    },
     lastScanAt: org.lastScanAt?.toISOString() ?? null,
   };
 }

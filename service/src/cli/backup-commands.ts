@@ -158,6 +158,10 @@ export function registerBackupCommands(program: Command): void {
     .option('--mode <mode>', 'objects_and_files, objects_only or paused')
     .option('--schedule <schedule>', 'daily or continuous')
     .option('--exclusions <names>', 'comma-separated object API names to leave out ("" for none)')
+    .option(
+      '--budget-share <fraction>',
+      "share of the org's daily API allowance the service may use, 0.05 to 1",
+    )
     .option('--json', 'one JSON line on stdout')
     .action(
       async (opts: {
@@ -165,6 +169,7 @@ export function registerBackupCommands(program: Command): void {
         mode?: string;
         schedule?: string;
         exclusions?: string;
+        budgetShare?: string;
         json?: boolean;
       }) => {
         const orgId = checkOrgId(opts.org);
@@ -174,6 +179,10 @@ export function registerBackupCommands(program: Command): void {
           if (opts.mode !== undefined) change.mode = opts.mode;
           if (opts.schedule !== undefined) change.schedule = opts.schedule;
           if (opts.exclusions !== undefined) change.exclusions = opts.exclusions;
+          if (opts.budgetShare !== undefined)
+            change.apiBudgetShare = /^\s*\d*\.?\d+\s*$/.test(opts.budgetShare)
+              ? Number(opts.budgetShare)
+              : opts.budgetShare; // validation names what was given
           const current = await getSettings(ctx, orgId);
           const settings =
             Object.keys(change).length === 0
@@ -185,7 +194,8 @@ export function registerBackupCommands(program: Command): void {
           if (opts.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
           else
             process.stdout.write(
-              `mode: ${settings.mode}\nschedule: ${settings.schedule}\nexclusions: ${settings.exclusions.join(', ') || '(none)'}\n`,
+              `mode: ${settings.mode}\nschedule: ${settings.schedule}\nexclusions: ${settings.exclusions.join(', ') || '(none)'}\n` +
+                `budget share: ${settings.apiBudgetShare}\n`,
             );
         });
       },

@@ -7,6 +7,8 @@ import { toAppError } from '../app/app-error.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerDbCommands } from './db-commands.js';
 import { registerEraseCommand } from './erase-command.js';
+import { registerFieldsCommand } from './fields-command.js';
+import { registerFilesCommand } from './files-command.js';
 import { registerOrgsCommands } from './orgs-commands.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerBackupCommands(program);
   registerDbCommands(program);
   registerEraseCommand(program);
+  registerFieldsCommand(program);
+  registerFilesCommand(program);
   registerServeCommand(program);
   return program;
 }

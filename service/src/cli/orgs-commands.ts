@@ -61,7 +61,12 @@ export function registerOrgsCommands(program: Command): void {
       withDatabase(async (runtime) => {
         const masterKey = await loadMasterKey(runtime.config);
         try {
-          const result = await registerOrg(opts, { knex: runtime.knex, masterKey, logger: runtime.logger });
+          const result = await registerOrg(opts, {
+            knex: runtime.knex,
+            masterKey,
+            logger: runtime.logger,
+            apiBudgetShare: runtime.config.apiBudgetShare,
+          });
           printJson({ orgId: result.orgId, serviceKey: result.serviceKey });
         } catch (err) {
           if (err instanceof SalesforceError)

@@ -39,13 +39,13 @@ export const recordParams = orgParams.extend({
   id: z.string().regex(/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/, 'not a record Id (15 or 18 letters and digits)'),
 });
 
-const limitParam = z
+export const limitParam = z
   .string()
   .regex(/^\d{1,9}$/, `a whole number from 1 (larger than ${MAX_LIMIT} counts as ${MAX_LIMIT})`)
   .transform(Number)
   .refine((n) => n >= 1, 'at least 1')
   .optional();
-const cursorParam = z.string().min(1).max(2000).optional();
+export const cursorParam = z.string().min(1).max(2000).optional();
 
 export const objectsQuery = z
   .object({
@@ -74,6 +74,8 @@ export const settingsBody = z
     mode,
     schedule,
     exclusions: z.array(z.string().max(200)).max(5000),
+    // Optional: absent leaves the share unchanged; out of 0.05–1 is refused as INVALID_SETTINGS.
+    apiBudgetShare: z.number().optional(),
     version: z.number().int().min(1).optional(),
   })
   .strict();
@@ -99,7 +101,16 @@ export const dashboard = z
       z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), versions: count, files: count }).strict(),
     ),
     errors: z.object({ open: count, since: isoTime.nullable() }).strict(),
-    api: z.object({ used: count, max: count, budgetShare: z.number().gt(0).max(1) }).strict(),
+    api: z
+      .object({
+        used: count,
+        max: count,
+        budgetShare: z.number().gt(0).max(1),
+        serviceUsed: count.optional(),
+        serviceMax: count.optional(),
+        waitingForBudgetUntil: isoTime.nullable().optional(),
+      })
+      .strict(),
     lastScanAt: isoTime.nullable(),
   })
   .strict();
@@ -113,6 +124,10 @@ export const objectItem = z
     versions: count,
     lastBackupAt: isoTime.nullable(),
     caughtUpTo: isoTime.nullable(),
+    waitingFor: z.enum(['api-budget']).optional(),
+    // File objects (ContentVersion, Attachment, Document): bodies backed up and their bytes.
+    files: count.optional(),
+    fileBytes: count.optional(),
   })
   .strict();
 export const objectPage = z.object({ items: z.array(objectItem), next: z.string().nullable() }).strict();
@@ -123,8 +138,17 @@ export const excludedObjects = z
   })
   .strict();
 
-const settingsCore = z.object({ mode, schedule, exclusions: z.array(z.string()) }).strict();
-export const settings = settingsCore.extend({ version: z.number().int().min(1) }).strict();
+const settingsCore = z
+  .object({
+    mode,
+    schedule,
+    exclusions: z.array(z.string()),
+    apiBudgetShare: z.number().gt(0).max(1).optional(),
+  })
+  .strict();
+export const settings = settingsCore
+  .extend({ apiBudgetShare: z.number().gt(0).max(1), version: z.number().int().min(1) })
+  .strict();
 export const settingsHistory = z
   .object({
     items: z.array(
@@ -170,7 +194,21 @@ export const recordVersions = z
     id: z.string(),
     items: z.array(
       z
-        .object({ systemModstamp: isoTime, deleted: z.boolean(), fields: z.record(z.string(), z.unknown()) })
+        .object({
+          systemModstamp: isoTime,
+          deleted: z.boolean(),
+          fields: z.record(z.string(), z.unknown()),
+          // File records (ContentVersion, Attachment, Document): the state of this version's body.
+          file: z
+            .object({
+              sha256: z.string().nullable(),
+              size: count.nullable(),
+              state: z.enum(['stored', 'failed', 'pending']),
+              error: z.string().optional(),
+            })
+            .strict()
+            .optional(),
+        })
         .strict(),
     ),
     next: isoTime.nullable(),

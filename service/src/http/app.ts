@@ -1,6 +1,7 @@
 /**
  * The express app of the service: the routes declared in routes/ behind one pipeline — request id and log
- * scope, security headers, a request timeout, authentication (service key, or a signed link where allowed),
+ * scope, security headers, a request timeout, authentication (service key, or a signed link where allowed, or
+ * the preview's session cookie when `npm start` serves the preview),
  * the per-key rate limit, JSON bodies up to 1 MB, zod validation of path, query and body (unknown fields
  * refused), and one rendering of every error as {"error":{"code","message"}}.
  */
@@ -12,9 +13,13 @@ import { AppError, toAppError } from '../app/app-error.js';
 import { OrgNotRegisteredError } from '../backup/engine-factory.js';
 import { requestScope } from '../logger.js';
 import { canonicalId } from '../salesforce/record-id.js';
+import { signedTarget } from '../secrets/link-signer.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { previewRouter } from './preview-routes.js';
 import type { HttpDeps, RouteAnswer, RouteSpec } from './route-spec.js';
 import { errorRoutes } from './routes/error-routes.js';
+import { fieldRoutes } from './routes/field-routes.js';
+import { fileRoutes } from './routes/file-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { recordRoutes } from './routes/record-routes.js';
@@ -26,7 +31,15 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Every route the service answers, the API document included. */
 export function apiRoutes(): RouteSpec[] {
-  const routes = [...orgRoutes, ...settingsRoutes, ...errorRoutes, ...recordRoutes, ...opsRoutes];
+  const routes = [
+    ...orgRoutes,
+    ...settingsRoutes,
+    ...errorRoutes,
+    ...recordRoutes,
+    ...fileRoutes,
+    ...fieldRoutes,
+    ...opsRoutes,
+  ];
   const document: RouteSpec = route({
     method: 'get',
     path: '/api/v1/openapi.json',
@@ -61,9 +74,15 @@ async function authenticate(spec: RouteSpec, req: Request, deps: HttpDeps): Prom
   const query = req.query as Record<string, unknown>;
   if (header === undefined && spec.auth === 'key-or-link' && typeof query.signature === 'string') {
     const signed = { expires: String(query.expires ?? ''), signature: query.signature };
-    if (!deps.signer.verify(req.path, signed, deps.app.now()))
+    if (!deps.signer.verify(signedTarget(req.path, query), signed, deps.app.now()))
       throw new AppError('UNAUTHORIZED', 'this download link is not valid or has expired; ask for a new one');
     return undefined;
+  }
+  const previewOrg = header === undefined ? deps.preview?.access.authorise(req) : undefined;
+  if (previewOrg !== undefined) {
+    if (canonicalId(String(req.params.orgId ?? '')) !== previewOrg)
+      throw new AppError('NOT_FOUND', new OrgNotRegisteredError(String(req.params.orgId ?? '')).message);
+    return 'preview';
   }
   const match = header === undefined ? null : /^Bearer ([^\s]+)$/i.exec(header.trim());
   if (!match)
@@ -224,6 +243,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     else next();
   });
 
+  if (deps.preview) app.use(previewRouter(deps.preview));
   for (const spec of routes) app[spec.method](expressPath(spec.path), handlerFor(spec, deps));
   const methodsByPath = new Map<string, string[]>();
   for (const spec of routes)

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.js';
 import type { LinkSigner } from '../secrets/link-signer.js';
 import type { ProbeResult } from '../store/health.js';
 import type { KeyRateLimiter } from '../store/rate-limits/key-rate-limiter.js';
+import type { PreviewServing } from './preview-routes.js';
 
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {
@@ -23,6 +24,8 @@ export interface HttpDeps {
   probes: { database(): Promise<ProbeResult>; bucket(): Promise<ProbeResult> };
   /** Longest time a request may take before it is answered 503 TIMEOUT. */
   requestTimeoutMs: number;
+  /** The dashboard preview of `npm start` (its pages, and its cookie in place of a service key); off when absent. */
+  preview?: PreviewServing;
 }
 
 /**

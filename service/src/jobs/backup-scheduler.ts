@@ -7,6 +7,8 @@
  * - Workers (`workers` per process) take jobs from the pg-boss queues: an object slice (records, then deletes
  *   when due; bounded by `sliceBudgetMs`), an org's schema scan, or its bucket maintenance. The queues keep one
  *   job per object queued and one active, and cap each org's running jobs across the cluster (`perOrg`).
+ * - Caught-up objects are not sliced on every poll: their org's due change checks go into one `backup-check` job
+ *   (a few /composite calls for hundreds of objects, backup/change-check.ts); an object with news gets a slice.
  * - A slice that stops with more to read (a backfill) queues its successor at once, behind whoever waited longer.
  * - A job queued while a slice of its object ran (one queued, one active) is dropped once that slice caught the
  *   object up; every job reads the org's clock afresh before it bounds its windows by it.
@@ -28,6 +30,7 @@ import { scanSchema } from '../backup/schema-scan.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from '../backup/engine-context.js';
 import { openEngine, openStore } from '../backup/engine-factory.js';
 import { backupObject } from '../backup/object-slice.js';
+import { checkForChanges } from '../backup/change-check.js';
 import { objectsToBackUp } from '../backup/backup-pass.js';
 import { errorCodeOf } from '../backup/error-hints.js';
 import { maintainStore } from '../backup/store-maintenance.js';
@@ -36,18 +39,20 @@ import { checkSchemaCompatibility } from '../store/db/migrate.js';
 import { findOrg, type OrgRecord } from '../store/orgs/org-repository.js';
 import { busyKey, QUEUES, WorkQueue, type QueuedWork } from '../store/queue/work-queue.js';
 import { recordError } from '../store/registry/error-log.js';
-import { getRegistryObject, type RegistryObject } from '../store/registry/object-registry.js';
+import { getRegistryObject, listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
 import {
   claimTickSlot,
   markMaintained,
   readScheduleSnapshot,
   orgsWithStaleClock,
   recordOrgClock,
+  recordBudgetWait,
   recordOrgContact,
   sliceStopReason,
 } from '../store/schedule/schedule-state.js';
 import { readOrgGauges } from '../store/schedule/cluster-gauges.js';
 import type { StoreContext } from '../store/store-context.js';
+import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { probeOrgClock } from '../salesforce/org-clock.js';
 import { dueWork } from './due-work.js';
 
@@ -98,6 +103,7 @@ export class BackupScheduler {
     this.engineOptions = {
       ...DEFAULT_ENGINE_OPTIONS,
       lagMs: deps.config.lagSeconds * 1000,
+      bulkThreshold: deps.config.bulkThreshold,
       ...options.engine,
     };
     this.store = openStore(deps.config, deps.knex, deps.logger);
@@ -111,6 +117,7 @@ export class BackupScheduler {
     await queue.work(QUEUES.object, { concurrency: this.options.workers, perOrg: this.options.perOrg }, (w) =>
       this.runObject(w),
     );
+    await queue.work(QUEUES.check, { concurrency: 1 }, (w) => this.runCheck(w));
     await queue.work(QUEUES.scan, { concurrency: 1 }, (w) => this.runScan(w));
     await queue.work(QUEUES.maintenance, { concurrency: 1 }, (w) => this.runMaintenance(w));
     await queue.work(QUEUES.dead, { concurrency: 1 }, (w, job) => this.recordDead(w, job.id));
@@ -152,16 +159,32 @@ export class BackupScheduler {
       // A job queued or running for the same key covers it: a running slice queues its own successor when
       // there is more, and a scan or maintenance job under way is the one that was due. Read before the state,
       // so a job that ends in between shows in one or the other.
-      const busy = await this.queue!.busyKeys([QUEUES.object, QUEUES.scan, QUEUES.maintenance]);
+      const busy = await this.queue!.busyKeys([QUEUES.object, QUEUES.check, QUEUES.scan, QUEUES.maintenance]);
       const snapshot = await readScheduleSnapshot(knex);
       const due = dueWork(snapshot, {
         lagMs: this.engineOptions.lagMs,
         pollIntervalMs: this.engineOptions.pollIntervalMs,
+        maxPollIntervalMs: this.engineOptions.maxPollIntervalMs,
+        deleteCheckIntervalMs: this.engineOptions.deleteCheckIntervalMs,
         scanIntervalMs: this.engineOptions.scanIntervalMs,
         maintenanceIntervalMs: this.engineOptions.maintenanceIntervalMs,
       });
       let queued = 0;
+      // Caught-up objects are checked in one job per org (batched into few /composite calls), unless the org's
+      // check is already queued or running or the object has a job of its own.
+      const checks = new Map<string, NonNullable<QueuedWork['checks']>>();
       for (const work of due) {
+        if (work.kind !== 'object' || !work.check) continue;
+        if (busy.has(busyKey(QUEUES.object, { orgId: work.orgId, object: work.object }))) continue;
+        if (busy.has(busyKey(QUEUES.check, { orgId: work.orgId }))) continue;
+        const list = checks.get(work.orgId) ?? [];
+        list.push({ object: work.object, caughtUpAt: work.caughtUpAt?.toISOString() ?? null });
+        checks.set(work.orgId, list);
+      }
+      for (const [orgId, list] of checks)
+        if (await this.queue!.add(QUEUES.check, { orgId, checks: list })) queued += 1;
+      for (const work of due) {
+        if (work.kind === 'object' && work.check) continue;
         const target = QUEUES[work.kind];
         const body: QueuedWork =
           work.kind === 'object'
@@ -333,8 +356,63 @@ export class BackupScheduler {
     );
     // More to read (a backfill, a busy object, a field refresh): the next slice waits in line behind what waited
     // longer, and runs whatever the object's caught-up time says by then (no `caughtUpAt`).
-    if (outcome.ok && !outcome.complete && !outcome.skipped && !this.abort.signal.aborted)
+    if (
+      outcome.ok &&
+      !outcome.complete &&
+      !outcome.skipped &&
+      !outcome.waitingForBudgetUntil &&
+      !this.abort.signal.aborted
+    )
       await this.queue!.add(QUEUES.object, { orgId: work.orgId, object: work.object });
+  }
+
+  /**
+   * An org's change checks: caught-up objects asked in few /composite calls whether anything changed (and, when
+   * due, was deleted). Idle ones move their caught-up time forward; the others get a normal slice at once.
+   */
+  private async runCheck(work: QueuedWork): Promise<void> {
+    const { knex, metrics, logger } = this.deps;
+    const org = await this.activeOrg(work.orgId);
+    if (!org || !work.checks?.length) return;
+    const wanted = new Map(work.checks.map((c) => [c.object, c.caughtUpAt]));
+    const objects = objectsToBackUp(await listRegistry(knex, org.orgId)).filter(
+      (o) => wanted.has(o.name) && (o.caughtUpAt?.toISOString() ?? null) === wanted.get(o.name),
+    );
+    if (objects.length === 0) return;
+    const ctx = await this.engineFor(org);
+    let outcome: Awaited<ReturnType<typeof checkForChanges>>;
+    try {
+      outcome = await checkForChanges(ctx, objects);
+    } catch (err) {
+      if (!(err instanceof BudgetExhaustedError)) throw err;
+      // The API budget allows no check now: the objects wait for it (due-work skips them until then), no error.
+      for (const o of objects) await recordBudgetWait(knex, o.objectKey, err.until);
+      logger.info(
+        { type: 'api-budget', orgId: org.orgId, until: err.until },
+        'change checks wait for the API budget',
+      );
+      return;
+    }
+    await this.afterOrgCall(ctx);
+    const byName = new Map(objects.map((o) => [o.name, o]));
+    for (const { object } of outcome.slices)
+      await this.queue!.add(QUEUES.object, {
+        orgId: org.orgId,
+        object,
+        caughtUpAt: byName.get(object)?.caughtUpAt?.toISOString() ?? null,
+      });
+    metrics.slices.inc({ org: org.orgId, kind: 'check', outcome: 'ok' });
+    logger.info(
+      {
+        type: 'change-check',
+        orgId: org.orgId,
+        checked: objects.map((o) => o.name),
+        idle: outcome.idle.length,
+        sliced: outcome.slices.map((x) => x.object),
+        calls: outcome.calls,
+      },
+      `checked ${objects.length} objects in ${outcome.calls} calls: ${outcome.slices.length} need a slice`,
+    );
   }
 
   private async runScan(work: QueuedWork): Promise<void> {
@@ -351,6 +429,15 @@ export class BackupScheduler {
         'schema scanned',
       );
     } catch (err) {
+      if (err instanceof BudgetExhaustedError) {
+        // Not a failure: the scan is due again and goes once the budget frees (a refusal costs no API call).
+        logger.info(
+          { type: 'api-budget', orgId: org.orgId, until: err.until },
+          'schema scan waits for API budget',
+        );
+        metrics.slices.inc({ org: org.orgId, kind: 'scan', outcome: 'skipped' });
+        return;
+      }
       // A broken session or an org that cannot be reached: connect afresh next time.
       this.engines.delete(org.orgId);
       metrics.slices.inc({ org: org.orgId, kind: 'scan', outcome: 'failed' });

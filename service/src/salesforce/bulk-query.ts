@@ -1,7 +1,13 @@
 /**
  * Bulk API 2.0 query jobs, driven by hand (jsforce's own helper breaks on multi-page results): create the job,
  * poll until JobComplete, then read CSV result pages following Sforce-Locator until it is the literal "null"
- * (Bulk API 2.0 developer guide, "Get Results for a Query Job").
+ * (Bulk API 2.0 developer guide, "Get Results for a Query Job":
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm).
+ *
+ * Every call here counts against the org's daily API allowance, so a job is read with as few as it can:
+ * create (1) + polls (about log2 of the job's seconds, see `waitForJob`) + one call per results page, pages
+ * sized to about `pageBytes` of CSV each. A finished job is left for Salesforce to delete (it keeps results
+ * 7 days): a DELETE would be one more call per job and frees nothing of the daily result-storage allocation.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SalesforceError } from './errors.js';
@@ -16,12 +22,20 @@ export interface BulkJobInfo {
 
 export interface BulkQueryOptions {
   scanAll?: boolean;
-  /** Rows per results page (maxRecords). */
+  /** Rows of the first results page (maxRecords); later pages are sized from the bytes per row seen. */
   pageSize?: number;
+  /** About this many bytes of CSV per results page (the page is held in memory while it is parsed). */
+  pageBytes?: number;
+  /** The first wait before a poll; each later wait doubles, up to `maxPollIntervalMs`. */
   pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
   /** Gives up (and aborts the job) after this long without completion. */
   timeoutMs?: number;
 }
+
+/** The most rows asked for per page: Salesforce documents no maximum for maxRecords (the page stays subject to
+ * its size limits), so pages are sized by bytes and this only bounds a page of very narrow rows. */
+export const MAX_PAGE_ROWS = 1_000_000;
 
 /** Runs one Bulk 2.0 query job and yields its CSV result pages (each with its header line). */
 export async function* bulkQueryCsvPages(
@@ -46,9 +60,10 @@ export async function* bulkQueryCsvPages(
   try {
     await waitForJob(session, jobId, options);
     let locator: string | undefined;
+    let maxRecords = options.pageSize;
     for (;;) {
       const params = new URLSearchParams();
-      if (options.pageSize) params.set('maxRecords', String(options.pageSize));
+      if (maxRecords) params.set('maxRecords', String(maxRecords));
       if (locator) params.set('locator', locator);
       const query = params.toString();
       const res = await session.request<string>({
@@ -56,33 +71,46 @@ export async function* bulkQueryCsvPages(
         headers: { Accept: 'text/csv' },
         responseType: 'text',
       });
-      yield res.body;
       const next = res.headers['sforce-locator'];
+      const rows = Number(res.headers['sforce-numberofrecords'] ?? 0);
+      if (options.pageBytes && rows > 0) maxRecords = pageRows(res.body.length, rows, options.pageBytes);
+      yield res.body;
       if (!next || next === 'null') break;
       locator = next;
     }
     finished = true;
   } finally {
-    // Results are kept by Salesforce for 7 days; delete them once read, or abort the job when abandoned.
-    await session
-      .request({
-        method: finished ? 'DELETE' : 'PATCH',
-        path: `/jobs/query/${jobId}`,
-        ...(finished ? {} : { body: { state: 'Aborted' } }),
-        retries: 1,
-      })
-      .catch(() => undefined);
+    // A job abandoned part-way (an error, the caller stopped reading) is aborted so it stops working.
+    if (!finished)
+      await session
+        .request({ method: 'PATCH', path: `/jobs/query/${jobId}`, body: { state: 'Aborted' }, retries: 1 })
+        .catch(() => undefined);
   }
 }
 
+/** Rows for a page of about `pageBytes`, from the size of the page just read (its header line included). */
+export function pageRows(pageLength: number, rows: number, pageBytes: number): number {
+  const perRow = Math.max(1, pageLength / rows);
+  return Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(pageBytes / perRow)));
+}
+
+/**
+ * Polls until the job is JobComplete. Each poll is a call: waits double from `pollIntervalMs` up to
+ * `maxPollIntervalMs`, so a job that takes T seconds costs about log2(T) + 1 polls while T is short and one poll
+ * per `maxPollIntervalMs` after that (1 s, 2 s, 4 s … 30 s: a 1-minute job costs 7 polls, where polling every
+ * second cost 60), and it is seen complete at most one wait late.
+ */
 async function waitForJob(
   session: SalesforceSession,
   jobId: string,
   options: BulkQueryOptions,
 ): Promise<void> {
   const started = Date.now();
-  let interval = options.pollIntervalMs ?? 500;
+  let interval = options.pollIntervalMs ?? 1000;
+  const maxInterval = Math.max(interval, options.maxPollIntervalMs ?? 30_000);
   for (;;) {
+    await sleep(interval);
+    interval = Math.min(interval * 2, maxInterval);
     const info = (await session.request<BulkJobInfo>({ path: `/jobs/query/${jobId}` })).body;
     if (info.state === 'JobComplete') return;
     if (info.state === 'Failed' || info.state === 'Aborted') {
@@ -101,7 +129,5 @@ async function waitForJob(
         `/jobs/query/${jobId}`,
       );
     }
-    await sleep(interval);
-    interval = Math.min(interval * 1.5, 10_000);
   }
 }

@@ -12,15 +12,24 @@ export class SalesforceError extends Error {
     this.name = 'SalesforceError';
   }
 
-  /** Worth retrying after a pause: 5xx, connection resets, timeouts, 429, and transient lock errors. */
+  /**
+   * Worth retrying after a pause: 5xx, connection resets, timeouts, 429, transient lock errors, and the org's
+   * concurrent long-running request limit ("ConcurrentPerOrgLongTxn Limit exceeded": one of the org's long
+   * requests ends soon).
+   */
   get retryable(): boolean {
     if (this.status >= 500 || this.status === 429 || this.status === 0) return true;
-    return ['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'QUERY_TIMEOUT'].includes(this.errorCode);
+    if (this.errorCode === 'REQUEST_LIMIT_EXCEEDED') return /ConcurrentPerOrgLongTxn/i.test(this.message);
+    // Not QUERY_TIMEOUT: the same query would run as long again; the record reader asks for smaller windows.
+    return ['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE'].includes(this.errorCode);
   }
 
-  /** The org's daily API allowance is used up: wait, do not retry now. */
-  get limitExceeded(): boolean {
-    return this.errorCode === 'REQUEST_LIMIT_EXCEEDED';
+  /**
+   * The org's daily API allowance is used up ("TotalRequests Limit exceeded"): wait until the rolling day frees
+   * allowance, do not retry now. The other REQUEST_LIMIT_EXCEEDED (concurrent long requests) is `retryable`.
+   */
+  get dailyLimitExceeded(): boolean {
+    return this.errorCode === 'REQUEST_LIMIT_EXCEEDED' && !/ConcurrentPerOrgLongTxn/i.test(this.message);
   }
 }
 

@@ -24,6 +24,17 @@ export function holdsWholeMinute(start: Date, end: Date): boolean {
   return Math.floor(end.getTime() / 60_000) * 60_000 - start.getTime() >= 60_000;
 }
 
+/** The getUpdated (`updated`) or getDeleted (`deleted`) resource of `object` over [start, end]. */
+export function replicationPath(
+  which: 'updated' | 'deleted',
+  object: string,
+  start: Date,
+  end: Date,
+): string {
+  const q = `start=${encodeURIComponent(replicationDate(start))}&end=${encodeURIComponent(replicationDate(end))}`;
+  return `/sobjects/${encodeURIComponent(object)}/${which}/?${q}`;
+}
+
 export async function getDeleted(
   session: SalesforceSession,
   object: string,

@@ -8,8 +8,10 @@ import jsforce, { type Connection } from 'jsforce';
 import { HttpApi } from 'jsforce/lib/http-api.js';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../logger.js';
+import { BudgetExhaustedError, type ApiGovernor, type ApiPermit, type SeenUsage } from './api-governor.js';
 import { parseLimitInfo, type ApiUsage } from './api-usage.js';
 import { SalesforceError, toSalesforceError } from './errors.js';
+import { openDownload, type StreamRequest, type StreamResponse } from './file-download.js';
 import { buildJwtAssertion } from './jwt-assertion.js';
 import { OrgClock } from './org-clock.js';
 
@@ -37,7 +39,16 @@ export interface OrgConnectionSettings {
  */
 const ACCEPT_ENCODING = { 'Accept-Encoding': 'gzip' };
 
+/**
+ * What a call is for, so the API budget governor can pace each kind against its share: a backlog being read
+ * (`backfill`), a check of an idle object for changes or deletes (`check`), a schema scan (`schema`), a file body
+ * (`files`).
+ */
+export type ApiCallKind = 'backfill' | 'check' | 'schema' | 'files';
+
 export interface SalesforceRequest {
+  /** What the call is for (default `backfill`). */
+  kind?: ApiCallKind;
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path from the host (`/services/data/v62.0/...`) or from the version root (`/sobjects/...`). */
   path: string;
@@ -64,6 +75,9 @@ export interface OrgIdentity {
 export class SalesforceSession {
   readonly clock = new OrgClock();
   private usage: ApiUsage | undefined;
+  /** The latest usage a governed call reported, with that call's grant number (for the governor). */
+  private seenUsage: SeenUsage | undefined;
+  private governor: ApiGovernor | undefined;
   private readonly usageListeners: Array<(usage: ApiUsage) => void> = [];
 
   private constructor(
@@ -178,6 +192,63 @@ export class SalesforceSession {
     this.usageListeners.push(listener);
   }
 
+  /**
+   * This session, with `kind` as the default kind of its calls (a schema scan's, an idle object's checks): the
+   * governor paces each kind against its share. Clock, usage and governor stay the session's own.
+   */
+  forKind(kind: ApiCallKind): SalesforceSession {
+    const view = Object.create(this) as SalesforceSession;
+    view.request = <T>(req: SalesforceRequest) => this.request<T>({ kind, ...req });
+    view.permitCall = (k: ApiCallKind) => this.permitCall(k);
+    view.observeResponse = (headers, permit, outcome) => this.observeResponse(headers, permit, outcome);
+    return view;
+  }
+
+  /** From now on every call asks `governor` for leave first (api-governor.ts). */
+  governWith(governor: ApiGovernor): void {
+    this.governor = governor;
+  }
+
+  /**
+   * Leave for one call of `kind` from the API budget governor (none needed without one); throws
+   * BudgetExhaustedError when the budget allows none now. `request` asks it itself; a call made outside `request`
+   * (a streamed file body) asks it first and passes the permit's response headers to `observeResponse`.
+   */
+  async permitCall(kind: ApiCallKind): Promise<ApiPermit | undefined> {
+    if (!this.governor) return undefined;
+    const now = this.clock.known ? this.clock.now() : new Date();
+    return this.governor.acquire(kind, now, this.seenUsage);
+  }
+
+  /**
+   * Feeds one response's headers (org clock, API usage) to the session, and tells the governor a probe went
+   * through or that the org refused the call for its daily limit (then returns the BudgetExhaustedError to throw).
+   */
+  async observeResponse(
+    headers: Record<string, string | undefined>,
+    permit: ApiPermit | undefined,
+    outcome: { ok: boolean; dailyLimitExceeded?: boolean; kind: ApiCallKind },
+  ): Promise<BudgetExhaustedError | undefined> {
+    this.clock.observe(headers.date);
+    const usage = parseLimitInfo(headers['sforce-limit-info']);
+    if (usage) {
+      this.usage = usage;
+      if (permit && (!this.seenUsage || permit.seq > this.seenUsage.seq))
+        this.seenUsage = {
+          used: usage.used,
+          max: usage.max,
+          seq: permit.seq,
+          at: this.clock.known ? this.clock.now() : new Date(),
+        };
+      for (const listener of this.usageListeners) listener(usage);
+    }
+    if (!this.governor) return undefined;
+    if (outcome.dailyLimitExceeded)
+      return this.governor.orgRefused(outcome.kind, this.clock.known ? this.clock.now() : new Date());
+    if (outcome.ok && permit?.probe) await this.governor.probeSucceeded(this.seenUsage);
+    return undefined;
+  }
+
   get instanceUrl(): string {
     return this.conn.instanceUrl;
   }
@@ -193,19 +264,22 @@ export class SalesforceSession {
 
   async request<T>(req: SalesforceRequest): Promise<SalesforceResponse<T>> {
     const path = req.path.startsWith('/services/') ? req.path : this.dataPath(req.path);
+    const kind = req.kind ?? 'backfill';
     const attempt = async (): Promise<SalesforceResponse<T>> => {
       let status = 0;
       let headers: Record<string, string | undefined> = {};
+      // Every attempt is a call Salesforce counts: each asks the governor (a refusal is not retried).
+      let permit: ApiPermit | undefined;
+      try {
+        permit = await this.permitCall(kind);
+      } catch (err) {
+        if (err instanceof BudgetExhaustedError) throw new AbortError(err);
+        throw err; // the ledger's database failed: retried like a transient failure
+      }
       const api = new HttpApi(this.conn, req.responseType === 'text' ? { responseType: 'text/plain' } : {});
       api.on('response', (response: { statusCode: number; headers: Record<string, string | undefined> }) => {
         status = response.statusCode;
         headers = response.headers;
-        this.clock.observe(headers.date);
-        const usage = parseLimitInfo(headers['sforce-limit-info']);
-        if (usage) {
-          this.usage = usage;
-          for (const listener of this.usageListeners) listener(usage);
-        }
       });
       try {
         const body = (await api.request({
@@ -220,12 +294,20 @@ export class SalesforceSession {
             ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) }
             : {}),
         })) as T;
+        await this.observeResponse(headers, permit, { ok: true, kind });
         return { status, headers, body };
       } catch (err) {
         const sfErr = toSalesforceError(err, path);
         const withStatus =
           status >= 400 ? new SalesforceError(sfErr.message, status, sfErr.errorCode, path) : sfErr;
-        if (!withStatus.retryable || withStatus.limitExceeded) throw new AbortError(withStatus);
+        // "TotalRequests Limit exceeded": the org's day is spent; the governor blocks every replica's calls.
+        const refused = await this.observeResponse(headers, permit, {
+          ok: false,
+          dailyLimitExceeded: withStatus.dailyLimitExceeded,
+          kind,
+        });
+        if (refused) throw new AbortError(refused);
+        if (!withStatus.retryable) throw new AbortError(withStatus);
         throw withStatus;
       }
     };
@@ -251,9 +333,33 @@ export class SalesforceSession {
         },
       });
     } catch (err) {
-      const original = (err as { originalError?: unknown }).originalError;
-      throw toSalesforceError(original ?? err, path);
+      const original = (err as { originalError?: unknown }).originalError ?? err;
+      if (original instanceof BudgetExhaustedError) throw original;
+      throw toSalesforceError(original, path);
     }
+  }
+
+  /**
+   * A GET whose body is handed over as a stream, never buffered (file bodies, kind `files` by default): the
+   * governor, clock, usage, token renewal and retries of `request`, before the body starts (file-download.ts).
+   */
+  openStream(req: StreamRequest): Promise<StreamResponse> {
+    const path = req.path.startsWith('/services/') ? req.path : this.dataPath(req.path);
+    return openDownload(
+      {
+        url: (p) => `${this.conn.instanceUrl}${p}`,
+        accessToken: () => this.conn.accessToken ?? '',
+        renewToken: async (since) => {
+          if (!this.conn._refreshDelegate) throw new Error('this session cannot renew its access token');
+          await this.conn._refreshDelegate.refresh(since);
+        },
+        permit: (kind) => this.permitCall(kind),
+        observe: (headers, permit, outcome) => this.observeResponse(headers, permit, outcome),
+        logger: this.logger,
+      },
+      path,
+      req,
+    );
   }
 }
 

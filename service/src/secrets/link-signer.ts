@@ -10,6 +10,19 @@ export interface SignedQuery {
   signature: string;
 }
 
+/**
+ * What a link signs: the path, plus its query parameters other than `expires` and `signature` (sorted), so a
+ * link to one version of a file cannot be turned into a link to another. A path without other parameters signs
+ * as the path alone.
+ */
+export function signedTarget(path: string, query: Record<string, unknown> = {}): string {
+  const rest = Object.keys(query)
+    .filter((k) => k !== 'expires' && k !== 'signature')
+    .sort()
+    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(query[k]))}`);
+  return rest.length === 0 ? path : `${path}?${rest.join('&')}`;
+}
+
 export class LinkSigner {
   private readonly key: Buffer;
 

@@ -188,7 +188,8 @@ describe('the records engine under real-world conditions', () => {
   });
 
   test('a backup process killed mid-backfill and restarted loses nothing and duplicates nothing', async (t) => {
-    const { sim, db, ctx, storageUrl } = await setUp(t, { records: 20_000 });
+    // Bulk API reads it (above bulkThreshold) and stores it in batches of 20,000: there is a moment in between.
+    const { sim, db, ctx, storageUrl } = await setUp(t, { records: 50_000 });
     sim.org.clock.advance(LAG + 60_000);
     const home = mkdtempSync(path.join(tmpdir(), 'ab-kill-'));
     t.after(() => rmSync(home, { recursive: true, force: true }));
@@ -223,7 +224,7 @@ describe('the records engine under real-world conditions', () => {
     }
     const partial = (await getRegistryObject(db.knex, sim.orgId, 'Bench__c'))!;
     assert.ok(
-      partial.versions > 0 && partial.versions < 20_000,
+      partial.versions > 0 && partial.versions < 50_000,
       `killed mid-backfill (${partial.versions} stored)`,
     );
 
@@ -231,8 +232,8 @@ describe('the records engine under real-world conditions', () => {
     const code = await new Promise<number | null>((r) => rerun.once('exit', r));
     assert.equal(code, 0);
     const done = (await getRegistryObject(db.knex, sim.orgId, 'Bench__c'))!;
-    assert.equal(done.records, 20_000);
-    assert.equal(done.versions, 20_000, 'no version stored twice');
+    assert.equal(done.records, 50_000);
+    assert.equal(done.versions, 50_000, 'no version stored twice');
     // The run leased the object; the killed run's stale lease did not block the restart for long.
     await assertNoGaps(ctx, sim, ['Bench__c']);
   });

@@ -284,6 +284,7 @@ describe('backing up an org’s records', () => {
       const bulkCtx = await engineFor(sim, db2.knex, new FsBlobStore(bucket2), {
         bulkThreshold: 1,
         bulkPageSize: 40,
+        bulkPageBytes: 8_000, // pages of a few dozen rows: the locator loop is exercised
         bulkPollIntervalMs: 20,
       });
       // Both backups end at the same point of the org's history.

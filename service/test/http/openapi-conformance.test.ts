@@ -15,6 +15,7 @@ import { ERROR_CODES } from '../../src/app/app-error.js';
 import { CSV_LINK_TTL_MS } from '../../src/app/error-list.js';
 import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/backup/engine-context.js';
+import { scanSchema } from '../../src/backup/schema-scan.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpDeps } from '../../src/http/route-spec.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
@@ -53,6 +54,11 @@ const OP = {
   csv: 'get /api/v1/orgs/{orgId}/errors.csv',
   csvLink: 'post /api/v1/orgs/{orgId}/errors.csv/link',
   versions: 'get /api/v1/orgs/{orgId}/records/{object}/{id}/versions',
+  missingFields: 'get /api/v1/orgs/{orgId}/fields/missing',
+  fieldHistory: 'get /api/v1/orgs/{orgId}/objects/{object}/field-history',
+  files: 'get /api/v1/orgs/{orgId}/files',
+  fileLink: 'post /api/v1/orgs/{orgId}/files/{object}/{id}/link',
+  fileContent: 'get /api/v1/orgs/{orgId}/files/{object}/{id}/content',
   healthz: 'get /healthz',
   readyz: 'get /readyz',
   metrics: 'get /metrics',
@@ -701,6 +707,125 @@ describe('record history', () => {
       { params: { id: '001000000000001XXX' } },
     );
     await hit(OP.versions, { status: 400, code: 'INVALID_REQUEST' }, { query: { before: 'yesterday' } });
+  });
+});
+
+describe('file bodies', () => {
+  const storedFile = async () => {
+    const row = await fx.db
+      .knex('files')
+      .where({ org_id: fx.orgId, object: 'ContentVersion', state: 'stored' })
+      .first<{ record_id: string; size: string }>('record_id', 'size');
+    assert.ok(row, 'the fixture backed a ContentVersion body up');
+    return { object: 'ContentVersion', id: row.record_id, size: Number(row.size) };
+  };
+
+  test('the file list, one object, failures only; a bad cursor or a non-file object is 400', async () => {
+    const all = (await hit(OP.files, { status: 200 })).json as { items: Array<{ state: string }> };
+    assert.ok(all.items.length > 0);
+    await hit(OP.files, { status: 200 }, { query: { object: 'Attachment', failed: 'true', limit: '5' } });
+    await hit(OP.files, { status: 400, code: 'INVALID_CURSOR' }, { query: { cursor: 'not-a-cursor' } });
+    await hit(OP.files, { status: 400, code: 'UNKNOWN_OBJECT' }, { query: { object: 'Account' } });
+  });
+
+  test('a link and the body through it; 416 outside the file; 404 unknown; 400 not a file object', async () => {
+    const { size, ...params } = await storedFile();
+    const link = (await hit(OP.fileLink, { status: 200 }, { params, body: {} })).json as { url: string };
+    const signed = Object.fromEntries(new URL(link.url).searchParams);
+    const body = await hit(OP.fileContent, { status: 200 }, { params, key: null, query: signed });
+    assert.equal(Number(body.headers.get('content-length')), size);
+    await hit(
+      OP.fileContent,
+      { status: 401, code: 'UNAUTHORIZED' },
+      {
+        params,
+        key: null,
+        query: { ...signed, systemModstamp: '2001-01-01T00:00:00Z' },
+      },
+    );
+    await hit(
+      OP.fileContent,
+      { status: 416, code: 'RANGE_NOT_SATISFIABLE' },
+      { params, headers: { range: `bytes=${size}-` } },
+    );
+    await hit(
+      OP.fileLink,
+      { status: 404, code: 'NOT_FOUND' },
+      { params: { ...params, id: '068000000000zzz' } },
+    );
+    await hit(
+      OP.fileContent,
+      { status: 404, code: 'NOT_FOUND' },
+      { params: { ...params, id: '068000000000zzz' } },
+    );
+    await hit(OP.fileLink, { status: 400, code: 'UNKNOWN_OBJECT' }, { body: {} });
+    await hit(OP.fileContent, { status: 400, code: 'UNKNOWN_OBJECT' });
+  });
+
+  test('PUBLIC_URL unset: a file link is 503 NOT_CONFIGURED (second fixture)', async () => {
+    const via: Target = { url: limited.server.url, key: limited.serviceKey, orgId: limited.orgId };
+    limitedSpent++;
+    await hit(
+      OP.fileLink,
+      { status: 503, code: 'NOT_CONFIGURED' },
+      { via, params: { object: 'ContentVersion' } },
+    );
+  });
+});
+
+describe('field metadata', () => {
+  before(async () => {
+    // Two changes an admin makes in the org, seen by the next schema scan: a field hidden, a picklist value added.
+    await simAdmin(fx.sim, 'POST', 'clock', { advanceMs: 5_000 });
+    await simAdmin(fx.sim, 'POST', 'permissions', { object: 'Account', fields: { Site: false } });
+    await simAdmin(fx.sim, 'POST', 'schema/change', {
+      object: 'Account',
+      field: 'Rating',
+      picklistValues: ['Hot', 'Warm', 'Cold', 'Frozen'],
+    });
+    await simAdmin(fx.sim, 'POST', 'clock', { advanceMs: 5_000 });
+    await scanSchema(await engineFor(fx.sim, fx.db.knex, fx.app.store.blobs));
+  });
+
+  test('the missing-field report lists the hidden field with what to grant; one object; unknown object 404', async () => {
+    type Report = {
+      checkedAt: string | null;
+      items: Array<{ object: string; field: string; grant: string }>;
+    };
+    const report = (await hit(OP.missingFields, { status: 200 })).json as Report;
+    assert.ok(report.checkedAt);
+    assert.ok(
+      report.items.some(
+        (i) => i.object === 'Account' && i.field === 'Site' && /^Read on Account\.Site:/.test(i.grant),
+      ),
+    );
+    const one = (await hit(OP.missingFields, { status: 200 }, { query: { object: 'Account' } }))
+      .json as Report;
+    assert.deepEqual([...new Set(one.items.map((i) => i.object))], ['Account']);
+    await hit(OP.missingFields, { status: 404, code: 'NOT_FOUND' }, { query: { object: 'NoSuchObject__c' } });
+    await hit(
+      OP.missingFields,
+      { status: 400, code: 'INVALID_REQUEST' },
+      { query: { object: 'not a name' } },
+    );
+  });
+
+  test('an object’s field history, newest first, in pages; a bad cursor is 400; an unknown object 404', async () => {
+    type Page = { items: Array<{ field: string | null; change: string }>; next: string | null };
+    const full = (await hit(OP.fieldHistory, { status: 200 })).json as Page;
+    assert.deepEqual(full.items.map((i) => [i.field, i.change]).sort(), [
+      ['Rating', 'picklist'],
+      ['Site', 'access-lost'],
+    ]);
+    const first = (await hit(OP.fieldHistory, { status: 200 }, { query: { limit: '1' } })).json as Page;
+    assert.ok(first.next);
+    const second = (
+      await hit(OP.fieldHistory, { status: 200 }, { query: { limit: '1', cursor: first.next } })
+    ).json as Page;
+    assert.deepEqual([...first.items, ...second.items], full.items);
+    assert.equal(second.next, null);
+    await hit(OP.fieldHistory, { status: 400, code: 'INVALID_CURSOR' }, { query: { cursor: 'nope' } });
+    await hit(OP.fieldHistory, { status: 404, code: 'NOT_FOUND' }, { params: { object: 'NoSuchObject__c' } });
   });
 });
 

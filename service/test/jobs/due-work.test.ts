@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DAY_MS, dailySlotMs, dueWork, nextDailySlot } from '../../src/jobs/due-work.js';
+import {
+  DAY_MS,
+  dailySlotMs,
+  deletesDue,
+  dueWork,
+  nextDailySlot,
+  pollIntervalFor,
+} from '../../src/jobs/due-work.js';
 import type { ObjectScheduleState, ScheduleSnapshot } from '../../src/store/schedule/schedule-state.js';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
@@ -35,6 +42,8 @@ function object(orgId: string, name: string, over: Partial<ObjectScheduleState> 
     lastSliceAt: null,
     runningSince: null,
     refreshPending: false,
+    newestVersionAt: new Date(NOW - 60_000),
+    records: 1,
     ...over,
   };
 }
@@ -127,5 +136,95 @@ describe('what the scheduler finds due', () => {
     assert.deepEqual(names(snapshot({ orgs: [org('A', 'continuous')], objects: [failing] })), []);
     const unreached = { ...org('B', 'continuous'), clockOffsetMs: null, lastScanAt: null };
     assert.deepEqual(names(snapshot({ orgs: [unreached], objects: [object('B', 'Lead')] })), ['scan']);
+  });
+});
+
+describe('adaptive polling', () => {
+  const MIN = 60_000;
+  const changed = (agoMs: number) => new Date(NOW - agoMs);
+  const checks = (s: ScheduleSnapshot) =>
+    dueWork(s, cadence).flatMap((w) =>
+      w.kind === 'object' ? [`${w.object}:${w.check ? 'check' : 'slice'}`] : [],
+    );
+
+  test('an idle object is asked less often, at least once an hour; a change makes it busy again', () => {
+    assert.equal(pollIntervalFor(changed(2 * MIN), NOW, cadence), 5 * MIN);
+    assert.equal(pollIntervalFor(changed(30 * MIN), NOW, cadence), 15 * MIN);
+    assert.equal(pollIntervalFor(changed(80 * MIN), NOW, cadence), 40 * MIN);
+    assert.equal(pollIntervalFor(changed(30 * DAY_MS), NOW, cadence), 60 * MIN);
+    assert.equal(pollIntervalFor(null, NOW, cadence), 60 * MIN, 'never held a record: hourly');
+    assert.equal(
+      pollIntervalFor(changed(30 * DAY_MS), NOW, { ...cadence, maxPollIntervalMs: 20 * MIN }),
+      20 * MIN,
+    );
+
+    // Caught up 30 minutes ago: the busy object is due, the long-idle one waits for its hour.
+    const caughtUpAt = new Date(NOW - 30 * MIN);
+    const busy = object('A', 'Busy__c', { caughtUpAt, newestVersionAt: changed(35 * MIN) });
+    const idle = object('A', 'Idle__c', { caughtUpAt, newestVersionAt: changed(10 * DAY_MS) });
+    assert.deepEqual(checks(snapshot({ orgs: [org('A', 'continuous')], objects: [busy, idle] })), [
+      'Busy__c:check',
+    ]);
+    const later = {
+      ...snapshot({ orgs: [org('A', 'continuous')], objects: [idle] }),
+      now: new Date(NOW + 32 * MIN),
+    };
+    assert.deepEqual(checks(later), ['Idle__c:check'], 'due an hour (plus the lag) after it was caught up');
+  });
+
+  test('caught-up objects get change checks; backfills and field refreshes get slices', () => {
+    const due = checks(
+      snapshot({
+        orgs: [org('A', 'continuous')],
+        objects: [
+          object('A', 'Caught__c', { caughtUpAt: new Date(NOW - 20 * MIN) }),
+          object('A', 'Filling__c', { backfillCompletedAt: null, caughtUpAt: null }),
+          object('A', 'Refresh__c', { refreshPending: true }),
+        ],
+      }),
+    );
+    assert.deepEqual(due.sort(), ['Caught__c:check', 'Filling__c:slice', 'Refresh__c:slice']);
+  });
+
+  test('a due check brings along the org’s checks due within a quarter of their interval', () => {
+    const idle = (name: string, caughtUpAgo: number) =>
+      object('A', name, { caughtUpAt: new Date(NOW - caughtUpAgo), newestVersionAt: changed(10 * DAY_MS) });
+    // Hourly objects, due at +0 (with the lag), +10 min, and +20 min.
+    const objects = [idle('Due__c', 62 * MIN), idle('Soon__c', 52 * MIN), idle('Later__c', 42 * MIN)];
+    assert.deepEqual(checks(snapshot({ orgs: [org('A', 'continuous')], objects })), [
+      'Due__c:check',
+      'Soon__c:check',
+    ]);
+    // Nothing due: nothing comes early.
+    assert.deepEqual(checks(snapshot({ orgs: [org('A', 'continuous')], objects: objects.slice(1) })), []);
+    // Another org's due check does not pull these in.
+    const other = object('B', 'Due__c', { caughtUpAt: new Date(NOW - 62 * MIN), newestVersionAt: null });
+    assert.deepEqual(
+      checks(
+        snapshot({
+          orgs: [org('A', 'continuous'), org('B', 'continuous')],
+          objects: [...objects.slice(1), other],
+        }),
+      ),
+      ['Due__c:check'],
+    );
+  });
+
+  test('deletes: busy objects every 15 minutes, idle ones hourly, never for an object that held no record', () => {
+    const at = (checkedAgo: number, changedAgo: number | null, records = 5) => ({
+      records,
+      deletesCheckedUntil: new Date(NOW - checkedAgo),
+      newestVersionAt: changedAgo === null ? null : changed(changedAgo),
+    });
+    assert.equal(deletesDue(at(16 * MIN, 3 * MIN), NOW, cadence), true, 'busy, 16 minutes');
+    assert.equal(deletesDue(at(14 * MIN, 3 * MIN), NOW, cadence), false, 'busy, 14 minutes');
+    assert.equal(deletesDue(at(50 * MIN, 5 * DAY_MS), NOW, cadence), false, 'idle, 50 minutes');
+    assert.equal(deletesDue(at(50 * MIN, 5 * DAY_MS), NOW, cadence, 15 * MIN), true, 'packed ahead of time');
+    assert.equal(deletesDue(at(61 * MIN, 5 * DAY_MS), NOW, cadence), true, 'idle, an hour');
+    assert.equal(deletesDue(at(5 * DAY_MS, null, 0), NOW, cadence), false, 'never held a record');
+    assert.equal(
+      deletesDue({ records: 3, deletesCheckedUntil: null, newestVersionAt: null }, NOW, cadence),
+      true,
+    );
   });
 });

@@ -34,6 +34,8 @@ const BIG = 'Bench__c';
 const ROWS = 25_000;
 /** Rows per REST query slice (the engine's default): the big object is read in three batches. */
 const BATCH = 10_000;
+/** Rows of a REST query's page: a stopping slice stores the page at hand and reads no further. */
+const PAGE = 2000;
 const LAG_SECONDS = 120;
 /** How long `serve` gives a shutdown before it exits anyway (the lifecycle's bound). */
 const STOP_TIMEOUT_MS = 15_000;
@@ -76,6 +78,8 @@ async function startServe(): Promise<Serve> {
       AUTOBACKUP_TICK_SECONDS: '1',
       // Longer than the test: the big object's backfill is one slice, which the signal interrupts.
       AUTOBACKUP_SLICE_SECONDS: '120',
+      // Read through REST slices of 10,000 rows (a COUNT() first), not Bulk: the signal lands on a slice's query.
+      AUTOBACKUP_BULK_THRESHOLD: '1000000',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -183,18 +187,18 @@ describe('serve stopped by SIGTERM mid-slice', () => {
     assert.ok(stoppedInMs < STOP_TIMEOUT_MS, `stopped in ${stoppedInMs} ms, within the stop timeout`);
     t.diagnostic(`serve exited ${stoppedInMs} ms after SIGTERM`);
 
-    // The query in flight was read to its end, and its batch stored: the cursor moved past its last row.
+    // The page in flight was answered and stored, and no later page was asked for: the cursor is at its last row.
     const fromScratch = await fromScratchRemaining();
     assert.ok(fromScratch < 1000, 'the backfill started from the beginning (the counting rule matches)');
     const read = (await bigRequests(inFlight.seq - 1)).find((r) => r.seq === inFlight.seq)!;
     assert.equal(read.status, 200, 'the query in flight was answered, not dropped');
     assert.ok(read.endedAt! > signalled, 'the signal came while that batch was being read');
-    const batchEnd = rows[readFrom + BATCH - 1]!;
+    const batchEnd = rows[readFrom + PAGE - 1]!;
     const row = (await bigObjectRow())!;
     assert.deepEqual(
       { systemModstamp: row.cursor_system_modstamp!.toISOString(), id: row.cursor_id },
       batchEnd,
-      'the cursor is at the last row of the batch that was being read',
+      'the cursor is at the last row of the page that was being read',
     );
     const store = { knex: db.knex, blobs: new FsBlobStore(path.join(home, 'bucket')) };
     assert.equal((await recordHistory(store, sim.orgId, BIG, batchEnd.id)).length, 1, 'its last row stored');
@@ -205,7 +209,7 @@ describe('serve stopped by SIGTERM mid-slice', () => {
         unexpected: stored.unexpected.slice(0, 5),
         stored: stored.stored,
       },
-      { missing: [], unexpected: [], stored: readFrom + BATCH },
+      { missing: [], unexpected: [], stored: readFrom + PAGE },
       'every row up to the cursor stored once, nothing after it',
     );
     // Let go at once: no lease left to go stale, no job left active for a heartbeat to expire.

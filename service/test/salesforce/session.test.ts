@@ -112,7 +112,7 @@ describe('a session with the org', () => {
     try {
       await assert.rejects(
         session.request({ path: '/sobjects/' }),
-        (err: SalesforceError) => err.limitExceeded && err.status === 403,
+        (err: SalesforceError) => err.dailyLimitExceeded && err.status === 403,
       );
     } finally {
       await admin('limits', { dailyApiRequests: 1_000_000 });

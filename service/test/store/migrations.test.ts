@@ -36,6 +36,12 @@ const TABLES = [
   'rate_limits',
   'schema_requirements',
   'erasures',
+  'field_definitions',
+  'field_checks',
+  'field_check_state',
+  'field_changes',
+  'api_calls',
+  'api_budget',
 ];
 
 async function tables(knex: Knex): Promise<string[]> {

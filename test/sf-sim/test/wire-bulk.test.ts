@@ -209,6 +209,37 @@ describe('sf-sim wire: Bulk API 2.0 query jobs', () => {
     assert.equal(gone.status, 404);
   });
 
+  test('the queryTimeout fault fails jobs and REST queries over its row count, not smaller ones', async () => {
+    await admin(sim, 'POST', 'faults', {
+      rules: [{ path: '/jobs/query$|/query/?\\?', action: 'queryTimeout', rows: 1000 }],
+    });
+    try {
+      const large = (await bulk.create({ operation: 'query', query: 'SELECT Id FROM Bench__c' })).body as {
+        id: string;
+      };
+      const failed = await bulk.waitDone(large.id);
+      assert.equal(failed.info.state, 'Failed');
+      assert.match(String(failed.info.errorMessage), /QUERY_TIMEOUT/);
+      const small = (
+        await bulk.create({ operation: 'query', query: 'SELECT Id FROM Bench__c ORDER BY Id LIMIT 1000' })
+      ).body as { id: string };
+      assert.equal((await bulk.waitDone(small.id)).info.state, 'JobComplete');
+      const rest = async (soql: string) =>
+        fetch(`${sim.url}/services/data/v${sim.apiVersion}/query/?q=${encodeURIComponent(soql)}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+      const timedOut = await rest('SELECT Id FROM Bench__c');
+      assert.equal(timedOut.status, 400);
+      assert.deepEqual(await timedOut.json(), [
+        { message: 'Your query request was running for too long.', errorCode: 'QUERY_TIMEOUT' },
+      ]);
+      assert.equal((await rest('SELECT Id FROM Bench__c LIMIT 1000')).status, 200);
+      assert.equal((await rest('SELECT COUNT() FROM Bench__c')).status, 200, 'COUNT() is not slowed');
+    } finally {
+      await admin(sim, 'DELETE', 'faults');
+    }
+  });
+
   test('the bulkJobFailed fault makes a job end in Failed with an error message', async () => {
     await admin(sim, 'POST', 'faults', {
       rules: [{ path: '/jobs/query$', action: 'bulkJobFailed', count: 1 }],

@@ -190,6 +190,19 @@ export class FsBlobStore implements BlobStore {
   async copyIfAbsent(from: string, to: string): Promise<PutResult> {
     const source = this.pathOf(from);
     const target = this.pathOf(to);
+    // Objects are immutable, so a second name for the same inode is a copy: no bytes move (a 1 GB file body
+    // lands under its content address at once). Where links do not work, the bytes are copied.
+    const size = await stat(source).then(
+      (info) => (info.isFile() ? info.size : undefined),
+      () => undefined,
+    );
+    if (size === undefined) throw new BlobNotFoundError(from);
+    try {
+      return await this.commit(source, target, size);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new BlobNotFoundError(from); // deleted meanwhile
+      if (!/does not support hard links/.test((err as Error).message)) throw err;
+    }
     const temp = await this.tempFile();
     try {
       try {

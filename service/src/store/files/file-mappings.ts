@@ -21,6 +21,8 @@ export interface FileMapping {
   /** SHA-256 (hex) of the body. */
   sha256: string;
   size: number;
+  /** MD5 (hex) of the body, when known: lets a later record with the same Salesforce checksum skip its download. */
+  md5?: string;
 }
 
 function assertMapping(m: FileMapping): void {
@@ -29,10 +31,18 @@ function assertMapping(m: FileMapping): void {
     throw new Error(`file ${m.recordId}: sha256 must be 64 lowercase hex digits`);
   if (!Number.isSafeInteger(m.size) || m.size < 0)
     throw new Error(`file ${m.recordId}: size must be a non-negative integer`);
+  if (m.md5 !== undefined && !/^[0-9a-f]{32}$/.test(m.md5))
+    throw new Error(`file ${m.recordId}: md5 must be 32 lowercase hex digits`);
 }
 
 function mappingLine(m: FileMapping): string {
-  return JSON.stringify({ id: m.recordId, systemModstamp: m.systemModstamp, sha256: m.sha256, size: m.size });
+  return JSON.stringify({
+    id: m.recordId,
+    systemModstamp: m.systemModstamp,
+    sha256: m.sha256,
+    size: m.size,
+    ...(m.md5 !== undefined && { md5: m.md5 }),
+  });
 }
 
 /** Upserts `files` rows from a files pack's entry lines; returns how many became stored. */
@@ -54,6 +64,7 @@ export async function indexFileEntries(
       systemModstamp: string;
       sha256: string;
       size: number;
+      md5?: string;
     };
     return {
       org_id: orgId,
@@ -62,8 +73,11 @@ export async function indexFileEntries(
       system_modstamp: entry.systemModstamp,
       sha256: entry.sha256,
       size: entry.size,
+      md5: entry.md5 ?? null,
       state: 'stored',
       error: null,
+      error_code: null,
+      next_attempt_at: null,
       pack_key: pack.pack_key,
       updated_at: writtenAt,
     };
@@ -74,7 +88,17 @@ export async function indexFileEntries(
     const changed = await trx('files')
       .insert(rows.slice(i, i + 1000))
       .onConflict(['org_id', 'record_id', 'system_modstamp'])
-      .merge(['sha256', 'size', 'state', 'error', 'pack_key', 'updated_at'])
+      .merge([
+        'sha256',
+        'size',
+        'md5',
+        'state',
+        'error',
+        'error_code',
+        'next_attempt_at',
+        'pack_key',
+        'updated_at',
+      ])
       .where('files.state', '<>', 'stored')
       .returning<Array<{ size: number }>>('size');
     stored += changed.length;
@@ -143,7 +167,14 @@ export async function writeFileMappings(
   return { stored, packs: packs.map((p) => p.id) };
 }
 
-/** Records that a file body could not be stored (shown in the errors list by the caller). */
+/** A failed body is tried again after 15 minutes, then 30, 60 … at most a day later. */
+export const FILE_RETRY_FIRST_MS = 15 * 60_000;
+export const FILE_RETRY_MAX_MS = 24 * 3600_000;
+
+/**
+ * Records that a file body could not be stored (shown in the errors list by the caller): the attempt is counted
+ * and the next one waits 15 minutes, doubling each time up to a day (from `at`, default now).
+ */
 export async function recordFileFailure(
   knex: Knex,
   orgId: string,
@@ -151,7 +182,14 @@ export async function recordFileFailure(
   recordId: string,
   systemModstamp: string,
   error: string,
+  options: { code?: string; at?: Date } = {},
 ): Promise<void> {
+  const at = options.at ?? new Date();
+  const retryAfter = (attempts: string) =>
+    knex.raw(
+      `CAST(? AS timestamptz) + least(?, ? * power(2, least(${attempts}, 20))) * interval '1 millisecond'`,
+      [at, FILE_RETRY_MAX_MS, FILE_RETRY_FIRST_MS],
+    );
   await knex('files')
     .insert({
       org_id: orgId,
@@ -160,9 +198,18 @@ export async function recordFileFailure(
       system_modstamp: systemModstamp,
       state: 'failed',
       error,
-      updated_at: new Date(),
+      error_code: options.code ?? null,
+      attempts: 1,
+      next_attempt_at: retryAfter('0'),
+      updated_at: at,
     })
     .onConflict(['org_id', 'record_id', 'system_modstamp'])
-    .merge(['error', 'updated_at'])
+    .merge({
+      error,
+      error_code: options.code ?? null,
+      attempts: knex.raw('files.attempts + 1'),
+      next_attempt_at: retryAfter('files.attempts'),
+      updated_at: at,
+    })
     .where('files.state', '<>', 'stored');
 }

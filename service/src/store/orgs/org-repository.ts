@@ -133,7 +133,8 @@ export async function setOrgEnabled(knex: Knex, orgId: string): Promise<void> {
   await knex('orgs').where({ org_id: orgId }).update({ enabled: true, updated_at: knex.fn.now() });
 }
 
-export type UserSettings = Pick<OrgRecord, 'mode' | 'schedule' | 'exclusions'>;
+export type UserSettings = Pick<OrgRecord, 'mode' | 'schedule' | 'exclusions'> &
+  Partial<Pick<OrgRecord, 'apiBudgetShare'>>; // absent in history rows written before the budget share existed
 
 /**
  * Replaces the user's settings when they are still at `expectedVersion` (compare-and-set); returns the new
@@ -151,6 +152,7 @@ export async function replaceOrgSettings(
       mode: settings.mode,
       schedule: settings.schedule,
       exclusions: JSON.stringify(settings.exclusions),
+      ...(settings.apiBudgetShare !== undefined ? { api_budget_share: settings.apiBudgetShare } : {}),
       settings_version: knex.raw('settings_version + 1'),
       updated_at: knex.fn.now(),
     })

@@ -16,6 +16,8 @@ export const QUEUES = {
   object: 'backup-object',
   /** One org's schema scan. */
   scan: 'backup-scan',
+  /** One org's batched change checks of caught-up objects (backup/change-check.ts). */
+  check: 'backup-check',
   /** One org's bucket maintenance (orphans, sweep, compaction). */
   maintenance: 'store-maintenance',
   /** Jobs that failed every attempt (their worker died or the handler kept throwing). */
@@ -31,6 +33,8 @@ export interface QueuedWork {
    * object was running is stale once that slice caught the object up further (undefined: always worked).
    */
   caughtUpAt?: string | null;
+  /** A change check (org key): the objects to check and the caught-up time each was found due after. */
+  checks?: Array<{ object: string; caughtUpAt: string | null }>;
 }
 
 export interface WorkerOptions {
@@ -100,7 +104,7 @@ export class WorkQueue {
         deadLetter: QUEUES.dead,
         deleteAfterSeconds: 24 * 3600,
       };
-      for (const name of [QUEUES.object, QUEUES.scan, QUEUES.maintenance])
+      for (const name of [QUEUES.object, QUEUES.scan, QUEUES.maintenance, QUEUES.check])
         await boss.createQueue(name, common);
     });
     return new WorkQueue(boss, knex, logger);
@@ -168,7 +172,7 @@ export class WorkQueue {
   /** Jobs per queue and state across the cluster (pg-boss's own counts, refreshed by its monitor). */
   async depths(): Promise<QueueDepth[]> {
     const out: QueueDepth[] = [];
-    for (const queue of [QUEUES.object, QUEUES.scan, QUEUES.maintenance, QUEUES.dead]) {
+    for (const queue of [QUEUES.object, QUEUES.check, QUEUES.scan, QUEUES.maintenance, QUEUES.dead]) {
       const q = await this.boss.getQueue(queue);
       if (q) out.push({ queue, queued: q.queuedCount, active: q.activeCount, failed: q.failedCount ?? 0 });
     }

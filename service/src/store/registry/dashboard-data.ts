@@ -3,6 +3,8 @@
  * are counted through their partial index, which holds only open ones.
  */
 import type { Knex } from 'knex';
+import type { BudgetFigures } from '../../salesforce/api-governor.js';
+import { readBudgetFigures } from '../budget/api-ledger.js';
 
 export interface DashboardFigures {
   files: number;
@@ -11,12 +13,14 @@ export interface DashboardFigures {
   openErrors: number;
   errorsSince: Date | null;
   api: { used: number; max: number } | null;
+  /** The service's own calls over the rolling day and its ceiling (store/budget/api-ledger.ts). */
+  budget?: BudgetFigures;
 }
 
 export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Promise<DashboardFigures> {
   // The objects' counters, kept in the transactions that map files (one row per object, not per file).
   // Four independent reads, sent at once.
-  const [files, progress, errors, api] = await Promise.all([
+  const [files, progress, errors, api, budget] = await Promise.all([
     knex('objects')
       .where({ org_id: orgId })
       .first<{ n: number | null; bytes: number | null }>(
@@ -37,6 +41,7 @@ export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Pr
       .where({ org_id: orgId })
       .orderBy('at', 'desc')
       .first<{ used: number; max: number } | undefined>('used', 'max'),
+    readBudgetFigures(knex, orgId),
   ]);
   return {
     files: files?.n ?? 0,
@@ -51,6 +56,7 @@ export async function dashboardFigures(knex: Knex, orgId: string, days = 30): Pr
     openErrors: errors?.n ?? 0,
     errorsSince: errors?.since ?? null,
     api: api ?? null,
+    budget,
   };
 }
 

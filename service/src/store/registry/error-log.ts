@@ -67,6 +67,23 @@ export async function closeObjectErrors(
     .update({ closed_at: at });
 }
 
+/** Closes the open errors of these records of an object (their file bodies were stored after all). */
+export async function closeRecordErrors(
+  knex: Knex,
+  orgId: string,
+  object: string,
+  recordIds: readonly string[],
+  at: Date,
+): Promise<number> {
+  if (recordIds.length === 0) return 0;
+  return knex('errors')
+    .where({ org_id: orgId, object })
+    .whereIn('record_id', [...new Set(recordIds)])
+    .whereNull('closed_at')
+    .whereNull('dismissed_at')
+    .update({ closed_at: at });
+}
+
 export async function dismissError(knex: Knex, orgId: string, id: string, at: Date): Promise<boolean> {
   if (!/^\d+$/.test(id)) return false;
   const n = await knex('errors')

@@ -39,6 +39,8 @@ export interface RegistryObject {
   coveredFields: string[] | null;
   /** A re-read of stored records for fields that became readable, if one is pending. */
   fieldRefresh: FieldRefresh | null;
+  /** Org time until which the object waits for the API budget (the last slice was refused calls), or null. */
+  budgetWaitUntil?: Date | null;
 }
 
 /**
@@ -80,6 +82,7 @@ interface Row {
   refresh_fields: string[];
   refresh_cursor_system_modstamp: Date | null;
   refresh_cursor_id: string | null;
+  budget_wait_until?: Date | null;
 }
 
 function fromRow(r: Row): RegistryObject {
@@ -110,6 +113,7 @@ function fromRow(r: Row): RegistryObject {
     deletesCheckedUntil: r.deletes_checked_until,
     reconciledAt: r.reconciled_at,
     runningSince: r.running_since,
+    budgetWaitUntil: r.budget_wait_until ?? null,
     coveredFields: r.covered_fields,
     fieldRefresh: r.refresh_fields?.length
       ? {
@@ -155,6 +159,7 @@ const STATUS_COLUMNS = [
   'refresh_fields',
   'refresh_cursor_system_modstamp',
   'refresh_cursor_id',
+  'budget_wait_until',
 ];
 
 /**

@@ -31,6 +31,14 @@ export interface ObjectScheduleState {
   runningSince: Date | null;
   /** Stored records are to be read again for fields that became readable (field-refresh.ts). */
   refreshPending: boolean;
+  /** Org time until which the object waits for the API budget (api-governor.ts), or null. */
+  budgetWaitUntil?: Date | null;
+  /** Database time when file bodies are due (pending, or a failed one's retry), or null (backup/file-backup.ts). */
+  filesDueAt?: Date | null;
+  /** Org time: the newest SystemModstamp the backup holds (how long the object has been idle). */
+  newestVersionAt: Date | null;
+  /** Distinct records ever captured: an object that never held one has nothing to find deleted. */
+  records: number;
 }
 
 export interface ScheduleSnapshot {
@@ -61,6 +69,10 @@ interface ObjectRow {
   last_slice_at: Date | null;
   running_since: Date | null;
   refresh_pending: boolean;
+  budget_wait_until: Date | null;
+  files_due_at: Date | null;
+  newest_version_at: Date | null;
+  records: string | number;
 }
 
 /** Orgs to back up: enabled, not paused, connected. */
@@ -112,6 +124,10 @@ export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot
           'last_slice_at',
           'running_since',
           trx.raw('cardinality(refresh_fields) > 0 AS refresh_pending'),
+          'budget_wait_until',
+          'files_due_at',
+          'newest_version_at',
+          'records',
         );
       return {
         now,
@@ -135,6 +151,10 @@ export async function readScheduleSnapshot(knex: Knex): Promise<ScheduleSnapshot
           lastSliceAt: o.last_slice_at,
           runningSince: o.running_since,
           refreshPending: o.refresh_pending,
+          budgetWaitUntil: o.budget_wait_until,
+          filesDueAt: o.files_due_at,
+          newestVersionAt: o.newest_version_at,
+          records: Number(o.records),
         })),
       };
     },
@@ -230,7 +250,7 @@ export async function recordSliceOutcome(knex: Knex, objectKey: number, ok: bool
   if (ok) {
     await knex('objects')
       .where({ object_key: objectKey })
-      .update({ failures: 0, retry_after: null, last_slice_at: knex.fn.now() });
+      .update({ failures: 0, retry_after: null, budget_wait_until: null, last_slice_at: knex.fn.now() });
     return;
   }
   await knex('objects')
@@ -240,10 +260,51 @@ export async function recordSliceOutcome(knex: Knex, objectKey: number, ok: bool
       retry_after: knex.raw(
         "now() + least(3600000, 60000 * power(2, least(failures, 10))) * interval '1 millisecond'",
       ),
+      budget_wait_until: null,
       last_slice_at: knex.fn.now(),
     });
 }
 
+/**
+ * A slice stopped because the API budget allows no more calls now: the object waits, without counting as a
+ * failure, until org time `until`, when enough of the rolling day's calls have aged out.
+ */
+export async function recordBudgetWait(knex: Knex, objectKey: number, until: Date): Promise<void> {
+  await knex('objects')
+    .where({ object_key: objectKey })
+    .update({ budget_wait_until: until, last_slice_at: knex.fn.now() });
+}
+
 export async function markMaintained(knex: Knex, orgId: string): Promise<void> {
   await knex('orgs').where({ org_id: orgId }).update({ maintained_at: knex.fn.now() });
+}
+
+/**
+ * A change check found nothing new for an object: its caught-up time (and, when the check looked for deletes or
+ * there was nothing to look for, its deletes-checked time) moves forward. A compare-and-set instead of the run
+ * lease: it applies only while no run holds the object's lease and its caught-up time is still the one the check
+ * started from, so a slice that ran meanwhile (and may have seen more) always wins; times only move forward.
+ * `noRecordsHeld` adds the condition that the object still holds no record (deletes skipped for that reason).
+ * False when refused.
+ */
+export async function advanceIdleObject(
+  knex: Knex,
+  objectKey: number,
+  change: { expectedCaughtUpAt: Date; caughtUpTo: Date; deletesCheckedUntil?: Date; noRecordsHeld?: boolean },
+): Promise<boolean> {
+  const q = knex('objects')
+    .where({ object_key: objectKey, caught_up_at: change.expectedCaughtUpAt })
+    .whereNull('running_lease')
+    .where('caught_up_at', '<', change.caughtUpTo);
+  if (change.noRecordsHeld) q.where({ records: 0 });
+  const updated = await q.update({
+    caught_up_at: change.caughtUpTo,
+    budget_wait_until: null, // checked: no longer waiting for the API budget
+    ...(change.deletesCheckedUntil
+      ? {
+          deletes_checked_until: knex.raw('greatest(deletes_checked_until, ?)', [change.deletesCheckedUntil]),
+        }
+      : {}),
+  });
+  return updated > 0;
 }

@@ -15,6 +15,7 @@
  * idempotent, so a run cut short is finished by running it again (the pending row is picked up).
  */
 import type { Knex } from 'knex';
+import { fileBodyKey } from '../files/file-bodies.js';
 import type { StoreContext } from '../store-context.js';
 import { storeNow } from '../store-context.js';
 import { rewritePack } from './compact-packs.js';
@@ -165,7 +166,7 @@ export async function eraseRecord(
 
   const swept = await collectOrphanPacks(store, orgId, { graceMs: 0, keys: [...oldKeys] });
   await countErasureWork(knex, erasure.erasureId, { packsDeleted: swept.length });
-  const traces = await dropRecordTraces(knex, orgId, object, recordId);
+  const traces = await dropRecordTraces(store, orgId, object, recordId);
   const done = await finishErasure(knex, erasure.erasureId, storeNow(store));
   return result(recordId, 'erased', {
     erasedAt: done.erasedAt.toISOString(),
@@ -291,23 +292,26 @@ async function dropRecordRows(
 
 /**
  * Other rows that name the record: its errors (their messages may quote its values) and its file mappings (with
- * the object's file counters). File bodies and `files` packs are not written by the backup yet (see ARCHITECTURE.md).
+ * the object's file counters); then each file body of the record that no other mapping of the org names is
+ * deleted from the bucket. The `files` packs keep their mapping lines (record id, stamp, SHA-256, size: no file
+ * content); rebuild-index leaves them out through the erasure marker (see ARCHITECTURE.md).
  */
 async function dropRecordTraces(
-  knex: Knex,
+  store: StoreContext,
   orgId: string,
   object: string,
   recordId: string,
 ): Promise<{ errorRows: number; fileMappings: number }> {
-  return knex.transaction(async (trx) => {
+  const traces = await store.knex.transaction(async (trx) => {
     const errorRows = await trx('errors').where({ org_id: orgId, object, record_id: recordId }).delete();
     const files = await trx('files')
       .where({ org_id: orgId, object, record_id: recordId })
       .delete()
-      .returning<Array<{ state: string; size: string | null; updated_at: Date }>>([
+      .returning<Array<{ state: string; size: string | null; updated_at: Date; sha256: string | null }>>([
         'state',
         'size',
         'updated_at',
+        'sha256',
       ]);
     const stored = files.filter((f) => f.state === 'stored');
     if (stored.length > 0) {
@@ -321,6 +325,12 @@ async function dropRecordTraces(
           [orgId, f.updated_at.toISOString()],
         );
     }
-    return { errorRows, fileMappings: files.length };
+    return { errorRows, fileMappings: files.length, bodies: stored.map((f) => f.sha256) };
   });
+  for (const sha256 of new Set(traces.bodies)) {
+    if (sha256 === null) continue;
+    const named = await store.knex('files').where({ org_id: orgId, sha256 }).first('record_id');
+    if (!named) await store.blobs.delete(fileBodyKey(orgId, sha256));
+  }
+  return { errorRows: traces.errorRows, fileMappings: traces.fileMappings };
 }

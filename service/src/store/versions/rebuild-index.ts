@@ -258,7 +258,17 @@ export async function rebuildIndex(
               trx,
               orgId,
               object,
-              pack.blocks.flat(),
+              // An erased record's file mappings stay out too.
+              pack.blocks
+                .flat()
+                .filter(
+                  (line) =>
+                    !erased.isErased(
+                      object,
+                      (JSON.parse(line.toString('utf8')) as { id: string }).id,
+                      header.writtenAt,
+                    ),
+                ),
               header.writtenAt,
               item.listed.packId,
             );

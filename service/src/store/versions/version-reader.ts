@@ -19,7 +19,7 @@ import type { StoreContext } from '../store-context.js';
 import { findObjectKey } from './objects-repository.js';
 import { decodeVersionLine, exportLine, type VersionInput } from './version-entry.js';
 
-interface LocatedRow {
+export interface LocatedRow {
   bucket_key: string;
   block_offset: number;
   block_length: number;
@@ -29,7 +29,7 @@ interface LocatedRow {
 }
 
 // Only what locates the entry: the record id, time and deleted flag are in the entry itself.
-const LOCATED_COLUMNS = `p.bucket_key,
+export const LOCATED_COLUMNS = `p.bucket_key,
   p.block_offsets[v.block + 1] AS block_offset, p.block_lengths[v.block + 1] AS block_length,
   v.entry_offset, v.entry_length, v.hash`;
 
@@ -71,7 +71,7 @@ const blockId = (a: EntryAddress) => `${a.key}@${a.blockOffset}`;
  * ranged read) and in parallel across packs. Without a cache (one record's history) each block is inflated only
  * as far as its last wanted entry; with one (an export) blocks are inflated whole and kept for the next page.
  */
-async function linesFor(
+export async function linesFor(
   blobs: BlobStore,
   rows: readonly LocatedRow[],
   cache?: BlockCache,

@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { MutateBody, PermissionsBody, SchemaBody } from '../org/api.js';
+import type {
+  FieldChangeBody,
+  MutateBody,
+  PermissionsBody,
+  SchemaBody,
+  UserPermissionsBody,
+} from '../org/api.js';
 import type { SimContext, WireResponse } from './context.js';
 import { json } from './context.js';
 import { toWireError } from './errors.js';
@@ -111,6 +117,12 @@ async function route(
       return json(200, { ok: true });
     case 'POST /__sim/schema':
       ctx.org.addSchema(parseBody(bodyText) as unknown as SchemaBody);
+      return json(200, { ok: true });
+    case 'POST /__sim/schema/change':
+      ctx.org.changeField(parseBody(bodyText) as unknown as FieldChangeBody);
+      return json(200, { ok: true });
+    case 'POST /__sim/user-permissions':
+      ctx.org.setUserPermissions(parseBody(bodyText) as unknown as UserPermissionsBody);
       return json(200, { ok: true });
     case 'POST /__sim/mutate':
       return json(200, ctx.org.mutate(parseBody(bodyText) as unknown as MutateBody));

@@ -65,6 +65,8 @@ export interface BulkJob {
   checkpoints: number[];
   fileSize: number;
   failWith?: string;
+  /** The `queryTimeout` fault: the job fails with `message` once it has read more than `rows` rows. */
+  timeout?: { rows: number; message: string };
   timer?: NodeJS.Timeout;
 }
 
@@ -171,6 +173,11 @@ export class BulkJobs {
     if (job.state === 'UploadComplete') this.finish(job, 'Failed');
   }
 
+  /** Makes a job fail as timed out if it reads more than `rows` rows (the `queryTimeout` fault). */
+  timeOutAbove(job: BulkJob, rows: number, message: string): void {
+    job.timeout = { rows, message };
+  }
+
   private async run(job: BulkJob, delimiter: string, lineEnding: string): Promise<void> {
     job.timer = undefined;
     if (job.state !== 'UploadComplete') return;
@@ -185,6 +192,10 @@ export class BulkJobs {
       let chunk = '';
       let chunkRows = 0;
       for (const row of job.query.rows()) {
+        if (job.timeout && rows >= job.timeout.rows) {
+          job.failWith ??= job.timeout.message;
+          break;
+        }
         chunk += csvLine(row, delimiter, lineEnding);
         rows++;
         chunkRows++;

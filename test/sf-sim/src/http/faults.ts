@@ -4,13 +4,23 @@
  * make a Bulk 2.0 query job fail. Rules are tried in order; the first that matches, wins its
  * `rate` draw and still has `count` left fires.
  *
+ * `queryTimeout` with `rows: N` stands for a query that runs too long on a large range: a REST
+ * query (first page, not COUNT()) whose result holds more than N rows answers 400 QUERY_TIMEOUT
+ * "Your query request was running for too long." (REST API, "Status Codes and Error Responses":
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm), and a
+ * Bulk 2.0 query job over more than N rows ends Failed with a QUERY_TIMEOUT error message ("a query
+ * that doesn't execute within the standard 2-minute timeout limit fails the job with QUERY_TIMEOUT":
+ * "How Bulk Queries Are Processed",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/asynch_api_bulk_query_processing.htm).
+ * For a Bulk job the rule's draw happens when the job is created.
+ *
  * The `rate` draws are deterministic: each rule draws from its own PRNG seeded from the org's
  * seed, the rule's place in the order rules were added and the rule itself, so two simulators
  * with the same seed, rules and request sequence fail the same requests.
  */
 import { hash32, Rng } from '../seed/random.js';
 
-export type FaultAction = 'status' | 'reset' | 'hang' | 'bulkJobFailed' | 'delay';
+export type FaultAction = 'status' | 'reset' | 'hang' | 'bulkJobFailed' | 'delay' | 'queryTimeout';
 
 export interface FaultRule {
   path: RegExp;
@@ -24,11 +34,13 @@ export interface FaultRule {
   /** Times left to fire; Infinity when unlimited. */
   remaining: number;
   delayMs: number;
+  /** `queryTimeout`: the rule fires on queries over more than this many rows. */
+  rows: number;
   /** The rule's own draws for `rate` (set when the rule is added). */
   rng?: Rng;
 }
 
-const ACTIONS: readonly FaultAction[] = ['status', 'reset', 'hang', 'bulkJobFailed', 'delay'];
+const ACTIONS: readonly FaultAction[] = ['status', 'reset', 'hang', 'bulkJobFailed', 'delay', 'queryTimeout'];
 
 const DEFAULT_ERROR: Record<number, [string, string]> = {
   400: ['QUERY_TIMEOUT', 'Your query request was running for too long.'],
@@ -64,7 +76,10 @@ export function parseFaultRule(raw: unknown, index: number): FaultRule {
   if (typeof action !== 'string' || !ACTIONS.includes(action as FaultAction)) {
     fail(index, `"action" must be one of ${ACTIONS.join(', ')}`);
   }
-  const status = r.status ?? 503;
+  const rows = r.rows ?? 0;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0)
+    fail(index, '"rows" must be a whole number >= 0');
+  const status = r.status ?? (action === 'queryTimeout' ? 400 : 503);
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
     fail(index, '"status" must be an HTTP error status (400..599)');
   }
@@ -99,6 +114,7 @@ export function parseFaultRule(raw: unknown, index: number): FaultRule {
     rate,
     remaining: count === null ? Infinity : count,
     delayMs,
+    rows,
   };
 }
 
@@ -151,16 +167,22 @@ export class FaultInjector {
       rate: r.rate,
       remaining: Number.isFinite(r.remaining) ? r.remaining : null,
       delayMs: r.delayMs,
+      ...(r.action === 'queryTimeout' ? { rows: r.rows } : {}),
     }));
   }
 
   /**
    * The rule that fires for this request, if any, among those with one of `actions`
-   * (bulkJobFailed rules are consulted by the Bulk API only).
+   * (bulkJobFailed and queryTimeout rules are consulted by the query and Bulk APIs only);
+   * `applies` leaves out rules that do not concern this request (a queryTimeout over few rows).
    */
-  match(target: string, actions: readonly FaultAction[]): FaultRule | undefined {
+  match(
+    target: string,
+    actions: readonly FaultAction[],
+    applies: (rule: FaultRule) => boolean = () => true,
+  ): FaultRule | undefined {
     for (const rule of this.rules) {
-      if (!actions.includes(rule.action) || !rule.path.test(target)) continue;
+      if (!actions.includes(rule.action) || !rule.path.test(target) || !applies(rule)) continue;
       if (rule.rate < 1 && (rule.rng ??= new Rng(hash32(this.seed))).next() >= rule.rate) continue;
       rule.remaining--;
       if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);

@@ -33,6 +33,12 @@ function applyFailureFault(ctx: SimContext, path: string, job: BulkJob): void {
   if (rule) ctx.bulk.failJob(job, rule.message);
 }
 
+/** The `queryTimeout` fault, drawn when the job is created: the job fails if it reads more than `rows` rows. */
+function applyTimeoutFault(ctx: SimContext, path: string, job: BulkJob): void {
+  const rule = ctx.faults.match(path, ['queryTimeout']);
+  if (rule) ctx.bulk.timeOutAbove(job, rule.rows, `${rule.errorCode} : ${rule.message}`);
+}
+
 function fullPath(req: DataRequest): string {
   return `/services/data/v${req.apiVersion}${req.rest}`;
 }
@@ -52,6 +58,7 @@ function createJob(req: DataRequest, ctx: SimContext): WireResponse {
     createdById: req.session.userId,
   });
   applyFailureFault(ctx, fullPath(req), job);
+  applyTimeoutFault(ctx, fullPath(req), job);
   return json(200, ctx.bulk.info(job, job.state, false));
 }
 

@@ -38,6 +38,7 @@ async function runSub(
   body: unknown,
   counted: boolean,
   allOrNone = false,
+  subHeaders: Record<string, string> = {},
 ): Promise<SubResult> {
   const m = /^\/services\/data\/v(\d+\.\d)(\/[^?]*)?(?:\?(.*))?$/.exec(url);
   if (!m) {
@@ -75,7 +76,7 @@ async function runSub(
       method: method.toUpperCase(),
       rest,
       query: new URLSearchParams(m[3] ?? ''),
-      headers: outer.headers,
+      headers: { ...outer.headers, ...subHeaders },
       params: match.params,
       apiVersion,
       session: outer.session,
@@ -104,6 +105,19 @@ async function runSub(
     body: 'json' in response ? response.json : null,
     headers: response.headers ?? {},
   };
+}
+
+/**
+ * A composite subrequest's own `httpHeaders` (e.g. If-Modified-Since on a describe), which Salesforce applies to
+ * that subrequest ("You can also specify headers for each subrequest",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite_post.htm).
+ */
+function subrequestHeaders(raw: unknown): Record<string, string> {
+  if (raw === null || typeof raw !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>))
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+  return out;
 }
 
 /** Reads `path` (e.g. `records[0].Id`) out of an earlier subresponse body. */
@@ -175,7 +189,13 @@ async function runComposite(
   const out: CompositeEntry[] = [];
   let failed = false;
   for (const raw of subs) {
-    const sub = (raw ?? {}) as { method?: unknown; url?: unknown; referenceId?: unknown; body?: unknown };
+    const sub = (raw ?? {}) as {
+      method?: unknown;
+      url?: unknown;
+      referenceId?: unknown;
+      body?: unknown;
+      httpHeaders?: unknown;
+    };
     const referenceId = typeof sub.referenceId === 'string' ? sub.referenceId : '';
     if (failed && allOrNone) {
       out.push({ entry: haltedEntry(referenceId), failed: false });
@@ -195,7 +215,16 @@ async function runComposite(
         const url = resolveRefs(String(sub.url ?? ''), results);
         const subBody =
           sub.body === undefined ? undefined : JSON.parse(resolveRefs(JSON.stringify(sub.body), results));
-        result = await runSub(ctx, req, String(sub.method ?? 'GET'), url, subBody, false, allOrNone);
+        result = await runSub(
+          ctx,
+          req,
+          String(sub.method ?? 'GET'),
+          url,
+          subBody,
+          false,
+          allOrNone,
+          subrequestHeaders(sub.httpHeaders),
+        );
       } catch (err) {
         if (!(err instanceof ReferenceError_)) throw err;
         result = {
@@ -233,9 +262,45 @@ function subrequests(
   return subs;
 }
 
+/** Route kinds that count as query or sObject Collections operations inside `/composite`. */
+const QUERY_LIKE_KINDS = new Set(['query', 'queryAll', 'queryMore', 'sobjectCollections']);
+const MAX_QUERY_SUBREQUESTS = 5;
+
+/**
+ * "You can have up to 25 subrequests in a single call. Up to 5 of these subrequests can be sObject Collections or
+ * query operations, including Query and QueryAll requests" (REST API Developer Guide, "Send Multiple Requests Using
+ * Composite": https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite_post.htm).
+ * Like the 26th subrequest, a 6th query refuses the whole request before any subrequest runs.
+ */
+function checkQueryCount(subs: unknown[]): void {
+  let queries = 0;
+  for (const raw of subs) {
+    const sub = (raw ?? {}) as { method?: unknown; url?: unknown };
+    const m = /^\/services\/data\/v\d+\.\d(\/[^?]*)?/.exec(String(sub.url ?? ''));
+    if (!m) continue;
+    try {
+      const match = findDataRoute(
+        String(sub.method ?? 'GET').toUpperCase(),
+        (m[1] ?? '').replace(/\/{2,}/g, '/'),
+      );
+      if (QUERY_LIKE_KINDS.has(match.route.kind)) queries += 1;
+    } catch {
+      // An unknown resource fails as its own subrequest.
+    }
+  }
+  if (queries > MAX_QUERY_SUBREQUESTS) {
+    throw new WireError(
+      400,
+      'INVALID_API_INPUT',
+      `A composite request can have at most ${MAX_QUERY_SUBREQUESTS} query or sObject Collections subrequests, got ${queries}.`,
+    );
+  }
+}
+
 async function composite(req: DataRequest, ctx: SimContext): Promise<WireResponse> {
   const body = parseJsonObject(req.bodyText);
   const subs = subrequests(body, 'compositeRequest', 'composite');
+  checkQueryCount(subs);
   if (body.allOrNone !== true) {
     const out = await runComposite(req, ctx, subs, false);
     return json(200, { compositeResponse: out.map((r) => r.entry) });

@@ -34,7 +34,22 @@ function firstPage(req: DataRequest, ctx: Parameters<DataRoute['handle']>[1], sc
     ...(size !== undefined ? { batchSize: size } : {}),
   });
   if (req.query.get('columns') === 'true') return json(200, queryColumns(ctx.org, soql, req.apiVersion));
+  applyTimeoutFault(req, ctx, soql, page.totalSize);
   return json(200, pageBody(page, req.apiVersion));
+}
+
+/** The `queryTimeout` fault: a query (not COUNT()) over more rows than the rule's `rows` ran too long. */
+function applyTimeoutFault(
+  req: DataRequest,
+  ctx: Parameters<DataRoute['handle']>[1],
+  soql: string,
+  rows: number,
+): void {
+  if (/^\s*SELECT\s+COUNT\(\s*\)/i.test(soql)) return;
+  const search = req.query.toString();
+  const target = `/services/data/v${req.apiVersion}${req.rest}${search ? `?${search}` : ''}`;
+  const rule = ctx.faults.match(target, ['queryTimeout'], (r) => rows > r.rows);
+  if (rule) throw new WireError(rule.status, rule.errorCode, rule.message);
 }
 
 function nextPage(req: DataRequest, ctx: Parameters<DataRoute['handle']>[1]) {

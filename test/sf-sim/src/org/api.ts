@@ -183,6 +183,29 @@ export interface SchemaBody {
   }[];
 }
 
+/**
+ * `POST /__sim/schema/change` body: changes one existing field as an admin would in Setup. `remove` deletes a
+ * custom field (it leaves describe and FieldDefinition; records keep no readable value); `label`, `length` (text
+ * fields), `picklistValues` (the full new value set of a picklist) and `formula` (a formula field's
+ * calculatedFormula: a field of the record or of a parent, `Name` or `Account.Name`, which the simulator then
+ * evaluates) change what describe shows. Each change moves the object's describe Last-Modified.
+ */
+export interface FieldChangeBody {
+  object: string;
+  field: string;
+  remove?: boolean;
+  label?: string;
+  length?: number;
+  picklistValues?: string[];
+  formula?: string;
+}
+
+/** `POST /__sim/user-permissions` body: system permissions of the integration user. */
+export interface UserPermissionsBody {
+  /** "View Setup and Configuration" (PermissionsViewSetup): needed to query FieldDefinition. Default true. */
+  viewSetup?: boolean;
+}
+
 /** The handle `SimOrg.transaction` passes to its function. */
 export interface Transaction {
   /** Undoes every write of this transaction when its function returns (it returns normally). */
@@ -254,6 +277,10 @@ export interface SimOrg {
   setPermissions(body: PermissionsBody): void;
   /** Admin: add a custom object or fields (`POST /__sim/schema`). */
   addSchema(body: SchemaBody): void;
+  /** Admin: change or remove one field (`POST /__sim/schema/change`). */
+  changeField(body: FieldChangeBody): void;
+  /** Admin: system permissions of the integration user (`POST /__sim/user-permissions`). */
+  setUserPermissions(body: UserPermissionsBody): void;
   /** Admin: every committed version of every record of the object, oldest first. */
   truth(objectName: string): Iterable<TruthVersion>;
   /** Admin: background churn per simulated minute (0 stops it). */

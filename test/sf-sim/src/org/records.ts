@@ -15,6 +15,7 @@ import { ObjectStore, type Entry, type Version } from './store.js';
 import type { BenchSource } from './bench.js';
 import { makeId, normaliseId } from './ids.js';
 import { truncateToSecond, DAY_MS } from './datetime.js';
+import { blobMd5 } from '../seed/blob-bytes.js';
 import type { Bounds } from '../soql/compile.js';
 
 /** Recycle bin retention: soft-deleted rows are purged (and leave the delete log) after this. */
@@ -428,8 +429,19 @@ function deriveFields(obj: ObjectDef, row: Row, number: number | null): void {
         : undefined
   ) as BlobRef | null | undefined;
   if (body && typeof body === 'object') {
-    if (obj.name === 'ContentVersion') row.ContentSize = body.bytes;
-    else row.BodyLength = body.bytes;
+    if (obj.name === 'ContentVersion') {
+      row.ContentSize = body.bytes;
+      // Checksum: the body's MD5, which Salesforce computes on save. Read lazily (and once per distinct body) so a
+      // seeded org does not hash every generated body up front; the value is the same whenever it is read.
+      if ('Checksum' in row) {
+        const ref = body;
+        Object.defineProperty(row, 'Checksum', {
+          get: () => blobMd5(ref),
+          enumerable: true,
+          configurable: true,
+        });
+      }
+    } else row.BodyLength = body.bytes;
   }
   if ('DeveloperName' in row && row.DeveloperName === null && typeof row.Name === 'string')
     row.DeveloperName = row.Name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'X';

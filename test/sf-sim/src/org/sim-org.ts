@@ -10,6 +10,7 @@ import {
   SimError,
   type Blob,
   type BulkQuery,
+  type FieldChangeBody,
   type GetDeletedResult,
   type GetUpdatedResult,
   type IntegrationUser,
@@ -25,8 +26,9 @@ import {
   type SimOrg,
   type Transaction,
   type TruthVersion,
+  type UserPermissionsBody,
 } from './api.js';
-import type { BlobRef, FieldDef, ObjectDef, Row } from './schema/model.js';
+import type { BlobRef, FieldDef, FormulaFn, ObjectDef, Row } from './schema/model.js';
 import { isReadableField } from './schema/model.js';
 import { makeObjectDef, reindexObject } from './schema/catalog.js';
 import { completeFieldEntry } from './schema/field-entry.js';
@@ -41,6 +43,7 @@ import { parseDateTime, restDateTime, truncateToMinute, truncateToSecond, DAY_MS
 import { toJsonValue, toStored } from './values.js';
 import { blobStream } from '../seed/blob-bytes.js';
 import { BENCH_OBJECT } from './bench.js';
+import { isFieldDefinitionQuery, queryFieldDefinitions } from './setup-entities.js';
 
 export const DEFAULT_API_VERSION = '62.0';
 const MAX_UPDATED_IDS = 600_000;
@@ -53,6 +56,8 @@ export type Op =
   | { k: 'delete'; now: number; object: string; id: string }
   | { k: 'perm'; now: number; body: PermissionsBody }
   | { k: 'schema'; now: number; body: SchemaBody }
+  | { k: 'fieldChange'; now: number; body: FieldChangeBody }
+  | { k: 'userPerm'; now: number; body: UserPermissionsBody }
   | { k: 'churnRate'; now: number; perMinute: number }
   | { k: 'churn'; now: number; count: number }
   /** A committed transaction: its ops, applied in order. */
@@ -165,6 +170,10 @@ export class OrgImpl implements SimOrg {
   private churnTimer: NodeJS.Timeout | null = null;
   /** Set by the churn module: makes `n` deterministic changes. */
   churnApply: ((org: OrgImpl, count: number, nowMs: number) => void) | null = null;
+  /** The integration user's "View Setup and Configuration" permission (FieldDefinition needs it). */
+  private viewSetup = true;
+  /** A formula field's formula as first built (`Object.field` lower case), to restore when set back to it. */
+  private readonly builtFormulas = new Map<string, { text: string; fn: FormulaFn | null }>();
 
   constructor(parts: OrgParts) {
     this.parts = parts;
@@ -316,6 +325,11 @@ export class OrgImpl implements SimOrg {
         return this.applyPermissions(op.body, op.now);
       case 'schema':
         return this.applySchema(op.body, op.now);
+      case 'fieldChange':
+        return this.applyFieldChange(op.body, op.now);
+      case 'userPerm':
+        if (typeof op.body.viewSetup === 'boolean') this.viewSetup = op.body.viewSetup;
+        return undefined;
       case 'churn':
         this.churnApply?.(this, op.count, op.now);
         return undefined;
@@ -371,6 +385,16 @@ export class OrgImpl implements SimOrg {
   // ------------------------------------------------------------------ queries
 
   query(soql: string, opts: QueryOptions = {}): QueryPage {
+    // Setup entities are answered from the schema model, not the record stores (the cheap test first: the
+    // record queries on the hot path are not parsed twice).
+    if (/\bfrom\s+fielddefinition\b/i.test(soql)) {
+      const parsed = parseSoql(soql);
+      if (isFieldDefinitionQuery(parsed))
+        return queryFieldDefinitions(soql, parsed, {
+          objects: () => this.book.objects.values(),
+          viewSetup: this.viewSetup,
+        });
+    }
     const plan = this.plan(soql);
     this.book.settle();
     return this.engine.firstPage(plan, {
@@ -1005,6 +1029,197 @@ export class OrgImpl implements SimOrg {
     }
     obj.lastModifiedMs = Math.max(now, obj.lastModifiedMs + 1000);
     this.globalModifiedMs = Math.max(now, this.globalModifiedMs + 1000);
+  }
+
+  changeField(body: FieldChangeBody): void {
+    if (!body || typeof body.object !== 'string' || typeof body.field !== 'string')
+      throw new SimError(400, 'INVALID_INPUT', 'schema change: object and field are required');
+    const obj = this.book.object(body.object);
+    if (!obj) throw new SimError(400, 'INVALID_INPUT', `schema change: unknown object '${body.object}'`);
+    const f = obj.byLower.get(body.field.toLowerCase());
+    if (!f)
+      throw new SimError(400, 'INVALID_INPUT', `schema change: unknown field '${body.field}' on ${obj.name}`);
+    const changes = ['remove', 'label', 'length', 'picklistValues', 'formula'].filter(
+      (k) => (body as unknown as Record<string, unknown>)[k] !== undefined,
+    );
+    if (changes.length === 0)
+      throw new SimError(
+        400,
+        'INVALID_INPUT',
+        'schema change: say what changes (remove, label, length, picklistValues or formula)',
+      );
+    if (body.remove !== undefined) {
+      if (body.remove !== true || changes.length > 1)
+        throw new SimError(400, 'INVALID_INPUT', 'schema change: remove is true and comes alone');
+      // Setup deletes custom fields only; standard fields can be hidden, never deleted.
+      if (!f.custom || !/__c$/i.test(f.name))
+        throw new SimError(
+          400,
+          'INVALID_INPUT',
+          `schema change: ${obj.name}.${f.name} is a standard field and cannot be deleted`,
+        );
+      if (obj === this.book.bench?.obj)
+        throw new SimError(
+          400,
+          'INVALID_INPUT',
+          `schema change: fields of ${obj.name} are generated and cannot be deleted`,
+        );
+    }
+    if (
+      body.label !== undefined &&
+      (typeof body.label !== 'string' || body.label.trim() === '' || body.label.length > 40)
+    )
+      throw new SimError(400, 'INVALID_INPUT', 'schema change: label is 1 to 40 characters');
+    if (body.length !== undefined) {
+      if (f.type !== 'string' && f.type !== 'textarea')
+        throw new SimError(
+          400,
+          'INVALID_INPUT',
+          `schema change: only text fields have a length, ${f.name} is ${f.type}`,
+        );
+      const max = f.type === 'string' ? 255 : 131072;
+      if (!Number.isInteger(body.length) || body.length < 1 || body.length > max)
+        throw new SimError(400, 'INVALID_INPUT', `schema change: length of a ${f.type} field is 1 to ${max}`);
+    }
+    if (body.picklistValues !== undefined) {
+      if (f.type !== 'picklist' && f.type !== 'multipicklist')
+        throw new SimError(400, 'INVALID_INPUT', `schema change: ${f.name} is not a picklist`);
+      if (
+        !Array.isArray(body.picklistValues) ||
+        body.picklistValues.length === 0 ||
+        body.picklistValues.some((v) => typeof v !== 'string' || v === '') ||
+        new Set(body.picklistValues).size !== body.picklistValues.length
+      )
+        throw new SimError(
+          400,
+          'INVALID_INPUT',
+          'schema change: picklistValues is a list of distinct, non-empty values',
+        );
+    }
+    if (body.formula !== undefined) {
+      if (f.describe.calculated !== true)
+        throw new SimError(400, 'INVALID_INPUT', `schema change: ${f.name} is not a formula field`);
+      if (typeof body.formula !== 'string')
+        throw new SimError(400, 'INVALID_INPUT', 'schema change: formula is a string');
+      this.formulaFunction(obj, f, body.formula);
+    }
+    this.run({ k: 'fieldChange', now: this.clock.nowMs(), body });
+  }
+
+  /**
+   * What a formula computes. The simulator evaluates a formula that is a field of the record or of a parent
+   * (`Name`, `Account.Name`), and the formula a field was built with; other formulas are refused rather than
+   * shown with values the org would not give. A result of another type than the field's is refused as Setup
+   * refuses it.
+   */
+  private formulaFunction(obj: ObjectDef, f: FieldDef, text: string): FormulaFn | null {
+    const built = this.builtFormulas.get(`${obj.lower}.${f.lower}`) ?? {
+      text: String(f.describe.calculatedFormula ?? ''),
+      fn: f.formula,
+    };
+    if (text === built.text) return built.fn;
+    const path = /^\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z][A-Za-z0-9_]*))?\s*$/.exec(text);
+    if (!path)
+      throw new SimError(
+        400,
+        'INVALID_INPUT',
+        `schema change: the simulator evaluates formulas that are a field of the record or of a parent (Name, Account.Name), not '${text}'`,
+      );
+    let target: FieldDef | undefined;
+    let rel: FieldDef | undefined;
+    if (path[2] === undefined) target = obj.byLower.get(path[1]!.toLowerCase());
+    else {
+      rel = obj.byRelationship.get(path[1]!.toLowerCase());
+      const parent = rel && rel.referenceTo.length === 1 ? this.book.object(rel.referenceTo[0]!) : undefined;
+      if (!parent)
+        throw new SimError(
+          400,
+          'INVALID_INPUT',
+          `schema change: Field ${path[1]} does not exist. Check spelling.`,
+        );
+      target = parent.byLower.get(path[2].toLowerCase());
+    }
+    if (!target || target === f)
+      throw new SimError(
+        400,
+        'INVALID_INPUT',
+        `schema change: Field ${text.trim()} does not exist. Check spelling.`,
+      );
+    const family = (t: string): string =>
+      ['string', 'textarea', 'email', 'phone', 'url', 'id', 'reference'].includes(t)
+        ? 'Text'
+        : ['double', 'int', 'currency', 'percent', 'long'].includes(t)
+          ? 'Number'
+          : t === 'datetime'
+            ? 'DateTime'
+            : t === 'date'
+              ? 'Date'
+              : t === 'boolean'
+                ? 'Checkbox'
+                : t;
+    if (family(target.type) !== family(f.type))
+      throw new SimError(
+        400,
+        'INVALID_INPUT',
+        `schema change: Formula result is data type (${family(target.type)}), incompatible with expected data type (${family(f.type)}).`,
+      );
+    const name = target.name;
+    if (!rel) return (row) => row[name] ?? null;
+    const via = rel.name;
+    return (row, ctx) => {
+      const parent = typeof row[via] === 'string' ? ctx.lookup(row[via]) : null;
+      return parent && parent.IsDeleted !== true ? (parent[name] ?? null) : null;
+    };
+  }
+
+  private applyFieldChange(body: FieldChangeBody, now: number): void {
+    const obj = this.book.object(body.object)!;
+    const f = obj.byLower.get(body.field.toLowerCase())!;
+    if (body.remove) {
+      // A compound field goes with its components; stored values stay in the rows, unreachable.
+      const gone = new Set([f.lower]);
+      for (const other of obj.fields)
+        if (String(other.describe.compoundFieldName ?? '').toLowerCase() === f.lower) gone.add(other.lower);
+      obj.fields = obj.fields.filter((x) => !gone.has(x.lower));
+      for (const name of gone) obj.hiddenFields.delete(name);
+      reindexObject(obj);
+    }
+    if (body.label !== undefined) f.describe.label = body.label;
+    if (body.length !== undefined) {
+      f.describe.length = body.length;
+      f.describe.byteLength = body.length * 3;
+    }
+    if (body.picklistValues !== undefined) {
+      const before = new Map(
+        ((f.describe.picklistValues as Record<string, unknown>[] | undefined) ?? []).map((p) => [
+          String(p.value),
+          p,
+        ]),
+      );
+      f.describe.picklistValues = body.picklistValues.map(
+        (v) => before.get(v) ?? { active: true, defaultValue: false, label: v, validFor: null, value: v },
+      );
+      f.picklist = [...body.picklistValues];
+    }
+    if (body.formula !== undefined) {
+      const key = `${obj.lower}.${f.lower}`;
+      if (!this.builtFormulas.has(key))
+        this.builtFormulas.set(key, { text: String(f.describe.calculatedFormula ?? ''), fn: f.formula });
+      f.formula = this.formulaFunction(obj, f, body.formula);
+      f.describe.calculatedFormula = body.formula;
+    }
+    obj.lastModifiedMs = Math.max(now, obj.lastModifiedMs + 1000);
+    this.globalModifiedMs = Math.max(now, this.globalModifiedMs + 1000);
+  }
+
+  setUserPermissions(body: UserPermissionsBody): void {
+    if (
+      !body ||
+      typeof body !== 'object' ||
+      (body.viewSetup !== undefined && typeof body.viewSetup !== 'boolean')
+    )
+      throw new SimError(400, 'INVALID_INPUT', 'user permissions: {"viewSetup": true|false}');
+    this.run({ k: 'userPerm', now: this.clock.nowMs(), body });
   }
 
   *truth(objectName: string): Iterable<TruthVersion> {

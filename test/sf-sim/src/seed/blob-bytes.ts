@@ -3,6 +3,7 @@
  * large file never sits in memory. Text-like content (printable lines) so files compress as real
  * documents do.
  */
+import { createHash } from 'node:crypto';
 import { hash32, mix32 } from './random.js';
 
 const CHUNK = 64 * 1024;
@@ -48,4 +49,29 @@ export async function* blobStream(seed: string, size: number): AsyncGenerator<Bu
     yield blobChunk(seed, index++, n);
     sent += n;
   }
+}
+
+const md5Cache = new Map<string, string>();
+
+/**
+ * The MD5 (hex) of a body, as Salesforce reports it in ContentVersion.Checksum
+ * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentversion.htm:
+ * "MD5 checksum for the file"). Computed once per distinct body, chunk by chunk.
+ */
+export function blobMd5(ref: { bytes: number; seed: string; data?: string }): string {
+  const key = ref.data !== undefined ? `data:${ref.data}` : `${ref.seed}:${ref.bytes}`;
+  let md5 = md5Cache.get(key);
+  if (md5 === undefined) {
+    const hash = createHash('md5');
+    if (ref.data !== undefined) hash.update(Buffer.from(ref.data, 'base64'));
+    else
+      for (let sent = 0, index = 0; sent < ref.bytes; index++) {
+        const n = Math.min(CHUNK, ref.bytes - sent);
+        hash.update(blobChunk(ref.seed, index, n));
+        sent += n;
+      }
+    md5 = hash.digest('hex');
+    md5Cache.set(key, md5);
+  }
+  return md5;
 }

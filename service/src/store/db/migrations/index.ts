@@ -13,6 +13,9 @@ import * as scheduling from './0006_scheduling.js';
 import * as fieldCoverage from './0007_field_coverage.js';
 import * as progressMarkers from './0008_progress_markers.js';
 import * as erasures from './0009_erasures.js';
+import * as fileBodies from './0010_file_bodies.js';
+import * as fieldHistory from './0011_field_history.js';
+import * as apiBudget from './0012_api_budget.js';
 
 export interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,4 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0007_field_coverage': fieldCoverage,
   '0008_progress_markers': progressMarkers,
   '0009_erasures': erasures,
+  '0010_file_bodies': fileBodies,
+  '0011_field_history': fieldHistory,
+  '0012_api_budget': apiBudget,
 };
