@@ -45,7 +45,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { runBackupPass, type PassResult } from '../service/src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../service/src/backup/engine-context.js';
 import { connectOrg } from '../service/src/backup/org-connection.js';
@@ -57,6 +56,7 @@ import { migrateToLatest } from '../service/src/store/db/migrate.js';
 import { findOrg, updateOrgSettings } from '../service/src/store/orgs/org-repository.js';
 import { queryPages } from '../service/src/salesforce/rest-query.js';
 import { acquireEmbeddedPostgres } from '../service/src/store/postgres/embedded-server.js';
+import { freshBenchDatabase } from './support/bench-database.js';
 import type { BenchResult } from './bench-result.js';
 import { benchCount, readBenchFlags } from './support/bench-flags.js';
 import type { SimProcessMessage, SimProcessOptions } from './support/sim-process.js';
@@ -294,16 +294,6 @@ function describePhase(name: string, p: PhaseCount): string {
 
 // ── the run ─────────────────────────────────────────────────────────────────────────────────────────
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function run(): Promise<BenchResult[]> {
   const options = readOptions();
   say(
@@ -319,11 +309,7 @@ export async function run(): Promise<BenchResult[]> {
   let knex: Knex | undefined;
   let sim: SimHandle | undefined;
   try {
-    await adminQuery(postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await adminQuery(postgres.url, `CREATE DATABASE ${database}`);
-    const url = new URL(postgres.url);
-    url.pathname = `/${database}`;
-    knex = createKnex(url.toString(), { poolMax: 6 });
+    knex = createKnex(await freshBenchDatabase(postgres.url, database), { poolMax: 6 });
     await migrateToLatest(knex);
 
     sim = await startSim(options.records, path.join(runDir, 'sim'));

@@ -28,7 +28,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { registerOrg } from '../service/src/backup/org-registration.js';
 import { loadConfig } from '../service/src/config.js';
 import { BackupScheduler } from '../service/src/jobs/backup-scheduler.js';
@@ -39,6 +38,7 @@ import { migrateToLatest } from '../service/src/store/db/migrate.js';
 import { setOrgEnabled } from '../service/src/store/orgs/org-repository.js';
 import { acquireEmbeddedPostgres } from '../service/src/store/postgres/embedded-server.js';
 import { startSimulator, type Simulator } from '../test/sf-sim/src/index.js';
+import { freshBenchDatabase } from './support/bench-database.js';
 import type { BenchResult } from './bench-result.js';
 import { benchCount, readBenchFlags } from './support/bench-flags.js';
 
@@ -91,16 +91,6 @@ interface HourCount {
   byKind: Map<string, number>;
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Waits until no job of the backup queues is queued or running (twice in a row, a tick apart). */
 async function queueIdle(knex: Knex): Promise<void> {
   let quiet = 0;
@@ -131,11 +121,7 @@ export async function run(): Promise<BenchResult[]> {
   let sim: Simulator | undefined;
   let scheduler: BackupScheduler | undefined;
   try {
-    await adminQuery(postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await adminQuery(postgres.url, `CREATE DATABASE ${database}`);
-    const url = new URL(postgres.url);
-    url.pathname = `/${database}`;
-    const databaseUrl = url.toString();
+    const databaseUrl = await freshBenchDatabase(postgres.url, database);
     knex = createKnex(databaseUrl, { poolMax: 8 });
     await migrateToLatest(knex);
 

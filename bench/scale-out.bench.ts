@@ -47,7 +47,6 @@ import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import pg from 'pg';
 import { objectsToBackUp } from '../service/src/backup/backup-pass.js';
 import { createLogger } from '../service/src/logger.js';
 import { createKnex, type Knex } from '../service/src/store/db/knex.js';
@@ -60,6 +59,7 @@ import { listRegistryForStatus } from '../service/src/store/registry/object-regi
 import { freePort } from '../service/test/support/cli-e2e.js';
 import { benchCount, readBenchFlags } from './support/bench-flags.js';
 import type { SeedName } from '../test/sf-sim/src/org/api.js';
+import { freshBenchDatabase } from './support/bench-database.js';
 import type { BenchResult } from './bench-result.js';
 import { postgresServerCpuSeconds } from './support/process-cpu.js';
 import { machineCpuSeconds, processTreesCpuSeconds } from './support/process-tree-cpu.js';
@@ -289,22 +289,6 @@ interface RunResult {
   }>;
 }
 
-function databaseUrl(serverUrl: string, database: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 function runCommand(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -448,9 +432,7 @@ async function oneRun(
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const database = `scale_out_${processes}p`;
-  await adminQuery(postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await adminQuery(postgres.url, `CREATE DATABASE ${database}`);
-  const url = databaseUrl(postgres.url, database);
+  const url = await freshBenchDatabase(postgres.url, database);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: url,

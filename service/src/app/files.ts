@@ -26,36 +26,15 @@ import { decodeCursor, encodeCursor, pageLimit, type Page } from './paging.js';
 /** How long a download link works. */
 export const FILE_LINK_TTL_MS = 5 * 60_000;
 
-export interface FileListItem {
-  object: string;
-  recordId: string;
-  systemModstamp: string;
-  state: 'stored' | 'failed';
-  sha256: string | null;
-  size: number | null;
-  error: string | null;
-  errorCode: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-}
+export type FileListItem = Omit<FileRow, 'updatedAt'>;
 
 const fileCursor = z
   .object({ object: z.string().min(1), recordId: z.string().min(1), systemModstamp: z.iso.datetime() })
   .strict();
 
 function listItem(r: FileRow): FileListItem {
-  return {
-    object: r.object,
-    recordId: r.recordId,
-    systemModstamp: r.systemModstamp,
-    state: r.state,
-    sha256: r.sha256,
-    size: r.size,
-    error: r.error,
-    errorCode: r.errorCode,
-    attempts: r.attempts,
-    nextAttemptAt: r.nextAttemptAt,
-  };
+  const { updatedAt: _updatedAt, ...item } = r;
+  return item;
 }
 
 function requireFileObject(object: string): void {

@@ -12,6 +12,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../logger.js';
 import type { ApiPermit } from './api-governor.js';
 import { SalesforceError, toSalesforceError } from './errors.js';
+import { salesforceRetry } from './retry-policy.js';
 import type { ApiCallKind } from './session.js';
 
 export interface StreamRequest {
@@ -130,27 +131,14 @@ export async function openDownload(
     throw error;
   };
   try {
-    return await pRetry(attempt, {
-      retries: req.retries ?? 6,
-      minTimeout: 250,
-      maxTimeout: 8000,
-      factor: 2,
-      randomize: true,
-      ...(req.signal !== undefined && { signal: req.signal }),
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        transport.logger.warn(
-          {
-            type: 'salesforce-retry',
-            path,
-            errorCode: (error as SalesforceError).errorCode,
-            status: (error as SalesforceError).status,
-            attemptNumber,
-            retriesLeft,
-          },
-          'transient Salesforce failure on a file download; retrying',
-        );
-      },
-    });
+    return await pRetry(
+      attempt,
+      salesforceRetry(transport.logger, path, {
+        ...(req.retries !== undefined && { retries: req.retries }),
+        ...(req.signal !== undefined && { signal: req.signal }),
+        what: 'a file download',
+      }),
+    );
   } catch (err) {
     const original = (err as { originalError?: unknown }).originalError ?? err;
     if (original instanceof SalesforceError || !(original instanceof Error))

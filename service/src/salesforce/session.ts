@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { BudgetExhaustedError, type ApiGovernor, type ApiPermit, type SeenUsage } from './api-governor.js';
 import { parseLimitInfo, type ApiUsage } from './api-usage.js';
 import { SalesforceError, toSalesforceError } from './errors.js';
+import { salesforceRetry } from './retry-policy.js';
 import { openDownload, type StreamRequest, type StreamResponse } from './file-download.js';
 import { buildJwtAssertion } from './jwt-assertion.js';
 import { OrgClock } from './org-clock.js';
@@ -312,26 +313,10 @@ export class SalesforceSession {
       }
     };
     try {
-      return await pRetry(attempt, {
-        retries: req.retries ?? 6,
-        minTimeout: 250,
-        maxTimeout: 8000,
-        factor: 2,
-        randomize: true,
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          this.logger.warn(
-            {
-              type: 'salesforce-retry',
-              path,
-              errorCode: (error as SalesforceError).errorCode,
-              status: (error as SalesforceError).status,
-              attemptNumber,
-              retriesLeft,
-            },
-            'transient Salesforce failure; retrying',
-          );
-        },
-      });
+      return await pRetry(
+        attempt,
+        salesforceRetry(this.logger, path, req.retries !== undefined ? { retries: req.retries } : {}),
+      );
     } catch (err) {
       const original = (err as { originalError?: unknown }).originalError ?? err;
       if (original instanceof BudgetExhaustedError) throw original;
