@@ -98,12 +98,16 @@ describe('the Apex bridge', () => {
       getExcludedObjects: await bridge.callApex('AutoBackupObjectsController.getExcludedObjects'),
       getErrors: await bridge.callApex('AutoBackupErrorsController.getErrors', {}),
       getErrorsCsv: await bridge.callApex('AutoBackupErrorsController.getErrorsCsv'),
+      getMissingFieldPermissions: await bridge.callApex(
+        'AutoBackupErrorsController.getMissingFieldPermissions',
+      ),
       getRecordVersions: await bridge.callApex('AutoBackupHistoryController.getRecordVersions', {
         objectApiName: 'Account',
         recordId: account,
       }),
-      saveExclusions: await bridge.callApex('AutoBackupSettingsController.saveExclusions', {
+      saveSettings: await bridge.callApex('AutoBackupSettingsController.saveSettings', {
         exclusions: 'Task, Event',
+        apiBudgetPercent: 40,
         version: settings.version,
       }),
       updateSchedule: await bridge.callApex('AutoBackupDashboardController.updateSchedule', {
@@ -120,7 +124,8 @@ describe('the Apex bridge', () => {
     for (const name of ['getObjects', 'getExcludedObjects', 'getErrors', 'getRecordVersions'])
       assert.ok(items(name) > 0, `${name} has items`);
     assert.match((answers.getErrorsCsv as { csv: string }).csv, /rest-reader\.ts:42/);
-    assert.deepEqual((answers.saveExclusions as { exclusions: string[] }).exclusions, ['Task', 'Event']);
+    assert.deepEqual((answers.saveSettings as { exclusions: string[] }).exclusions, ['Task', 'Event']);
+    assert.equal((answers.saveSettings as { apiBudgetShare: number }).apiBudgetShare, 0.4);
     assert.equal((answers.updateMode as { status: string }).status, 'Paused');
 
     const fixtures: Fixture[] = Object.entries(answers).map(([method, data]) => ({

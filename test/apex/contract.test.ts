@@ -40,8 +40,8 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
   },
   AutoBackupSettingsController: {
     getSettings: { params: [], returns: 'AutoBackupModels.Settings' },
-    saveExclusions: {
-      params: ['String exclusions', 'Integer version'],
+    saveSettings: {
+      params: ['String exclusions', 'Decimal apiBudgetPercent', 'Integer version'],
       returns: 'AutoBackupModels.Settings',
     },
   },
@@ -52,11 +52,16 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
     },
     dismissError: { params: ['String errorId'], returns: 'void' },
     getErrorsCsv: { params: [], returns: 'AutoBackupModels.ErrorsCsv' },
+    getMissingFieldPermissions: { params: [], returns: 'AutoBackupModels.MissingFieldPermissions' },
   },
   AutoBackupHistoryController: {
     getRecordVersions: {
       params: ['String objectApiName', 'Id recordId', 'String before', 'Integer pageSize'],
       returns: 'AutoBackupModels.RecordVersions',
+    },
+    getFileDownloadLink: {
+      params: ['String objectApiName', 'Id recordId', 'String systemModstamp'],
+      returns: 'AutoBackupModels.FileLink',
     },
   },
 };

@@ -128,17 +128,29 @@ const models = {
         totals: (t) => pick(t, ['records', 'versions', 'files', 'bytes']),
         progress: each((p) => pick(p, ['day', 'versions', 'files'])),
         errors: (e) => pick(e, ['open', 'since']),
-        api: (a) => pick(a, ['used', 'max', 'budgetShare']),
+        api: (a) =>
+          pick(a, ['used', 'max', 'budgetShare', 'serviceUsed', 'serviceMax', 'waitingForBudgetUntil']),
       },
     ),
   ObjectPage: (p) =>
     pick(p, ['items', 'next'], {
       items: each((o) =>
-        pick(o, ['name', 'label', 'status', 'records', 'versions', 'lastBackupAt', 'caughtUpTo']),
+        pick(o, [
+          'name',
+          'label',
+          'status',
+          'records',
+          'versions',
+          'lastBackupAt',
+          'caughtUpTo',
+          'files',
+          'fileBytes',
+          'waitingFor',
+        ]),
       ),
     }),
   ExcludedObjects: (e) => pick(e, ['items'], { items: each((o) => pick(o, ['name', 'label', 'reason'])) }),
-  Settings: (s) => pick(s, ['mode', 'schedule', 'exclusions', 'version']),
+  Settings: (s) => pick(s, ['mode', 'schedule', 'exclusions', 'apiBudgetShare', 'version']),
   // AutoBackupClient.getErrors copies these keys, nulls included, into each item's map.
   ErrorPage: (p) => ({
     items: (p.items || []).map((item) =>
@@ -148,12 +160,16 @@ const models = {
     ),
     next: p.next ?? null,
   }),
+  // AutoBackupClient.getMissingFieldPermissions: JSON.deserialize keeps every key of the maps.
+  MissingFieldPermissions: (m) => pick(m, ['checkedAt', 'items', 'objectsUnreadable', 'error']),
   // AutoBackupClient.getRecordVersions: deleted is true only when the answer says true; fields a map.
   RecordVersions: (p) => ({
     items: (p.items || []).map((v) => ({
       systemModstamp: v.systemModstamp ?? null,
       deleted: v.deleted === true,
       fields: v.fields || {},
+      // Only file records' versions have a file; Apex leaves the null property out.
+      ...(v.file ? { file: pick(v.file, ['sha256', 'size', 'state', 'error']) } : {}),
     })),
     next: p.next ?? null,
   }),
@@ -201,8 +217,18 @@ const methods = {
   },
   'AutoBackupDashboardController.canManageSettings': async () => true,
   'AutoBackupSettingsController.getSettings': async () => models.Settings(await getJson('/settings')),
-  'AutoBackupSettingsController.saveExclusions': async ({ exclusions, version }) =>
-    models.Settings(await changeSettings({ exclusions: exclusionNames(exclusions) }, version)),
+  // AutoBackupInput.apiBudgetShare: percent to the service's fraction; null leaves it unchanged.
+  'AutoBackupSettingsController.saveSettings': async ({ exclusions, apiBudgetPercent, version }) =>
+    models.Settings(
+      await changeSettings(
+        {
+          exclusions: exclusionNames(exclusions),
+          apiBudgetShare:
+            apiBudgetPercent === null || apiBudgetPercent === undefined ? undefined : apiBudgetPercent / 100,
+        },
+        version,
+      ),
+    ),
   'AutoBackupObjectsController.getObjects': async ({ status, query, cursor, pageSize } = {}) =>
     models.ObjectPage(
       await getJson('/objects', { status, q: query && query.trim(), cursor, limit: pageSize ?? 50 }),
@@ -222,6 +248,20 @@ const methods = {
       return { csv: await (await send('GET', '/errors.csv')).text(), fileName };
     return { url: link.url, fileName };
   },
+  // AutoBackupClient.createFileLink: the signed link the browser downloads the file version from.
+  'AutoBackupHistoryController.getFileDownloadLink': async ({ objectApiName, recordId, systemModstamp }) =>
+    pick(
+      await (
+        await send(
+          'POST',
+          `/files/${encodeURIComponent(String(objectApiName).trim())}/${encodeURIComponent(recordId)}/link`,
+          { query: { systemModstamp: systemModstamp && systemModstamp.trim() }, body: {} },
+        )
+      ).json(),
+      ['url', 'expiresAt', 'bytes', 'fileName', 'contentType'],
+    ),
+  'AutoBackupErrorsController.getMissingFieldPermissions': async () =>
+    models.MissingFieldPermissions(await getJson('/fields/missing')),
   'AutoBackupHistoryController.getRecordVersions': async ({ objectApiName, recordId, before, pageSize }) =>
     models.RecordVersions(
       await getJson(

@@ -6,7 +6,7 @@ import type { LongRequestLimit } from './concurrency.js';
 import type { Credentials } from './credentials.js';
 import type { FaultInjector } from './faults.js';
 import type { ApiLimits } from './limits.js';
-import type { RequestLog } from './request-log.js';
+import type { LoggedRequest, RequestLog } from './request-log.js';
 import type { Session, SessionStore } from './sessions.js';
 import type { CallStats } from './stats.js';
 
@@ -48,6 +48,8 @@ export interface DataRequest {
    * transaction and sObject Collections act all-or-none whatever their own flag says.
    */
   allOrNone?: boolean;
+  /** The request log's entry of the HTTP request (a composite's subrequests add their objects to it). */
+  logged?: LoggedRequest;
 }
 
 export type WireResponse =

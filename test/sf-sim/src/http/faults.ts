@@ -2,7 +2,8 @@
  * Fault injection (`POST /__sim/faults`): rules matched against the request path (with its
  * query string) that answer with an error status, destroy the connection, hang, delay, or
  * make a Bulk 2.0 query job fail. Rules are tried in order; the first that matches, wins its
- * `rate` draw and still has `count` left fires.
+ * `rate` draw and still has `count` left fires. `status` rules (JSON) are also matched against each `/composite`
+ * and `/composite/batch` subrequest's url and answer that subrequest alone (rest-composite.ts).
  *
  * `queryTimeout` with `rows: N` stands for a query that runs too long on a large range: a REST
  * query (first page, not COUNT()) whose result holds more than N rows answers 400 QUERY_TIMEOUT

@@ -5,7 +5,9 @@
  *
  * The objects a request touches are read from the wire alone: the sObject in the path, the `FROM` of a query's
  * `q`, and, for requests that name no object, what an earlier answer said — a query's `nextRecordsUrl` locator
- * and a Bulk 2.0 job's id belong to the object of the query or job that produced them.
+ * and a Bulk 2.0 job's id belong to the object of the query or job that produced them. A `/composite` or
+ * `/composite/batch` request touches the objects of all its subrequests (read from each subrequest's url as it
+ * runs), keeping its own kind (`other`), so `?object=X` finds the composite that queried or described X.
  */
 import { createHash } from 'node:crypto';
 import type { WireResponse } from './context.js';
@@ -30,6 +32,13 @@ export interface LoggedRequest {
 
 export type RequestKind =
   'query' | 'queryAll' | 'bulkQuery' | 'describe' | 'deleted' | 'updated' | 'sobject' | 'other';
+
+/** A composite's subrequest as the log classified it. */
+export interface Subrequest {
+  kind: RequestKind;
+  objects: string[];
+  rest: string;
+}
 
 interface Origin {
   kind: RequestKind;
@@ -80,17 +89,48 @@ export class RequestLog {
 
   /** Learns from an answer what later requests will not name: its query locator, or its Bulk job's id. */
   learn(entry: LoggedRequest, response: WireResponse): void {
-    if (!('json' in response) || !response.json || typeof response.json !== 'object') return;
+    const object = this.learnFrom(entry.kind, entry.objects, entry.path, response);
+    if (object && entry.objects.length === 0) entry.objects = [object];
+  }
+
+  /**
+   * A subrequest of a composite request (`rest`: its path after `/services/data/vNN.0`): adds the objects it
+   * touches to the composite's entry. Returns what to hand to `learnSubrequest` once the subrequest answered.
+   */
+  subrequest(entry: LoggedRequest, rest: string, query: URLSearchParams): Subrequest {
+    const { kind, objects } = this.classify(rest, query);
+    this.addObjects(entry, objects);
+    return { kind, objects, rest };
+  }
+
+  /** Learns from a subrequest's answer (its query locator, its object) as from a request's own. */
+  learnSubrequest(entry: LoggedRequest, sub: Subrequest, response: WireResponse): void {
+    const object = this.learnFrom(sub.kind, sub.objects, sub.rest, response);
+    if (object) this.addObjects(entry, [object]);
+  }
+
+  private addObjects(entry: LoggedRequest, objects: readonly string[]): void {
+    for (const object of objects) if (!entry.objects.includes(object)) entry.objects.push(object);
+  }
+
+  /** Remembers the locator or job id an answer gives out; returns the object it concerns, if known. */
+  private learnFrom(
+    kind: RequestKind,
+    objects: readonly string[],
+    path: string,
+    response: WireResponse,
+  ): string | undefined {
+    if (!('json' in response) || !response.json || typeof response.json !== 'object') return undefined;
     const body = response.json as { nextRecordsUrl?: unknown; id?: unknown; object?: unknown };
-    const object = entry.objects[0] ?? (typeof body.object === 'string' ? body.object : undefined);
-    if (!object) return;
-    if (entry.objects.length === 0) entry.objects = [object];
+    const object = objects[0] ?? (typeof body.object === 'string' ? body.object : undefined);
+    if (!object) return undefined;
     if (typeof body.nextRecordsUrl === 'string') {
       const locator = /\/query(?:All)?\/([^/?]+)/.exec(body.nextRecordsUrl)?.[1];
-      if (locator) this.remember(decodeURIComponent(locator), { kind: entry.kind, object });
+      if (locator) this.remember(decodeURIComponent(locator), { kind, object });
     }
-    if (typeof body.id === 'string' && /\/jobs\/query\/?$/.test(entry.path))
+    if (typeof body.id === 'string' && /\/jobs\/query\/?$/.test(path))
       this.remember(body.id, { kind: 'bulkQuery', object });
+    return object;
   }
 
   private remember(key: string, origin: Origin): void {

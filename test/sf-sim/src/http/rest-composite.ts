@@ -29,6 +29,27 @@ interface SubResult {
   headers: Record<string, string>;
 }
 
+/**
+ * The error fault rule (`action: "status"`, JSON format) that fires on a subrequest's url (path and query, as the
+ * client wrote it), as its own answer: Salesforce answers a failing subrequest inside the 200 composite response
+ * with that subrequest's status code and error body ("Composite" response body,
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/responses_composite.htm). Rules are
+ * matched once per subrequest, and a rule that fires uses one of its `count` for it; a rule that fired on the
+ * outer HTTP request already answered it, so its subrequests never ran and nothing is counted twice. Delay, reset
+ * and hang rules, and HTML pages (an edge or CDN answering for the whole HTTP request) apply to the outer request
+ * only.
+ */
+function subrequestFault(ctx: SimContext, target: string): SubResult | undefined {
+  const rule = ctx.faults.match(target, ['status'], (r) => r.format === 'json');
+  if (!rule) return undefined;
+  ctx.stats.record(`fault:${rule.action}`, false);
+  return {
+    status: rule.status,
+    body: new WireError(rule.status, rule.errorCode, rule.message).toBody(),
+    headers: {},
+  };
+}
+
 /** Runs one subrequest through the data API with the outer request's session. */
 async function runSub(
   ctx: SimContext,
@@ -50,6 +71,14 @@ async function runSub(
   }
   const apiVersion = m[1] ?? '';
   const rest = (m[2] ?? '').replace(/\/{2,}/g, '/');
+  const query = new URLSearchParams(m[3] ?? '');
+  const log = outer.logged;
+  const loggedSub = log && ctx.requests.subrequest(log, rest, query);
+  const fault = subrequestFault(
+    ctx,
+    url.replace(/^[^?]*/, (path) => path.replace(/\/{2,}/g, '/')),
+  );
+  if (fault) return fault;
   if (!isServedVersion(apiVersion, ctx.apiVersion)) {
     return {
       status: 404,
@@ -75,7 +104,7 @@ async function runSub(
     const req: DataRequest = {
       method: method.toUpperCase(),
       rest,
-      query: new URLSearchParams(m[3] ?? ''),
+      query,
       headers: { ...outer.headers, ...subHeaders },
       params: match.params,
       apiVersion,
@@ -88,6 +117,7 @@ async function runSub(
   } catch (err) {
     response = errorResponse(err);
   }
+  if (log && loggedSub) ctx.requests.learnSubrequest(log, loggedSub, response);
   if ('stream' in response) {
     return {
       status: 400,

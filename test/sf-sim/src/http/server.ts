@@ -17,6 +17,7 @@ import { notFound, OAuthError, sessionInvalid, WireError } from './errors.js';
 import type { FaultRule } from './faults.js';
 import { identityAuthError, identityBody, userinfoBody } from './identity.js';
 import { handleRevoke, handleToken } from './oauth.js';
+import type { LoggedRequest } from './request-log.js';
 import type { Session } from './sessions.js';
 import { isServedVersion, versionList } from './versions.js';
 
@@ -204,6 +205,7 @@ async function dataApi(
   version: string,
   rest: string,
   query: URLSearchParams,
+  logged: LoggedRequest | undefined,
 ): Promise<{ response: WireResponse; headers: Record<string, string> }> {
   if (!isServedVersion(version, ctx.apiVersion)) return { response: errorResponse(notFound()), headers: {} };
   let match;
@@ -240,6 +242,7 @@ async function dataApi(
     session,
     bodyText,
     sub: false,
+    ...(logged ? { logged } : {}),
   };
   const response = await runDataRoute(ctx, match, dataReq);
   return { response, headers: { 'Sforce-Limit-Info': ctx.limits.header() } };
@@ -251,6 +254,7 @@ async function dispatch(
   method: string,
   path: string,
   query: URLSearchParams,
+  logged: LoggedRequest | undefined,
 ): Promise<{ response: WireResponse; headers: Record<string, string> }> {
   const none = {};
   if (path === '/services/data' || path === '/services/data/') {
@@ -269,7 +273,7 @@ async function dispatch(
     return { response: json(200, versionList(ctx.apiVersion)), headers: none };
   }
   const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-  if (data) return dataApi(ctx, req, method, data[1] ?? '', data[2] ?? '', query);
+  if (data) return dataApi(ctx, req, method, data[1] ?? '', data[2] ?? '', query, logged);
   if (path === '/services/oauth2/token' || path === '/services/oauth2/revoke') {
     ctx.stats.record('oauth', false);
     if (method !== 'POST')
@@ -362,7 +366,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     if (outcome === 'drop') return;
     if (outcome) return send(req, res, outcome, {}, ctx);
   }
-  const { response, headers } = await dispatch(ctx, req, method, path, query);
+  const { response, headers } = await dispatch(ctx, req, method, path, query, logged);
   if (logged) ctx.requests.learn(logged, response);
   await send(req, res, response, headers, ctx);
 }

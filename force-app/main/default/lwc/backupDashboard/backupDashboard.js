@@ -253,6 +253,30 @@ export default class BackupDashboard extends LightningElement {
     return `Auto Backup keeps its own use under ${formatPercent(budgetShare)} of the daily allowance (${formatNumber(this.apiBudgetCalls)} calls).`;
   }
 
+  // serviceUsed and serviceMax come from services that enforce the budget; older ones leave them out.
+  get hasServiceUsage() {
+    const { serviceUsed, serviceMax } = this.dashboard.api;
+    return typeof serviceUsed === 'number' && typeof serviceMax === 'number' && serviceMax > 0;
+  }
+
+  get serviceUsedPercent() {
+    const { serviceUsed, serviceMax } = this.dashboard.api;
+    return Math.min(100, Math.round((serviceUsed / serviceMax) * 100));
+  }
+
+  get serviceSummary() {
+    const { serviceUsed, serviceMax, budgetShare } = this.dashboard.api;
+    return `Auto Backup used ${formatNumber(serviceUsed)} of its ${formatNumber(serviceMax)} calls (${formatPercent(budgetShare)} of the daily allowance) in the last 24 hours.`;
+  }
+
+  get serviceBarVariant() {
+    return this.serviceUsedPercent >= 100 ? 'warning' : 'base';
+  }
+
+  get waitingForBudgetUntil() {
+    return this.dashboard.api.waitingForBudgetUntil || null;
+  }
+
   get apiBarVariant() {
     const { used, max, budgetShare } = this.dashboard.api;
     return used / max > budgetShare ? 'warning' : 'base';

@@ -1,8 +1,17 @@
 import { LightningElement, api, wire } from 'lwc';
 import { getObjectInfo } from 'lightning/uiObjectInfoApi';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
+import getFileDownloadLink from '@salesforce/apex/AutoBackupHistoryController.getFileDownloadLink';
+import { formatBytes } from 'c/backupFormat';
+import { reduceErrors } from 'c/ldsUtils';
 import { Loader, isLoadedEmpty } from 'c/dataLoader';
 import { describeVersions } from './recordDiff';
+
+const FILE_STATES = {
+  stored: 'File stored',
+  failed: 'File not backed up',
+  pending: 'File not backed up yet',
+};
 
 /** Versions asked for at a time: a busy record has more than one callout answer may carry. */
 export const VERSIONS_PER_PAGE = 20;
@@ -11,7 +20,9 @@ export const VERSIONS_PER_PAGE = 20;
  * Backup History on a record page: the backed-up versions of the record, newest first, a page at a
  * time ("Load older versions" asks the service for the page before the oldest shown), with the
  * fields that changed from the version before (old → new), by label. Deleted versions are marked;
- * encrypted values the user may not read arrive masked from Apex and say so.
+ * encrypted values the user may not read arrive masked from Apex and say so. A version of a file record
+ * (ContentVersion, Attachment, Document) says whether its body is stored, failed (with why) or pending;
+ * a stored one has a Download button that asks Apex for a short-lived signed link and opens it.
  */
 export default class BackupHistory extends LightningElement {
   @api
@@ -51,6 +62,9 @@ export default class BackupHistory extends LightningElement {
   loaded = false;
   error;
   loader = new Loader(this, { busyFields: ['loading', 'loadingOlder'] });
+  /** The systemModstamp of the version whose download link is being asked for. */
+  downloadingModstamp = null;
+  downloadError;
 
   // Labels only: without them (no access to the describe, an App Builder preview) fields show their
   // API names.
@@ -100,14 +114,17 @@ export default class BackupHistory extends LightningElement {
   }
 
   get versions() {
-    return describeVersions(this.items, { labels: this.labels, complete: !this.next }).map((version) => ({
-      ...version,
-      hasChanges: version.changes.length > 0,
-      noChangeText: version.deleted
-        ? 'The record was deleted in Salesforce; no field value changed.'
-        : 'No field value changed in this version.',
-      valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
-    }));
+    return describeVersions(this.items, { labels: this.labels, complete: !this.next }).map(
+      (version, index) => ({
+        ...version,
+        file: this.describeFile(this.items[index].file, version.systemModstamp),
+        hasChanges: version.changes.length > 0,
+        noChangeText: version.deleted
+          ? 'The record was deleted in Salesforce; no field value changed.'
+          : 'No field value changed in this version.',
+        valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
+      }),
+    );
   }
 
   /** Outside a record page (e.g. an App Builder preview) there is no record to show. */
@@ -139,6 +156,59 @@ export default class BackupHistory extends LightningElement {
         : `The newest ${count} versions; older ones can be loaded.`;
     }
     return count === 1 ? '1 version backed up' : `${count} versions backed up`;
+  }
+
+  describeFile(file, systemModstamp) {
+    if (!file) {
+      return null;
+    }
+    const downloading = this.downloadingModstamp === systemModstamp;
+    const stateText = FILE_STATES[file.state] || `File: ${file.state}`;
+    return {
+      stateText:
+        file.size === null || file.size === undefined
+          ? stateText
+          : `${stateText} (${formatBytes(file.size)})`,
+      error: file.error || null,
+      canDownload: file.state === 'stored',
+      downloadLabel: downloading ? 'Preparing download…' : 'Download',
+      downloading,
+    };
+  }
+
+  async handleDownload(event) {
+    const systemModstamp = event.target.dataset.modstamp;
+    this.downloadError = undefined;
+    this.downloadingModstamp = systemModstamp;
+    try {
+      const link = await getFileDownloadLink({
+        objectApiName: this._objectApiName,
+        recordId: this._recordId,
+        systemModstamp,
+      });
+      if (!link || !link.url) {
+        throw new Error('The backup service sent no link to the file.');
+      }
+      this.openLink(link.url, link.fileName);
+    } catch (error) {
+      this.downloadError = reduceErrors(error).join(' ') || 'The file could not be downloaded.';
+    } finally {
+      this.downloadingModstamp = null;
+    }
+  }
+
+  /** Opens the signed link in a new tab through a temporary anchor; the service answers it as a download. */
+  openLink(href, fileName) {
+    const anchor = document.createElement('a');
+    anchor.href = href;
+    anchor.download = fileName || '';
+    anchor.target = '_blank';
+    anchor.rel = 'noopener noreferrer';
+    anchor.style.display = 'none';
+    const container = this.template.querySelector('.download-anchor');
+    container.appendChild(anchor);
+    anchor.click();
+    container.removeChild(anchor);
   }
 
   handleLoadOlder() {

@@ -2,6 +2,7 @@ import { LightningElement, api } from 'lwc';
 import getObjects from '@salesforce/apex/AutoBackupObjectsController.getObjects';
 import { OBJECT_STATUSES, describeObjectStatus, objectStatusLegend } from 'c/backupStatus';
 import { PagedListLoader, isLoadedEmpty } from 'c/dataLoader';
+import { formatBytes } from 'c/backupFormat';
 
 export const PAGE_SIZE = 50;
 export const SEARCH_DELAY_MS = 300;
@@ -9,8 +10,9 @@ export const SEARCH_DELAY_MS = 300;
 const ALL_STATUSES = '';
 
 /**
- * The objects Auto Backup knows about: status badge, record and version counts, last backup and
- * the point each object is caught up to. Filter by status, search by name (debounced) and page
+ * The objects Auto Backup knows about: status badge (and why a Waiting object waits), record and
+ * version counts, files and their size for file objects, last backup and the point each object is
+ * caught up to. Filter by status, search by name (debounced) and page
  * through with "Load more".
  */
 export default class BackupObjectList extends LightningElement {
@@ -62,9 +64,13 @@ export default class BackupObjectList extends LightningElement {
 
   get rows() {
     return this.items.map((item) => {
-      const status = describeObjectStatus(item.status);
+      const status = describeObjectStatus(item.status, item.waitingFor);
+      // Only file objects (ContentVersion, Attachment, Document) carry file counts.
+      const hasFiles = item.files !== null && item.files !== undefined;
       return {
         ...item,
+        hasFiles,
+        fileBytesText: hasFiles ? formatBytes(item.fileBytes ?? 0) : '',
         statusLabel: status.label,
         statusMeaning: status.meaning,
         badgeClass: status.badgeClass,

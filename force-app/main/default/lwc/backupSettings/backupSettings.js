@@ -1,6 +1,6 @@
 import { LightningElement } from 'lwc';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
-import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
+import saveSettings from '@salesforce/apex/AutoBackupSettingsController.saveSettings';
 import { Loader } from 'c/dataLoader';
 import { isSettingsConflict, reduceErrors } from 'c/ldsUtils';
 import { loadCanManage } from 'c/managePermission';
@@ -12,6 +12,9 @@ import { parseExclusions } from './exclusions';
  * have, duplicates); names the org does not have are reported by the service. Only holders of the
  * Auto Backup Admin permission set can save.
  *
+ * With them, the API budget share: the percent (5 to 100) of the org's daily API allowance Auto
+ * Backup may use. It is sent only when the user changed it (absent means unchanged to the service).
+ *
  * A save names the version of the settings on screen (from getSettings or the last save). When
  * someone else changed the settings since, nothing is saved: the component says so and shows the
  * exclusions as they are now, so the user can make the change again knowingly.
@@ -22,6 +25,10 @@ export default class BackupSettings extends LightningElement {
   // The version of the settings on screen; a save is based on it.
   version;
   fieldErrors = [];
+  // The API budget share in percent, as typed and as stored.
+  budgetText = '';
+  savedBudgetText = '';
+  budgetError;
   loadError;
   // A save refused because the settings were changed by someone else meanwhile.
   conflictError;
@@ -34,6 +41,7 @@ export default class BackupSettings extends LightningElement {
   showFieldErrors = false;
   // A native textarea's text is a property the template cannot bind; it is written after render.
   textareaStale = true;
+  budgetStale = true;
   loader = new Loader(this, { busyFields: ['loading', 'reloading'], errorField: 'loadError' });
 
   connectedCallback() {
@@ -54,7 +62,10 @@ export default class BackupSettings extends LightningElement {
   showStored(settings) {
     this.version = settings ? settings.version : undefined;
     this.savedText = ((settings && settings.exclusions) || []).join(', ');
+    const share = settings ? settings.apiBudgetShare : undefined;
+    this.savedBudgetText = typeof share === 'number' ? String(Math.round(share * 1000) / 10) : '';
     this.setText(this.savedText);
+    this.setBudgetText(this.savedBudgetText);
   }
 
   async loadPermission() {
@@ -93,12 +104,38 @@ export default class BackupSettings extends LightningElement {
     return !this.canManage || this.busy;
   }
 
+  get changed() {
+    return this.text !== this.savedText || this.budgetText !== this.savedBudgetText;
+  }
+
   get saveDisabled() {
-    return !this.canManage || this.busy || this.text === this.savedText;
+    return !this.canManage || this.busy || !this.changed;
   }
 
   get cancelDisabled() {
-    return this.busy || this.text === this.savedText;
+    return this.busy || !this.changed;
+  }
+
+  get budgetFormElementClass() {
+    return this.budgetError ? 'slds-form-element slds-has-error' : 'slds-form-element';
+  }
+
+  get budgetAriaInvalid() {
+    return String(Boolean(this.budgetError));
+  }
+
+  get budgetDescribedBy() {
+    return this.budgetError ? 'api-budget-help api-budget-error' : 'api-budget-help';
+  }
+
+  /** The typed share as a number, or an error sentence when it is not 5 to 100. */
+  parseBudget() {
+    const text = this.budgetText.trim();
+    const percent = text === '' ? NaN : Number(text);
+    if (!Number.isFinite(percent) || percent < 5 || percent > 100) {
+      return { error: 'Enter a share between 5 and 100 %.' };
+    }
+    return { percent };
   }
 
   get showPermissionNote() {
@@ -118,6 +155,18 @@ export default class BackupSettings extends LightningElement {
     }
   }
 
+  handleBudgetInput(event) {
+    this.budgetText = event.target.value;
+    this.saved = false;
+    if (this.budgetError) {
+      this.budgetError = this.parseBudget().error;
+    }
+  }
+
+  handleBudgetBlur() {
+    this.budgetError = this.budgetText === this.savedBudgetText ? undefined : this.parseBudget().error;
+  }
+
   handleBlur() {
     this.fieldErrors = parseExclusions(this.text).errors;
     this.showFieldErrors = this.fieldErrors.length > 0;
@@ -125,6 +174,8 @@ export default class BackupSettings extends LightningElement {
 
   handleCancel() {
     this.setText(this.savedText);
+    this.setBudgetText(this.savedBudgetText);
+    this.budgetError = undefined;
     this.fieldErrors = [];
     this.showFieldErrors = false;
     this.saved = false;
@@ -139,15 +190,27 @@ export default class BackupSettings extends LightningElement {
     const { names, errors } = parseExclusions(this.text);
     this.fieldErrors = errors;
     this.showFieldErrors = errors.length > 0;
+    // An untouched share is not sent, so the service keeps what it stores.
+    const budgetChanged = this.budgetText !== this.savedBudgetText;
+    const budget = budgetChanged ? this.parseBudget() : { percent: null };
+    this.budgetError = budget.error;
     if (errors.length > 0) {
       this.focusTextarea();
+      return;
+    }
+    if (budget.error) {
+      this.focusBudget();
       return;
     }
     this.saving = true;
     this.saved = false;
     this.conflictError = undefined;
     try {
-      const settings = await saveExclusions({ exclusions: names.join(', '), version: this.version });
+      const settings = await saveSettings({
+        exclusions: names.join(', '),
+        apiBudgetPercent: budget.percent,
+        version: this.version,
+      });
       this.showStored(settings);
       this.saved = true;
     } catch (error) {
@@ -159,9 +222,15 @@ export default class BackupSettings extends LightningElement {
         return;
       }
       // Any other answer is about the field's content (e.g. an object the org does not have).
-      this.fieldErrors = reduceErrors(error);
+      const messages = reduceErrors(error);
+      if (messages.some((message) => message.includes('API budget share'))) {
+        this.budgetError = messages.join(' ');
+        this.focusBudget();
+        return;
+      }
+      this.fieldErrors = messages;
       if (this.fieldErrors.length === 0) {
-        this.fieldErrors = ['The exclusions could not be saved.'];
+        this.fieldErrors = ['The settings could not be saved.'];
       }
       this.showFieldErrors = true;
       this.focusTextarea();
@@ -185,11 +254,28 @@ export default class BackupSettings extends LightningElement {
     this.textareaStale = true;
   }
 
+  setBudgetText(text) {
+    this.budgetText = text;
+    this.budgetStale = true;
+  }
+
   renderedCallback() {
     const textarea = this.template.querySelector('textarea');
     if (textarea && this.textareaStale) {
       textarea.value = this.text;
       this.textareaStale = false;
+    }
+    const budget = this.template.querySelector('input.api-budget');
+    if (budget && this.budgetStale) {
+      budget.value = this.budgetText;
+      this.budgetStale = false;
+    }
+  }
+
+  focusBudget() {
+    const budget = this.template.querySelector('input.api-budget');
+    if (budget) {
+      budget.focus();
     }
   }
 

@@ -78,16 +78,35 @@ export function describeOverallStatus(status, pausedScope) {
   };
 }
 
-/** Label, meaning and badge class of one object's status. */
-export function describeObjectStatus(status) {
+// Why a Waiting object waits (the object list's `waitingFor`).
+const WAITING_FOR = {
+  'api-budget': {
+    label: 'Waiting (API budget)',
+    meaning:
+      "Waiting until Auto Backup's share of the org's daily API allowance frees up; it goes on by itself.",
+    theme: 'slds-theme_warning',
+  },
+};
+
+/** Label, meaning and badge class of one object's status; `waitingFor` says why a Waiting object waits. */
+export function describeObjectStatus(status, waitingFor) {
   const entry = OBJECT[status];
   if (!entry) {
     return unknownStatus(status);
+  }
+  const reason = status === 'Waiting' && WAITING_FOR[waitingFor];
+  if (reason) {
+    return { label: reason.label, meaning: reason.meaning, badgeClass: `slds-badge ${reason.theme}` };
   }
   return { label: status, meaning: entry.meaning, badgeClass: `slds-badge ${entry.theme}` };
 }
 
 /** The meaning of every object status, for a legend. */
 export function objectStatusLegend() {
-  return OBJECT_STATUSES.map((status) => ({ status, ...describeObjectStatus(status) }));
+  const statuses = OBJECT_STATUSES.map((status) => ({ status, ...describeObjectStatus(status) }));
+  const reasons = Object.keys(WAITING_FOR).map((reason) => ({
+    status: `Waiting-${reason}`,
+    ...describeObjectStatus('Waiting', reason),
+  }));
+  return [...statuses, ...reasons];
 }

@@ -102,8 +102,39 @@ describe('c-backup-dashboard', () => {
     expect(element.shadowRoot.querySelector('.api-summary').textContent).toBe(
       '42,000 of 100,000 daily API calls used in the last 24 hours.',
     );
+    expect(element.shadowRoot.querySelector('.api-service').textContent).toBe(
+      'Auto Backup used 12,500 of its 50,000 calls (50% of the daily allowance) in the last 24 hours.',
+    );
+    expect(element.shadowRoot.querySelector('.api-service-usage').value).toBe(25);
+    expect(element.shadowRoot.querySelector('.api-waiting')).toBeNull();
+  });
+
+  it('shows the budget share alone when the service does not report its own use', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 42000, max: 100000, budgetShare: 0.5 } }));
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.api-service')).toBeNull();
     expect(element.shadowRoot.querySelector('.api-budget').textContent).toContain('under 50%');
     expect(element.shadowRoot.querySelector('.api-budget').textContent).toContain('50,000 calls');
+  });
+
+  it('says until when objects wait for the API budget', async () => {
+    getDashboard.mockResolvedValue(
+      dashboardWith({
+        api: {
+          ...mockDashboard.api,
+          serviceUsed: 50000,
+          waitingForBudgetUntil: '2026-11-25T11:30:00.000Z',
+        },
+      }),
+    );
+    const element = await renderDashboard();
+
+    expect(element.shadowRoot.querySelector('.api-service-usage').variant).toBe('warning');
+    expect(element.shadowRoot.querySelector('.api-waiting').textContent).toContain(
+      "waiting for Auto Backup's API budget until",
+    );
+    expect(element.shadowRoot.querySelector('.api-waiting-until').value).toBe('2026-11-25T11:30:00.000Z');
   });
 
   it('warns when API usage is above the budget share', async () => {

@@ -2,9 +2,11 @@ import { createElement } from 'lwc';
 import BackupHistory, { VERSIONS_PER_PAGE } from 'c/backupHistory';
 import { getObjectInfo } from 'lightning/uiObjectInfoApi';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
-import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
+import getFileDownloadLink from '@salesforce/apex/AutoBackupHistoryController.getFileDownloadLink';
+import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockVersions = require('./data/getRecordVersions.json');
+const mockFileLink = require('./data/getFileDownloadLink.json');
 
 const RECORD_ID = '001000000000001AAA';
 
@@ -304,5 +306,99 @@ describe('c-backup-history', () => {
     const element = await renderHistory();
 
     await expect(element).toBeAccessible();
+  });
+
+  describe('a file record', () => {
+    const FILE_ID = '068000000000001AAA';
+    const FILE_VERSIONS = {
+      items: [
+        {
+          systemModstamp: '2026-11-25T08:00:00.000Z',
+          deleted: false,
+          fields: { Title: 'Contract v2' },
+          file: { sha256: 'ab12', size: 1572864, state: 'stored' },
+        },
+        {
+          systemModstamp: '2026-11-24T08:00:00.000Z',
+          deleted: false,
+          fields: { Title: 'Contract' },
+          file: {
+            sha256: 'cd34',
+            size: 2048,
+            state: 'failed',
+            error: 'UNKNOWN_EXCEPTION: KeystoneGetBlobFromStoresException',
+          },
+        },
+      ],
+      next: null,
+    };
+
+    function renderFile() {
+      return mount('c-backup-history', BackupHistory, { recordId: FILE_ID, objectApiName: 'ContentVersion' });
+    }
+
+    function captureAnchorClicks() {
+      const clicked = [];
+      const spy = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function capture() {
+        clicked.push({ href: this.href, download: this.download, target: this.target });
+      });
+      return { clicked, spy };
+    }
+
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it("shows whether each version's body is stored, with its size, or why it failed", async () => {
+      getRecordVersions.mockResolvedValue(FILE_VERSIONS);
+      const element = await renderFile();
+
+      const [stored, failed] = versions(element);
+      expect(stored.querySelector('.file-state-text').textContent).toBe('File stored (1.5 MB)');
+      expect(stored.querySelector('lightning-button.download')).not.toBeNull();
+      expect(failed.querySelector('.file-state-text').textContent).toBe('File not backed up (2 KB)');
+      expect(failed.querySelector('.file-error').textContent).toContain('KeystoneGetBlobFromStoresException');
+      expect(failed.querySelector('lightning-button.download')).toBeNull();
+    });
+
+    it('downloads a stored version through the signed link Apex asks for', async () => {
+      getRecordVersions.mockResolvedValue(FILE_VERSIONS);
+      getFileDownloadLink.mockResolvedValue(mockFileLink);
+      const { clicked } = captureAnchorClicks();
+      const element = await renderFile();
+
+      versions(element)[0].querySelector('lightning-button.download').click();
+      await flushPromises();
+
+      expect(getFileDownloadLink).toHaveBeenCalledWith({
+        objectApiName: 'ContentVersion',
+        recordId: FILE_ID,
+        systemModstamp: '2026-11-25T08:00:00.000Z',
+      });
+      expect(clicked).toEqual([{ href: mockFileLink.url, download: 'contract.pdf', target: '_blank' }]);
+      expect(element.shadowRoot.querySelector('.download-error')).toBeNull();
+    });
+
+    it('says why a download could not start', async () => {
+      getRecordVersions.mockResolvedValue(FILE_VERSIONS);
+      getFileDownloadLink.mockRejectedValue(apexError('No body of this version is stored.'));
+      const { clicked } = captureAnchorClicks();
+      const element = await renderFile();
+
+      versions(element)[0].querySelector('lightning-button.download').click();
+      await flushPromises();
+
+      expect(clicked).toEqual([]);
+      expect(element.shadowRoot.querySelector('.download-error').textContent).toContain(
+        'No body of this version is stored.',
+      );
+    });
+
+    it('shows no file state for records that are not files', async () => {
+      getRecordVersions.mockResolvedValue(mockVersions);
+      const element = await renderHistory();
+
+      expect(element.shadowRoot.querySelector('.file-state')).toBeNull();
+    });
   });
 });

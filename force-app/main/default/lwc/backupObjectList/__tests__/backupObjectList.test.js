@@ -61,6 +61,7 @@ describe('c-backup-object-list', () => {
     ['LoginHistory', 'Excluded', 'slds-badge_lightest', 'Auto Backup Exclusions'],
     ['Invoice__c', 'Unavailable', 'slds-theme_warning', 'can no longer read'],
     ['Case', 'Error', 'slds-theme_error', 'failed'],
+    ['Campaign', 'Waiting (API budget)', 'slds-theme_warning', 'daily API allowance'],
   ])('shows %s with a %s badge that explains itself', async (name, status, theme, meaning) => {
     getObjects.mockResolvedValue(mockObjects);
     const element = await renderList();
@@ -69,6 +70,17 @@ describe('c-backup-object-list', () => {
     expect(badge.textContent).toBe(status);
     expect(badge.className).toContain(theme);
     expect(badge.title).toContain(meaning);
+  });
+
+  it('shows the files and their size of a file object, and nothing for other objects', async () => {
+    getObjects.mockResolvedValue(mockObjects);
+    const element = await renderList();
+
+    const contentVersion = row(element, 'ContentVersion');
+    expect(contentVersion.querySelector('.files').value).toBe(4400);
+    expect(contentVersion.querySelector('.file-bytes').textContent).toBe('1.5 MB');
+    expect(row(element, 'Account').querySelector('.files')).toBeNull();
+    expect(row(element, 'Account').querySelector('.file-bytes')).toBeNull();
   });
 
   it('filters by status', async () => {
@@ -206,7 +218,7 @@ describe('c-backup-object-list', () => {
     panel.dispatchEvent(new CustomEvent('retry'));
     await flushPromises();
     expect(element.shadowRoot.querySelector('c-error-panel')).toBeNull();
-    expect(objectNames(element)).toHaveLength(7);
+    expect(objectNames(element)).toHaveLength(8);
   });
 
   it('is accessible', async () => {

@@ -1,6 +1,6 @@
 import BackupSettings from 'c/backupSettings';
 import getSettings from '@salesforce/apex/AutoBackupSettingsController.getSettings';
-import saveExclusions from '@salesforce/apex/AutoBackupSettingsController.saveExclusions';
+import saveSettings from '@salesforce/apex/AutoBackupSettingsController.saveSettings';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
 import { SETTINGS_CONFLICT_MESSAGE } from 'c/ldsUtils';
 import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
@@ -40,6 +40,63 @@ describe('c-backup-settings', () => {
     jest.clearAllMocks();
   });
 
+  async function typeBudget(element, text) {
+    const input = element.shadowRoot.querySelector('input.api-budget');
+    input.value = text;
+    input.dispatchEvent(new CustomEvent('input'));
+    await flushPromises();
+  }
+
+  it('shows the API budget share in percent', async () => {
+    const element = await renderSettings();
+
+    expect(element.shadowRoot.querySelector('input.api-budget').value).toBe('50');
+  });
+
+  it('saves a changed API budget share with the exclusions', async () => {
+    saveSettings.mockResolvedValue({
+      ...mockSettings,
+      apiBudgetShare: 0.25,
+      version: mockSettings.version + 1,
+    });
+    const element = await renderSettings();
+
+    await typeBudget(element, '25');
+    await clickSave(element);
+
+    expect(saveSettings).toHaveBeenCalledWith({
+      exclusions: 'LoginHistory, Invoice__c',
+      apiBudgetPercent: 25,
+      version: mockSettings.version,
+    });
+    expect(element.shadowRoot.querySelector('input.api-budget').value).toBe('25');
+    expect(element.shadowRoot.querySelector('.saved-message')).not.toBeNull();
+  });
+
+  it.each(['3', '101', ''])('refuses an API budget share of "%s" without saving', async (typed) => {
+    const element = await renderSettings();
+
+    await typeBudget(element, typed);
+    await clickSave(element);
+
+    expect(saveSettings).not.toHaveBeenCalled();
+    expect(element.shadowRoot.querySelector('.budget-error').textContent).toBe(
+      'Enter a share between 5 and 100 %.',
+    );
+    expect(element.shadowRoot.querySelector('input.api-budget').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('puts the stored API budget share back on Cancel', async () => {
+    const element = await renderSettings();
+
+    await typeBudget(element, '80');
+    element.shadowRoot.querySelector('lightning-button.cancel').click();
+    await flushPromises();
+
+    expect(element.shadowRoot.querySelector('input.api-budget').value).toBe('50');
+    expect(element.shadowRoot.querySelector('lightning-button.save').disabled).toBe(true);
+  });
+
   it('shows the saved exclusions as a comma-separated list', async () => {
     const element = await renderSettings();
 
@@ -49,14 +106,15 @@ describe('c-backup-settings', () => {
   });
 
   it('saves the trimmed list and shows what the service stored', async () => {
-    saveExclusions.mockResolvedValue({ ...mockSettings, exclusions: ['LoginHistory', 'Invoice__c', 'Task'] });
+    saveSettings.mockResolvedValue({ ...mockSettings, exclusions: ['LoginHistory', 'Invoice__c', 'Task'] });
     const element = await renderSettings();
 
     await type(element, ' LoginHistory ,Invoice__c,   task ');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenCalledWith({
+    expect(saveSettings).toHaveBeenCalledWith({
       exclusions: 'LoginHistory, Invoice__c, task',
+      apiBudgetPercent: null,
       version: mockSettings.version,
     });
     expect(element.shadowRoot.querySelector('textarea').value).toBe('LoginHistory, Invoice__c, Task');
@@ -67,20 +125,24 @@ describe('c-backup-settings', () => {
   });
 
   it('saves an empty list to exclude nothing', async () => {
-    saveExclusions.mockResolvedValue({ ...mockSettings, exclusions: [] });
+    saveSettings.mockResolvedValue({ ...mockSettings, exclusions: [] });
     const element = await renderSettings();
 
     await type(element, '   ');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenCalledWith({ exclusions: '', version: mockSettings.version });
+    expect(saveSettings).toHaveBeenCalledWith({
+      exclusions: '',
+      apiBudgetPercent: null,
+      version: mockSettings.version,
+    });
     expect(element.shadowRoot.querySelector('.saved-message').textContent).toBe(
       'Saved. No objects are excluded.',
     );
   });
 
   it('bases the next save on the version the last save stored', async () => {
-    saveExclusions
+    saveSettings
       .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Task'], version: mockSettings.version + 1 })
       .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Event'], version: mockSettings.version + 2 });
     const element = await renderSettings();
@@ -90,7 +152,7 @@ describe('c-backup-settings', () => {
     await type(element, 'Event');
     await clickSave(element);
 
-    expect(saveExclusions.mock.calls.map(([params]) => params.version)).toEqual([
+    expect(saveSettings.mock.calls.map(([params]) => params.version)).toEqual([
       mockSettings.version,
       mockSettings.version + 1,
     ]);
@@ -104,14 +166,15 @@ describe('c-backup-settings', () => {
     };
     getSettings.mockReset();
     getSettings.mockResolvedValueOnce(mockSettings).mockResolvedValueOnce(changedMeanwhile);
-    saveExclusions.mockRejectedValueOnce(CONFLICT_ERROR);
+    saveSettings.mockRejectedValueOnce(CONFLICT_ERROR);
     const element = await renderSettings();
 
     await type(element, 'LoginHistory');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenCalledWith({
+    expect(saveSettings).toHaveBeenCalledWith({
       exclusions: 'LoginHistory',
+      apiBudgetPercent: null,
       version: mockSettings.version,
     });
     expect(getSettings).toHaveBeenCalledTimes(2);
@@ -131,7 +194,7 @@ describe('c-backup-settings', () => {
     getSettings
       .mockResolvedValueOnce(mockSettings)
       .mockResolvedValueOnce({ ...mockSettings, version: mockSettings.version + 1 });
-    saveExclusions
+    saveSettings
       .mockRejectedValueOnce(CONFLICT_ERROR)
       .mockResolvedValueOnce({ ...mockSettings, exclusions: ['Task'], version: mockSettings.version + 2 });
     const element = await renderSettings();
@@ -141,8 +204,9 @@ describe('c-backup-settings', () => {
     await type(element, 'Task');
     await clickSave(element);
 
-    expect(saveExclusions).toHaveBeenLastCalledWith({
+    expect(saveSettings).toHaveBeenLastCalledWith({
       exclusions: 'Task',
+      apiBudgetPercent: null,
       version: mockSettings.version + 1,
     });
     expect(element.shadowRoot.querySelector('c-error-panel.conflict-error')).toBeNull();
@@ -172,7 +236,7 @@ describe('c-backup-settings', () => {
     await type(element, text);
     await clickSave(element);
 
-    expect(saveExclusions).not.toHaveBeenCalled();
+    expect(saveSettings).not.toHaveBeenCalled();
     expect(fieldErrors(element)).toEqual(messages);
     const textarea = element.shadowRoot.querySelector('textarea');
     expect(textarea.getAttribute('aria-invalid')).toBe('true');
@@ -196,7 +260,7 @@ describe('c-backup-settings', () => {
   });
 
   it('shows the service error naming an unknown object next to the field', async () => {
-    saveExclusions.mockRejectedValue({
+    saveSettings.mockRejectedValue({
       body: { message: 'UNKNOWN_OBJECT: the org has no object named Invoyce__c.' },
       ok: false,
       status: 500,
@@ -268,7 +332,7 @@ describe('c-backup-settings', () => {
   });
 
   it('is accessible after a save refused because someone else saved first', async () => {
-    saveExclusions.mockRejectedValueOnce(CONFLICT_ERROR);
+    saveSettings.mockRejectedValueOnce(CONFLICT_ERROR);
     const element = await renderSettings();
     await type(element, 'Task');
     await clickSave(element);

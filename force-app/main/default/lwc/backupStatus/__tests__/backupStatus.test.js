@@ -30,8 +30,13 @@ describe('c-backup-status', () => {
       'Unavailable',
       'Error',
     ]);
-    expect(objectStatusLegend().map((entry) => entry.status)).toEqual(OBJECT_STATUSES);
+    expect(objectStatusLegend().map((entry) => entry.status)).toEqual([
+      ...OBJECT_STATUSES,
+      'Waiting-api-budget',
+    ]);
     expect(describeObjectStatus('Error').badgeClass).toBe('slds-badge slds-theme_error');
+    expect(describeObjectStatus('Waiting', 'api-budget').label).toBe('Waiting (API budget)');
+    expect(describeObjectStatus('Running', 'api-budget').label).toBe('Running');
   });
 
   it('shows a status this version does not know as it is, with a neutral badge', () => {
