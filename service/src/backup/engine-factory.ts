@@ -24,6 +24,16 @@ export function openStore(config: Config, knex: Knex, logger: Logger): StoreCont
   return { knex, blobs };
 }
 
+/** The engine's options: its defaults, what the configuration sets (lag, Bulk threshold), then `overrides`. */
+export function engineOptionsFor(config: Config, overrides: Partial<EngineOptions> = {}): EngineOptions {
+  return {
+    ...DEFAULT_ENGINE_OPTIONS,
+    lagMs: config.lagSeconds * 1000,
+    bulkThreshold: config.bulkThreshold,
+    ...overrides,
+  };
+}
+
 /** The registered org a 15- or 18-character id names; OrgNotRegisteredError when there is none. */
 export async function findRegisteredOrg(knex: Knex, orgId: string): Promise<OrgRecord> {
   const org = await findOrgByAnyId(knex, orgId);
@@ -52,11 +62,6 @@ export async function openEngine(
     session,
     store: openStore(deps.config, deps.knex, logger),
     logger,
-    options: {
-      ...DEFAULT_ENGINE_OPTIONS,
-      lagMs: deps.config.lagSeconds * 1000,
-      bulkThreshold: deps.config.bulkThreshold,
-      ...options,
-    },
+    options: engineOptionsFor(deps.config, options),
   };
 }

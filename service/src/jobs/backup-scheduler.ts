@@ -27,8 +27,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { scanSchema } from '../backup/schema-scan.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineContext, type EngineOptions } from '../backup/engine-context.js';
-import { openEngine, openStore } from '../backup/engine-factory.js';
+import type { EngineContext, EngineOptions } from '../backup/engine-context.js';
+import { engineOptionsFor, openEngine, openStore } from '../backup/engine-factory.js';
 import { backupObject } from '../backup/object-slice.js';
 import { checkForChanges } from '../backup/change-check.js';
 import { objectsToBackUp } from '../backup/backup-pass.js';
@@ -100,12 +100,7 @@ export class BackupScheduler {
     private readonly deps: SchedulerDeps,
     private readonly options: SchedulerOptions,
   ) {
-    this.engineOptions = {
-      ...DEFAULT_ENGINE_OPTIONS,
-      lagMs: deps.config.lagSeconds * 1000,
-      bulkThreshold: deps.config.bulkThreshold,
-      ...options.engine,
-    };
+    this.engineOptions = engineOptionsFor(deps.config, options.engine);
     this.store = openStore(deps.config, deps.knex, deps.logger);
   }
 
