@@ -48,6 +48,8 @@ function startServe(index: number, port: number): ChildProcess {
       AUTOBACKUP_TICK_SECONDS: '1',
       // Short slices, so the big objects change hands between processes many times.
       AUTOBACKUP_SLICE_SECONDS: '5',
+      // REST slices (not one Bulk job), so the big object's backfill spans several slices and the kill lands in it.
+      AUTOBACKUP_BULK_THRESHOLD: '1000000',
       AUTOBACKUP_WORKERS: '3',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
