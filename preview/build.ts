@@ -4,9 +4,9 @@
  * lightning-base-components for `lightning-*` (icons inline) and the SLDS stylesheet beside them.
  *
  * What is not in force-app comes from preview/src: index.html (the page), main.js (mounts the Auto
- * Backup tab, or Backup History for `?record=Object/Id`) and lightning-stand-ins/ (the Apex bridge and
- * the UI API wire the components import). `@salesforce/apex/Class.method` imports become one-line
- * modules calling the bridge.
+ * Backup tab, or Backup History for `?record=Object/Id`) and lightning-stand-ins/ (the Apex bridge).
+ * `@salesforce/apex/Class.method` imports become one-line modules calling the bridge;
+ * `@salesforce/i18n/*` (locale, time zone…) are an en-US user's values.
  *
  * The output is cached under node_modules/.cache/autobackup-preview/<hash>, the hash covering every
  * source file and the versions of the build tools, so a second start with unchanged sources is instant.
@@ -92,6 +92,23 @@ function apexImports(): Plugin {
   };
 }
 
+/**
+ * `@salesforce/i18n/<key>` (the user's locale, time zone, currency…) → the en-US values
+ * lightning-base-components ships for use outside Salesforce, as for an en-US user.
+ */
+function salesforceI18n(): Plugin {
+  const prefix = '@salesforce/i18n/';
+  const dir = path.join(ROOT, 'node_modules/lightning-base-components/scopedImports');
+  return {
+    name: 'autobackup-salesforce-i18n',
+    resolveId(source) {
+      if (!source.startsWith(prefix)) return null;
+      const file = path.join(dir, `@salesforce-i18n-${source.slice(prefix.length)}.js`);
+      return existsSync(file) ? file : null;
+    },
+  };
+}
+
 /** What a bundler replaces in library code meant for it: the SSR flag and the build mode. */
 function browserConstants(): Plugin {
   return {
@@ -117,18 +134,12 @@ async function compile(outDir: string): Promise<void> {
     input: path.join(PREVIEW_SRC, 'main.js'),
     plugins: [
       apexImports(),
+      salesforceI18n(),
       browserConstants(),
       lwc({
         rootDir: PREVIEW_SRC,
         enableDynamicComponents: true,
-        modules: [
-          ...packageModules,
-          {
-            name: 'lightning/uiObjectInfoApi',
-            path: path.join(PREVIEW_SRC, 'lightning-stand-ins/uiObjectInfoApi.js'),
-          },
-          { npm: 'lightning-base-components' },
-        ],
+        modules: [...packageModules, { npm: 'lightning-base-components' }],
       }),
     ],
     onwarn(warning, warn) {

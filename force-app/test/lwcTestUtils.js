@@ -4,6 +4,7 @@
  * failure. Import it relatively from a test (`../../../../../test/lwcTestUtils`).
  */
 import { createElement } from 'lwc';
+import { invalidBaseComponentValues } from './baseComponentAttributes';
 
 /** Lets pending promise callbacks (Apex answers, re-renders) run. */
 export function flushPromises() {
@@ -23,10 +24,19 @@ export async function mount(tagName, Component, properties = {}) {
   return element;
 }
 
-/** Takes every component off the page (their disconnectedCallback runs); for afterEach. */
+/**
+ * Takes every component off the page (their disconnectedCallback runs); for afterEach. First checks
+ * that every `lightning-*` element on the page was given only attribute values the real base
+ * component accepts (the stubs accept anything; see baseComponentAttributes.js), so each component
+ * test also checks the values its component rendered.
+ */
 export function unmountAll() {
+  const problems = invalidBaseComponentValues(document.body);
   while (document.body.firstChild) {
     document.body.removeChild(document.body.firstChild);
+  }
+  if (problems.length > 0) {
+    throw new Error(`Base component attribute values the real component ignores:\n${problems.join('\n')}`);
   }
 }
 

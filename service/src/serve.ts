@@ -28,6 +28,8 @@ export interface ServeOptions {
   engine?: Partial<EngineOptions>;
   /** How often an org's clock is measured when no work talked to it (default a minute). */
   clockProbeMs?: number;
+  /** At most how often work records an org's clock and API usage for the dashboard (default a minute). */
+  contactRecordMs?: number;
   requestTimeoutMs?: number;
   /**
    * Serve the dashboard preview (`npm start`): the built page in `dir` (or once its build resolves), for `orgId`,
@@ -75,6 +77,7 @@ export async function startService(runtime: DatabaseRuntime, options: ServeOptio
             engine: { sliceBudgetMs: config.sliceSeconds * 1000, ...options.engine },
             stopTimeoutMs: 60_000,
             clockProbeMs: options.clockProbeMs ?? 60_000,
+            ...(options.contactRecordMs !== undefined ? { contactRecordMs: options.contactRecordMs } : {}),
           },
         );
   try {

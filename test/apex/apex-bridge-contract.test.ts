@@ -101,6 +101,9 @@ describe('the Apex bridge', () => {
       getMissingFieldPermissions: await bridge.callApex(
         'AutoBackupErrorsController.getMissingFieldPermissions',
       ),
+      getFieldDescriptions: await bridge.callApex('AutoBackupHistoryController.getFieldDescriptions', {
+        objectApiName: 'Account',
+      }),
       getRecordVersions: await bridge.callApex('AutoBackupHistoryController.getRecordVersions', {
         objectApiName: 'Account',
         recordId: account,
@@ -109,14 +112,11 @@ describe('the Apex bridge', () => {
         exclusions: 'Task, Event',
         apiBudgetPercent: 40,
         version: settings.version,
-      }),
-      updateSchedule: await bridge.callApex('AutoBackupDashboardController.updateSchedule', {
         schedule: 'daily',
-        version: settings.version + 1,
       }),
       updateMode: await bridge.callApex('AutoBackupDashboardController.updateMode', {
         mode: 'paused',
-        version: settings.version + 2,
+        version: settings.version + 1,
       }),
     };
     // Something to check in every list: the answers are not empty.
@@ -124,8 +124,11 @@ describe('the Apex bridge', () => {
     for (const name of ['getObjects', 'getExcludedObjects', 'getErrors', 'getRecordVersions'])
       assert.ok(items(name) > 0, `${name} has items`);
     assert.match((answers.getErrorsCsv as { csv: string }).csv, /rest-reader\.ts:42/);
+    const described = answers.getFieldDescriptions as { fields: Array<{ name: string; type: string }> };
+    assert.equal(described.fields.find((field) => field.name === 'AnnualRevenue')?.type, 'currency');
     assert.deepEqual((answers.saveSettings as { exclusions: string[] }).exclusions, ['Task', 'Event']);
     assert.equal((answers.saveSettings as { apiBudgetShare: number }).apiBudgetShare, 0.4);
+    assert.equal((answers.saveSettings as { schedule: string }).schedule, 'daily');
     assert.equal((answers.updateMode as { status: string }).status, 'Paused');
 
     const fixtures: Fixture[] = Object.entries(answers).map(([method, data]) => ({
@@ -145,6 +148,25 @@ describe('the Apex bridge', () => {
         p.includes('apexBridge/getDashboard.json'),
       ),
     );
+  });
+
+  test('saveSettings sends the schedule chosen in Settings, and keeps the stored one when none is given', async () => {
+    type Shown = { schedule: string; exclusions: string[]; version: number };
+    const shown = (await bridge.callApex('AutoBackupSettingsController.getSettings')) as Shown;
+    const other = shown.schedule === 'daily' ? 'continuous' : 'daily';
+    const saved = (await bridge.callApex('AutoBackupSettingsController.saveSettings', {
+      exclusions: shown.exclusions.join(', '),
+      apiBudgetPercent: null,
+      version: shown.version,
+      schedule: other,
+    })) as Shown;
+    assert.equal(saved.schedule, other);
+    const kept = (await bridge.callApex('AutoBackupSettingsController.saveSettings', {
+      exclusions: 'Task',
+      apiBudgetPercent: null,
+      version: saved.version,
+    })) as Shown;
+    assert.deepEqual([kept.schedule, kept.exclusions], [other, ['Task']]);
   });
 
   test('a stale settings version is refused with the conflict message the components recognise', async () => {

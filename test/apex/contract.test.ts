@@ -24,24 +24,31 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
   AutoBackupDashboardController: {
     getDashboard: { params: [], returns: 'AutoBackupModels.Dashboard' },
     updateMode: { params: ['String mode', 'Integer version'], returns: 'AutoBackupModels.Dashboard' },
-    updateSchedule: {
-      params: ['String schedule', 'Integer version'],
-      returns: 'AutoBackupModels.Dashboard',
-    },
     enableAutoBackup: { params: [], returns: 'AutoBackupModels.Dashboard' },
     canManageSettings: { params: [], returns: 'Boolean', cacheable: true },
   },
   AutoBackupObjectsController: {
     getObjects: {
-      params: ['String status', 'String query', 'String cursor', 'Integer pageSize'],
+      params: [
+        'String status',
+        'String query',
+        'Boolean filesOnly',
+        'String sortBy',
+        'String sortOrder',
+        'String cursor',
+        'Integer pageSize',
+      ],
       returns: 'AutoBackupModels.ObjectPage',
     },
-    getExcludedObjects: { params: [], returns: 'AutoBackupModels.ExcludedObjects' },
+    getExcludedObjects: {
+      params: ['String sortBy', 'String sortOrder', 'String cursor', 'Integer pageSize'],
+      returns: 'AutoBackupModels.ExcludedObjects',
+    },
   },
   AutoBackupSettingsController: {
     getSettings: { params: [], returns: 'AutoBackupModels.Settings' },
     saveSettings: {
-      params: ['String exclusions', 'Decimal apiBudgetPercent', 'Integer version'],
+      params: ['String exclusions', 'Decimal apiBudgetPercent', 'Integer version', 'String schedule'],
       returns: 'AutoBackupModels.Settings',
     },
   },
@@ -62,6 +69,11 @@ const CONTRACT: Record<string, Record<string, { params: string[]; returns: strin
     getFileDownloadLink: {
       params: ['String objectApiName', 'Id recordId', 'String systemModstamp'],
       returns: 'AutoBackupModels.FileLink',
+    },
+    getFieldDescriptions: {
+      params: ['String objectApiName'],
+      returns: 'AutoBackupModels.ObjectFields',
+      cacheable: true,
     },
   },
 };
@@ -163,9 +175,9 @@ describe('Apex ↔ LWC contract: masked encrypted values', () => {
     const apex = /MASKED_VALUE = '([^']+)';/.exec(source('AutoBackupHistoryController'));
     assert.ok(apex, 'AutoBackupHistoryController.MASKED_VALUE is one literal');
     const lwc = /export const MASKED_VALUE = '([^']+)';/.exec(
-      readFileSync(path.join(PACKAGE_DIR, 'main/default/lwc/backupHistory/recordDiff.js'), 'utf8'),
+      readFileSync(path.join(PACKAGE_DIR, 'main/default/lwc/backupHistory/fieldFormat.js'), 'utf8'),
     );
-    assert.ok(lwc, 'recordDiff exports MASKED_VALUE as one literal');
+    assert.ok(lwc, 'fieldFormat exports MASKED_VALUE as one literal');
     assert.equal(lwc[1], apex[1]);
   });
 });

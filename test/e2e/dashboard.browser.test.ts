@@ -128,7 +128,7 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
     assert.equal((await stack.api<{ mode: string }>('/settings')).mode, 'objects_and_files');
   });
 
-  test('an exclusion typed in Settings shows that object Excluded in Objects', async () => {
+  test('an exclusion typed in Settings shows that object Excluded in the dashboard’s objects list', async () => {
     const objects = await stack.api<{ items: ObjectItem[] }>('/objects?limit=200');
     const [target, second] = objects.items
       .map((o) => o.name)
@@ -141,10 +141,10 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
     await assertAccessible('Settings');
     assert.deepEqual((await stack.api<{ exclusions: string[] }>('/settings')).exclusions, [target, second]);
 
-    await openTab('Objects');
+    await openTab('Dashboard');
     const row = page.locator(`tr[data-name="${target}"]`);
     await row.locator('[data-id="status-badge"]', { hasText: 'Excluded' }).waitFor();
-    await assertAccessible('Objects');
+    await assertAccessible('the dashboard with its objects list');
   });
 
   test('the excluded-objects tab lists unsupported objects with their reasons', async () => {
@@ -244,7 +244,7 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
     await page.getByRole('tab', { name: 'Dashboard', exact: true }).waitFor();
     // The tab bar: Tab reaches the selected tab; the arrow keys move between tabs, as in Lightning.
     await tabTo(/^Dashboard$/);
-    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight'); // Excluded objects, Settings
     await page.keyboard.press('Enter');
     await page.getByLabel('Auto Backup Exclusions').waitFor();
     await tabTo(/Auto Backup Exclusions/);

@@ -16,6 +16,8 @@
  * - record access: AutoBackupHistoryController checks the object is readable and the record visible
  *   to the user (USER_MODE query), and drops fields the user cannot read (FLS);
  * - encrypted-field masking for users without View Encrypted Data;
+ * - field descriptions from the Schema describe in the user's language (getFieldDescriptions): here the
+ *   describe the service's last schema scan stored, as the integration user sees it;
  * - input checks of AutoBackupInput (mode and schedule values, object API names, page sizes,
  *   exclusion names): here the service's own validation answers instead, with its own wording;
  * - the Named Credential, External Credential and callout limits (6 MB answers, 120 s).
@@ -133,7 +135,8 @@ const models = {
       },
     ),
   ObjectPage: (p) =>
-    pick(p, ['items', 'next'], {
+    pick(p, ['items', 'next', 'summary'], {
+      summary: (t) => pick(t, ['objects', 'matching', 'fileObjects', 'files', 'fileBytes', 'unsupported']),
       items: each((o) =>
         pick(o, [
           'name',
@@ -149,7 +152,8 @@ const models = {
         ]),
       ),
     }),
-  ExcludedObjects: (e) => pick(e, ['items'], { items: each((o) => pick(o, ['name', 'label', 'reason'])) }),
+  ExcludedObjects: (e) =>
+    pick(e, ['items', 'next', 'total'], { items: each((o) => pick(o, ['name', 'label', 'reason'])) }),
   Settings: (s) => pick(s, ['mode', 'schedule', 'exclusions', 'apiBudgetShare', 'version']),
   // AutoBackupClient.getErrors copies these keys, nulls included, into each item's map.
   ErrorPage: (p) => ({
@@ -162,6 +166,14 @@ const models = {
   }),
   // AutoBackupClient.getMissingFieldPermissions: JSON.deserialize keeps every key of the maps.
   MissingFieldPermissions: (m) => pick(m, ['checkedAt', 'items', 'objectsUnreadable', 'error']),
+  ObjectFields: (o) =>
+    pick(o, ['name', 'label', 'fields'], {
+      fields: each((f) =>
+        pick(f, ['name', 'label', 'type', 'scale', 'picklistValues'], {
+          picklistValues: each((v) => pick(v, ['value', 'label'])),
+        }),
+      ),
+    }),
   // AutoBackupClient.getRecordVersions: deleted is true only when the answer says true; fields a map.
   RecordVersions: (p) => ({
     items: (p.items || []).map((v) => ({
@@ -207,21 +219,21 @@ const methods = {
     await changeSettings({ mode }, version);
     return models.Dashboard(await getJson('/dashboard'));
   },
-  'AutoBackupDashboardController.updateSchedule': async ({ schedule, version }) => {
-    await changeSettings({ schedule }, version);
-    return models.Dashboard(await getJson('/dashboard'));
-  },
   'AutoBackupDashboardController.enableAutoBackup': async () => {
     await send('POST', '/enable', { body: {} });
     return models.Dashboard(await getJson('/dashboard'));
   },
   'AutoBackupDashboardController.canManageSettings': async () => true,
   'AutoBackupSettingsController.getSettings': async () => models.Settings(await getJson('/settings')),
-  // AutoBackupInput.apiBudgetShare: percent to the service's fraction; null leaves it unchanged.
-  'AutoBackupSettingsController.saveSettings': async ({ exclusions, apiBudgetPercent, version }) =>
+  // AutoBackupInput.apiBudgetShare: percent to the service's fraction; null leaves it unchanged, and so does
+  // a blank schedule.
+  'AutoBackupSettingsController.saveSettings': async ({ exclusions, apiBudgetPercent, version, schedule }) =>
     models.Settings(
       await changeSettings(
         {
+          ...(schedule === null || schedule === undefined || String(schedule).trim() === ''
+            ? {}
+            : { schedule: String(schedule).trim() }),
           exclusions: exclusionNames(exclusions),
           apiBudgetShare:
             apiBudgetPercent === null || apiBudgetPercent === undefined ? undefined : apiBudgetPercent / 100,
@@ -229,12 +241,31 @@ const methods = {
         version,
       ),
     ),
-  'AutoBackupObjectsController.getObjects': async ({ status, query, cursor, pageSize } = {}) =>
+  // AutoBackupObjectsController: blank sort and order are left to the service (API name, ascending).
+  'AutoBackupObjectsController.getObjects': async ({
+    status,
+    query,
+    filesOnly,
+    sortBy,
+    sortOrder,
+    cursor,
+    pageSize,
+  } = {}) =>
     models.ObjectPage(
-      await getJson('/objects', { status, q: query && query.trim(), cursor, limit: pageSize ?? 50 }),
+      await getJson('/objects', {
+        status,
+        q: query && query.trim(),
+        files: filesOnly === true ? 'true' : undefined,
+        sort: sortBy,
+        order: sortOrder,
+        cursor,
+        limit: pageSize ?? 50,
+      }),
     ),
-  'AutoBackupObjectsController.getExcludedObjects': async () =>
-    models.ExcludedObjects(await getJson('/excluded')),
+  'AutoBackupObjectsController.getExcludedObjects': async ({ sortBy, sortOrder, cursor, pageSize } = {}) =>
+    models.ExcludedObjects(
+      await getJson('/excluded', { sort: sortBy, order: sortOrder, cursor, limit: pageSize ?? 50 }),
+    ),
   'AutoBackupErrorsController.getErrors': async ({ objectName, cursor, pageSize } = {}) =>
     models.ErrorPage(await getJson('/errors', { object: objectName, cursor, limit: pageSize ?? 50 })),
   'AutoBackupErrorsController.dismissError': async ({ errorId }) => {
@@ -262,6 +293,10 @@ const methods = {
     ),
   'AutoBackupErrorsController.getMissingFieldPermissions': async () =>
     models.MissingFieldPermissions(await getJson('/fields/missing')),
+  // Apex builds this from its Schema describe in the user's language (readable fields only); the preview
+  // reads the same shape from the describe the service's last schema scan stored.
+  'AutoBackupHistoryController.getFieldDescriptions': async ({ objectApiName }) =>
+    models.ObjectFields(await getJson(`/objects/${encodeURIComponent(String(objectApiName).trim())}/fields`)),
   'AutoBackupHistoryController.getRecordVersions': async ({ objectApiName, recordId, before, pageSize }) =>
     models.RecordVersions(
       await getJson(

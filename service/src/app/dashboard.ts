@@ -2,7 +2,6 @@
  * The dashboard and the object lists, as the package and `autobackup status` show them. Everything comes from
  * the stored counters and state (statuses are computed at read time in backup/status.ts); nothing counts rows.
  */
-import { z } from 'zod';
 import { findRegisteredOrg } from '../backup/engine-factory.js';
 import { fileObjectSpec } from '../backup/file-backup.js';
 import {
@@ -19,7 +18,8 @@ import type { OrgRecord } from '../store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../store/registry/dashboard-data.js';
 import { listRegistryForStatus, type RegistryObject } from '../store/registry/object-registry.js';
 import type { AppContext } from './app-context.js';
-import { decodeCursor, encodeCursor, pageLimit, type Page } from './paging.js';
+import type { Page } from './paging.js';
+import { sortedPage, type SortOrder, type SortValue } from './sorted-paging.js';
 
 export interface ExcludedObject {
   name: string;
@@ -108,39 +108,113 @@ export async function getStatusReport(
   };
 }
 
+export const OBJECT_SORTS = [
+  'name',
+  'label',
+  'status',
+  'records',
+  'versions',
+  'files',
+  'fileBytes',
+  'lastBackupAt',
+  'caughtUpTo',
+] as const;
+export type ObjectSort = (typeof OBJECT_SORTS)[number];
+
 export interface ObjectQuery {
   status?: ObjectStatus | undefined;
   /** Part of the API name or label, any case. */
   q?: string | undefined;
+  /** Only the file objects (ContentVersion, Attachment, Document). */
+  files?: boolean | undefined;
+  /** The column the list is sorted by (default: the API name) and its direction (default ascending). */
+  sort?: ObjectSort | undefined;
+  order?: SortOrder | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
 }
 
-const objectCursor = z.object({ after: z.string().min(1) }).strict();
+/** The whole list in figures, whatever the filter: what the list's header says. */
+export interface ObjectListSummary {
+  /** Objects listed (backed up or to be backed up). */
+  objects: number;
+  /** Of them, those the filter and search match. */
+  matching: number;
+  /** File objects listed, the file bodies backed up for them and their bytes. */
+  fileObjects: number;
+  files: number;
+  fileBytes: number;
+  /** Objects not backed up because they are unsupported (the excluded objects list). */
+  unsupported: number;
+}
 
-/** The object list, by API name, filtered by status and a search text, a page at a time. */
+function sortValue(item: ObjectListItem, sort: ObjectSort): SortValue {
+  return item[sort] ?? null;
+}
+
+/**
+ * The object list, filtered by status, a search text and files, sorted by a column, a page at a time, with
+ * the figures of the whole list.
+ */
 export async function listObjects(
   ctx: AppContext,
   orgId: string,
   query: ObjectQuery,
-): Promise<Page<ObjectListItem>> {
+): Promise<Page<ObjectListItem> & { summary: ObjectListSummary }> {
   const { org, registry, withErrors } = await orgState(ctx, orgId);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, objectCursor).after;
   const needle = query.q?.trim().toLowerCase();
-  const limit = pageLimit(query.limit);
-  const matching = listItems(org, registry, withErrors)
-    .filter((i) => query.status === undefined || i.status === query.status)
-    .filter((i) => !needle || i.name.toLowerCase().includes(needle) || i.label.toLowerCase().includes(needle))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .filter((i) => after === undefined || i.name > after);
   const counters = await fileCounters(ctx.store.knex, org.orgId);
-  const items = matching.slice(0, limit).map((i) => withFileCounters(i, counters));
-  const more = matching.length > limit;
-  return { items, next: more ? encodeCursor({ after: items[items.length - 1]!.name }) : null };
+  const listed = listItems(org, registry, withErrors).map((i) => withFileCounters(i, counters));
+  const matching = listed
+    .filter((i) => query.status === undefined || i.status === query.status)
+    .filter((i) => !query.files || i.files !== undefined)
+    .filter(
+      (i) => !needle || i.name.toLowerCase().includes(needle) || i.label.toLowerCase().includes(needle),
+    );
+  const page = sortedPage(
+    matching,
+    { sort: query.sort ?? 'name', order: query.order ?? 'asc', cursor: query.cursor, limit: query.limit },
+    sortValue,
+    (i) => i.name,
+  );
+  const fileObjects = listed.filter((i) => i.files !== undefined);
+  const summary: ObjectListSummary = {
+    objects: listed.length,
+    matching: matching.length,
+    fileObjects: fileObjects.length,
+    files: fileObjects.reduce((sum, i) => sum + (i.files ?? 0), 0),
+    fileBytes: fileObjects.reduce((sum, i) => sum + (i.fileBytes ?? 0), 0),
+    unsupported: excludedObjects(registry).length,
+  };
+  return { ...page, summary };
 }
 
-/** Objects not backed up because Salesforce will not list them in full, with the reason. */
-export async function listExcluded(ctx: AppContext, orgId: string): Promise<{ items: ExcludedObject[] }> {
+export const EXCLUDED_SORTS = ['name', 'label'] as const;
+export type ExcludedSort = (typeof EXCLUDED_SORTS)[number];
+
+export interface ExcludedQuery {
+  sort?: ExcludedSort | undefined;
+  order?: SortOrder | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/**
+ * Objects not backed up because Salesforce will not list them in full, with the reason: sorted by API name or
+ * label, a page at a time, with how many there are.
+ */
+export async function listExcluded(
+  ctx: AppContext,
+  orgId: string,
+  query: ExcludedQuery = {},
+): Promise<Page<ExcludedObject> & { total: number }> {
   const { registry } = await orgState(ctx, orgId);
-  return { items: excludedObjects(registry) };
+  const all = excludedObjects(registry);
+  const page = sortedPage(
+    all,
+    { sort: query.sort ?? 'name', order: query.order ?? 'asc', cursor: query.cursor, limit: query.limit },
+    (o, sort) => o[sort],
+    (o) => o.name,
+  );
+  return { ...page, total: all.length };
 }

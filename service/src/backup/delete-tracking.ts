@@ -7,15 +7,15 @@
  *   reconciliation comparing every record the backup holds as existing with the org.
  */
 import { SalesforceError } from '../salesforce/errors.js';
-import { getDeleted, holdsWholeMinute } from '../salesforce/replication.js';
+import { getDeleted, holdsWholeMinute, type DeletedRecords } from '../salesforce/replication.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
-import { liveRecordIds } from '../store/registry/live-records.js';
+import { liveRecordIds, newestDeletedFlags } from '../store/registry/live-records.js';
 import {
   setDeletesCheckedUntil,
   setReconciledAt,
   type RegistryObject,
 } from '../store/registry/object-registry.js';
-import { tombstone } from '../store/versions/version-entry.js';
+import { tombstone, type VersionInput } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
 import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
@@ -24,16 +24,62 @@ import { idsFoundInOrg, idsInOrg } from './org-ids.js';
 type Supported = Extract<ObjectSupport, { supported: true }>;
 
 /** getDeleted reaches 30 days back (REST API developer guide); stay a little inside it. */
-const GET_DELETED_REACH_MS = 29 * 24 * 3600_000;
+export const GET_DELETED_REACH_MS = 29 * 24 * 3600_000;
+
+/** Whether an object's deletes are found through getDeleted (else by Id reconciliation). */
+export function tracksDeletesByGetDeleted(support: Supported): boolean {
+  return (
+    support.deletes === 'get-deleted' &&
+    support.cursorField === 'SystemModstamp' &&
+    support.access.kind === 'query'
+  );
+}
+
+/** An object's getDeleted from `start`, already asked with other objects' (first-slices.ts). */
+export interface PrefetchedDeletes {
+  start: Date;
+  page: DeletedRecords;
+}
+
+/**
+ * Where the object's getDeleted starts when its deletes are tracked at org time `now` up to `upTo`, or undefined
+ * when they are not asked through getDeleted then (an Id reconciliation instead, or less than a whole minute since
+ * the last check: Salesforce refuses shorter windows). A first check starts at getDeleted's reach.
+ */
+export function getDeletedStart(
+  ctx: EngineContext,
+  object: RegistryObject,
+  now: Date,
+  upTo: Date,
+): Date | undefined {
+  const support = object.supportDetail as Supported;
+  if (!support?.supported || !tracksDeletesByGetDeleted(support)) return undefined;
+  const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
+  const checkedUntil = object.deletesCheckedUntil;
+  if (checkedUntil !== null && checkedUntil < reachStart) return undefined;
+  if (reconcileDue(ctx, object, now) && object.reconciledAt) return undefined;
+  const start = checkedUntil ?? reachStart;
+  return holdsWholeMinute(start, upTo) ? start : undefined;
+}
+
+function reconcileDue(ctx: EngineContext, object: RegistryObject, now: Date): boolean {
+  return !object.reconciledAt || now.getTime() - object.reconciledAt.getTime() > ctx.options.reconcileEveryMs;
+}
 
 export interface DeleteTrackingResult {
   tombstones: number;
   method: 'get-deleted' | 'id-reconciliation' | 'none';
 }
 
+/**
+ * `recordsUpTo`: how far the object's records were read just before (its caught-up bound): a record deleted by
+ * then that the backup holds nothing of was not in the recycle bin when read.
+ */
 export async function trackDeletes(
   ctx: EngineContext,
   object: RegistryObject,
+  prefetched?: PrefetchedDeletes,
+  recordsUpTo?: Date,
 ): Promise<DeleteTrackingResult> {
   const support = object.supportDetail as Supported;
   const now = ctx.session.clock.now();
@@ -41,28 +87,22 @@ export async function trackDeletes(
   const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
   const checkedUntil = object.deletesCheckedUntil;
   const gap = checkedUntil !== null && checkedUntil < reachStart;
-  const reconcileDue =
-    !object.reconciledAt || now.getTime() - object.reconciledAt.getTime() > ctx.options.reconcileEveryMs;
 
   // Immutable objects (CreatedDate cursor, e.g. field history) lose rows only with their parent: reconciliation covers them.
-  const useGetDeleted =
-    support.deletes === 'get-deleted' &&
-    support.cursorField === 'SystemModstamp' &&
-    support.access.kind === 'query';
-  if (useGetDeleted && !gap && !(reconcileDue && object.reconciledAt)) {
-    const start = checkedUntil ?? reachStart;
-    // Wait until a whole minute has passed since the last check: Salesforce refuses shorter windows.
-    if (!holdsWholeMinute(start, upTo)) return { tombstones: 0, method: 'none' };
-    const { deleted, coveredUntil } = await deletedInWindow(ctx, object.name, start, upTo);
-    // Ids queryAll still returns are in the recycle bin: the record backup captures them as IsDeleted versions.
-    const inBin = await idsFoundInOrg(
-      ctx,
-      object.name,
-      deleted.map((d) => d.id),
-    );
-    const stones = deleted
-      .filter((d) => !inBin.has(d.id))
-      .map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
+  const useGetDeleted = tracksDeletesByGetDeleted(support);
+  if (useGetDeleted && !gap && !(reconcileDue(ctx, object, now) && object.reconciledAt)) {
+    const start = getDeletedStart(ctx, object, now, upTo);
+    if (!start) return { tombstones: 0, method: 'none' };
+    // The answer may be at hand already, asked from the same start up to an earlier bound (the next check goes on
+    // from where it covered); a first check's start (getDeleted's reach) moved with the clock meanwhile.
+    const usable = prefetched && (checkedUntil === null || prefetched.start.getTime() === start.getTime());
+    const { deleted, coveredUntil } = usable
+      ? {
+          deleted: prefetched.page.deletedRecords,
+          coveredUntil: new Date(canonicalDatetime('latestDateCovered', prefetched.page.latestDateCovered)),
+        }
+      : await deletedInWindow(ctx, object.name, start, upTo);
+    const stones = await purgedOf(ctx, object, deleted, recordsUpTo);
     const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones, leaseOf(ctx));
     // Salesforce vouches only up to latestDateCovered (whole minutes, before in-flight commits): resume there.
     await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, coveredUntil, ctx.lease);
@@ -70,8 +110,46 @@ export async function trackDeletes(
     if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
     return { tombstones: result.written, method: 'get-deleted' };
   }
-  if (!useGetDeleted && object.reconciledAt && !reconcileDue) return { tombstones: 0, method: 'none' };
+  if (!useGetDeleted && object.reconciledAt && !reconcileDue(ctx, object, now))
+    return { tombstones: 0, method: 'none' };
   return reconcileIds(ctx, object, support, now, upTo);
+}
+
+/**
+ * The tombstones for getDeleted's ids that are gone from the org for good (hard deleted, recycle bin emptied).
+ * Ids still in the recycle bin are left to the record backup, which reads them through queryAll as IsDeleted
+ * versions. What the backup holds settles most ids without a call: newest version a delete — already recorded;
+ * nothing held though deleted before the records' bound — queryAll did not return it, so it was purged. Only ids
+ * held as live are asked of the org (a query per 200), as every id was before.
+ */
+async function purgedOf(
+  ctx: EngineContext,
+  object: RegistryObject,
+  deleted: ReadonlyArray<{ id: string; deletedDate: string }>,
+  recordsUpTo: Date | undefined,
+): Promise<VersionInput[]> {
+  const held = await newestDeletedFlags(
+    ctx.store.knex,
+    ctx.org.orgId,
+    object.name,
+    deleted.map((d) => d.id),
+  );
+  const readBefore = (d: { deletedDate: string }) =>
+    recordsUpTo !== undefined &&
+    Date.parse(canonicalDatetime('deletedDate', d.deletedDate)) <= recordsUpTo.getTime();
+  const toAsk = deleted.filter((d) => held.get(d.id) === false || (!held.has(d.id) && !readBefore(d)));
+  // Ids queryAll still returns are in the recycle bin.
+  const inBin =
+    toAsk.length > 0
+      ? await idsFoundInOrg(
+          ctx,
+          object.name,
+          toAsk.map((d) => d.id),
+        )
+      : new Set<string>();
+  return deleted
+    .filter((d) => held.get(d.id) !== true && !inBin.has(d.id))
+    .map((d) => tombstone(d.id, canonicalDatetime('deletedDate', d.deletedDate)));
 }
 
 interface DeletedWindow {

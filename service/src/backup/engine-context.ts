@@ -53,10 +53,10 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   bulkWindowMaxRows: 1_000_000,
   bulkMinWindowRows: 10_000,
   bulkPageSize: 100_000,
-  // 32 MiB of CSV: ~72,000 rows of a 30-field object a page (~14 calls per million rows; 7 at 64 MiB). A page costs
-  // ~4-5× its size in memory while it is read (api-calls bench: peak RSS 478 MiB at 16 MiB pages, 701 MiB at
-  // 64 MiB), and a replica reads one page per running worker, so memory, not calls, sets this.
-  bulkPageBytes: 32 * 1024 * 1024,
+  // Pages are streamed (memory holds one batch of rows, whatever the page's size), so the size trades calls (one
+  // per page) against what a page that breaks off in transit costs to read again: 256 MiB of CSV is ~550,000 rows
+  // of a 30-field object, ~2 calls per million rows (32 MiB pages, held whole until 2026-12, cost ~14).
+  bulkPageBytes: 256 * 1024 * 1024,
   bulkPollIntervalMs: 1000,
   bulkMaxPollIntervalMs: 30_000,
   describeConcurrency: 25,

@@ -18,12 +18,12 @@ import {
   type RegistryObject,
 } from '../store/registry/object-registry.js';
 import { recordBudgetWait, recordSliceOutcome } from '../store/schedule/schedule-state.js';
-import { trackDeletes } from './delete-tracking.js';
+import { trackDeletes, type PrefetchedDeletes } from './delete-tracking.js';
 import { refreshFields } from './field-refresh.js';
 import type { EngineContext } from './engine-context.js';
 import { errorCodeOf, hintFor } from './error-hints.js';
 import { backupFiles, fileObjectSpec } from './file-backup.js';
-import { backupRecords } from './record-backup.js';
+import { backupRecords, type PrefetchedSlice } from './record-backup.js';
 
 export interface ObjectOutcome {
   object: string;
@@ -48,6 +48,9 @@ export interface ObjectSliceOptions {
   deletes?: 'always' | 'when-due';
   /** Asked every few seconds: a reason to stop at the next safe point (the org was paused), or undefined. */
   shouldStop?: () => Promise<string | undefined>;
+  /** The object's first slice, and its first getDeleted, already read with other objects' (first-slices.ts). */
+  prefetched?: PrefetchedSlice;
+  prefetchedDeletes?: PrefetchedDeletes;
 }
 
 /** How often a running slice asks whether it should stop (mode changes take effect within a scheduler tick). */
@@ -117,7 +120,7 @@ export async function backupObject(
   options.onStarted?.();
   let outcome: ObjectOutcome;
   try {
-    const records = await backupRecords(run, object, options.onProgress);
+    const records = await backupRecords(run, object, options.onProgress, options.prefetched);
     const complete = records.caughtUpTo !== null;
     const deletesDue =
       options.deletes !== 'when-due' ||
@@ -126,7 +129,9 @@ export async function backupObject(
         ctx.options.deleteCheckIntervalMs;
     // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
     const deletes =
-      complete && deletesDue && !stop.signal.aborted ? await trackDeletes(run, object) : { tombstones: 0 };
+      complete && deletesDue && !stop.signal.aborted
+        ? await trackDeletes(run, object, options.prefetchedDeletes, records.caughtUpTo ?? undefined)
+        : { tombstones: 0 };
     // Records stored before some fields became readable are read again for them, once the object is caught up.
     const refreshed =
       complete && object.fieldRefresh && !stop.signal.aborted

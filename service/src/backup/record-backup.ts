@@ -6,12 +6,12 @@
  * used throughout, so soft deletes arrive as versions with IsDeleted = true. Once caught up, each pass also
  * re-reads a short overlap before the cursor, catching transactions that committed late.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
-import { bulkQueryCsvPages, pageRows } from '../salesforce/bulk-query.js';
-import { queryPages } from '../salesforce/rest-query.js';
+import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
+import { queryPages, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
 import { markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
@@ -33,17 +33,29 @@ export interface RecordBackupResult {
 
 type Supported = Extract<ObjectSupport, { supported: true }>;
 
+/**
+ * An object's first REST slice, already read with other objects' in one `/composite` call (first-slices.ts): its
+ * query (as `firstSliceQuery` wrote it for `upTo`) and the first page Salesforce answered.
+ */
+export interface PrefetchedSlice {
+  upTo: Date;
+  soql: string;
+  page: RawQueryPage;
+}
+
 export async function backupRecords(
   ctx: EngineContext,
   object: RegistryObject,
   onProgress?: (read: number) => void,
+  prefetched?: PrefetchedSlice,
 ): Promise<RecordBackupResult> {
   const support = object.supportDetail as Supported;
   if (!support?.supported || !object.fields)
     throw new Error(`${object.name} is not ready for backup (scan it first)`);
   const fieldTypes: FieldTypes = Object.fromEntries(object.fields.map((f) => [f.name, f.type]));
   const fields = object.fields.map((f) => f.name);
-  const upTo = windowUpperBound(ctx);
+  // A prefetched first slice was asked up to its own bound: the run keeps it, so the query is the same.
+  const upTo = prefetched?.upTo ?? windowUpperBound(ctx);
   const state = { read: 0, written: 0, usedBulk: false, usedRest: false };
   const report = (n: number) => {
     state.read += n;
@@ -54,7 +66,17 @@ export async function backupRecords(
   if (support.access.kind === 'parent-id-batches') {
     await backupThroughParents(ctx, object, support, support.access, fields, fieldTypes, upTo, report, state);
   } else {
-    complete = await backupByCursor(ctx, object, support, fields, fieldTypes, upTo, report, state);
+    complete = await backupByCursor(
+      ctx,
+      object,
+      support,
+      fields,
+      fieldTypes,
+      upTo,
+      report,
+      state,
+      prefetched,
+    );
   }
   if (complete) {
     await markCaughtUp(ctx.store.knex, object.objectKey, upTo, ctx.lease);
@@ -103,6 +125,7 @@ async function backupByCursor(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
+  prefetched?: PrefetchedSlice,
 ): Promise<boolean> {
   let cursor = object.cursor;
   /** CSV bytes per row as the probe's first page suggests: sizes the first Bulk results page (0: unknown). */
@@ -144,10 +167,7 @@ async function backupByCursor(
   }
 
   // REST slices until a slice comes back short: then everything up to `upTo` is stored.
-  const overlapFrom =
-    object.backfillCompletedAt && cursor
-      ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs)
-      : undefined;
+  const overlapFrom = overlapStart(ctx, object);
   // Where the reading stands, apart from the stored `cursor`: a caught-up object is re-read from `overlapFrom`
   // (null: not started) through every slice up to the cursor and beyond, since a late commit can sit behind more
   // than a slice of changes in a busy overlap (issue #14); past the cursor the two are the same.
@@ -159,15 +179,18 @@ async function backupByCursor(
     const lower = readAfter ? new Date(readAfter.systemModstamp) : (overlapFrom ?? null);
     const sliceUpTo = spanMs === null ? upTo : spanEnd(lower ?? earliest(upTo), spanMs, upTo);
     const limit = ctx.options.restSliceSize;
-    const soql = selectWindow({
-      object: object.name,
+    const soql = sliceQuery(
+      object.name,
       fields,
-      cursorField: support.cursorField,
-      after: readAfter,
-      upTo: sliceUpTo,
-      ...(readAfter === null && overlapFrom ? { from: overlapFrom } : {}),
+      support.cursorField,
+      readAfter,
+      overlapFrom,
+      sliceUpTo,
       limit,
-    });
+    );
+    // The prefetched first page serves this query once, if the query is the one it answered.
+    const first = prefetched?.soql === soql ? prefetched.page : undefined;
+    prefetched = undefined;
     const sliceStart = readAfter;
     state.usedRest = true;
     // A slice is stored as one batch, so its versions share packs of a useful size; the cursor moves with it.
@@ -201,6 +224,7 @@ async function backupByCursor(
         soql,
         limit,
         slice,
+        first,
       )) {
         // The probe's LIMIT (a slice, at least the threshold) caps totalSize: reaching the threshold means Bulk.
         if (probe && (slice.totalSize ?? 0) >= ctx.options.bulkThreshold) {
@@ -377,6 +401,70 @@ function fitsOneQuery(soql: string): boolean {
   return encodeURIComponent(soql).length <= MAX_QUERY_CHARS;
 }
 
+/** Where a caught-up object's reading starts: `overlapMs` before its cursor (late commits), else undefined. */
+function overlapStart(ctx: EngineContext, object: RegistryObject): Date | undefined {
+  const cursor = object.cursor;
+  return object.backfillCompletedAt && cursor
+    ? new Date(new Date(cursor.systemModstamp).getTime() - ctx.options.overlapMs)
+    : undefined;
+}
+
+/** A REST slice's query: rows after `readAfter` (or from `overlapFrom` when not started) up to `upTo`, LIMIT `limit`. */
+function sliceQuery(
+  object: string,
+  fields: string[],
+  cursorField: string,
+  readAfter: PackCursor | null,
+  overlapFrom: Date | undefined,
+  upTo: Date,
+  limit: number,
+): string {
+  return selectWindow({
+    object,
+    fields,
+    cursorField,
+    after: readAfter,
+    upTo,
+    ...(readAfter === null && overlapFrom ? { from: overlapFrom } : {}),
+    limit,
+  });
+}
+
+/**
+ * The query an object's run starts with, up to `upTo`, when that is one REST query whose first page can be read
+ * ahead with other objects' (first-slices.ts); undefined when the run starts otherwise (a COUNT(), a split field
+ * list, batches of parent Ids).
+ */
+export function firstSliceQuery(ctx: EngineContext, object: RegistryObject, upTo: Date): string | undefined {
+  const support = object.supportDetail as Supported | undefined;
+  if (!support?.supported || !object.fields || support.access.kind !== 'query') return undefined;
+  const fields = object.fields.map((f) => f.name);
+  const overlapFrom = overlapStart(ctx, object);
+  const readAfter = overlapFrom ? null : object.cursor;
+  const soql = sliceQuery(
+    object.name,
+    fields,
+    support.cursorField,
+    readAfter,
+    overlapFrom,
+    upTo,
+    ctx.options.restSliceSize,
+  );
+  if (!fitsOneQuery(soql)) return undefined;
+  if (!object.backfillCompletedAt && support.bulk) {
+    // The probe (backupByCursor): a COUNT() comes first when the whole window is too long or slices too small.
+    const whole = selectWindow({
+      object: object.name,
+      fields,
+      cursorField: support.cursorField,
+      after: object.cursor,
+      upTo,
+    });
+    if (!fitsOneQuery(whole) || ctx.options.restSliceSize < ctx.options.bulkThreshold) return undefined;
+  }
+  return soql;
+}
+
 export async function* slicePages(
   ctx: EngineContext,
   object: string,
@@ -385,12 +473,17 @@ export async function* slicePages(
   soql: string,
   limit: number,
   slice: SliceState,
+  first?: RawQueryPage,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
   // Pages of 2,000 rows, the most Salesforce gives (Sforce-Query-Options batchSize): one call per 2,000 rows.
   const options = { scanAll: true, batchSize: 2000 };
   if (fitsOneQuery(soql)) {
     let rows = 0;
-    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
+    const pages = queryPages<Record<string, unknown>>(ctx.session, soql, {
+      ...options,
+      ...(first ? { first } : {}),
+    });
+    for await (const page of pages) {
       rows += page.records.length;
       slice.totalSize ??= page.totalSize;
       yield page.records;
@@ -605,7 +698,7 @@ async function bulkBackfill(
         fields,
         fieldTypes,
         cursor,
-        window.end,
+        window,
         report,
         state,
         rowBytes,
@@ -655,11 +748,12 @@ async function readBulkWindow(
   fields: string[],
   fieldTypes: FieldTypes,
   cursor: PackCursor | null,
-  end: Date,
+  window: BulkWindow,
   report: (n: number) => void,
   state: PassState,
   rowBytes: number,
 ): Promise<PackCursor> {
+  const end = window.end;
   // The window's packs: the write that moves the cursor past the window names them (`requires`).
   const windowPacks: string[] = [];
   const soql = selectWindow({
@@ -680,17 +774,10 @@ async function readBulkWindow(
     windowPacks.push(...result.packs);
     report(versions.length);
   };
-  for await (const csv of bulkQueryCsvPages(ctx.session, soql, {
-    scanAll: true,
-    // The first page sized from the probe's rows when known (later pages from what Bulk sent).
-    pageSize: rowBytes > 0 ? pageRows(rowBytes, 1, ctx.options.bulkPageBytes) : ctx.options.bulkPageSize,
-    pageBytes: ctx.options.bulkPageBytes,
-    pollIntervalMs: ctx.options.bulkPollIntervalMs,
-    maxPollIntervalMs: ctx.options.bulkMaxPollIntervalMs,
-  })) {
-    // A page is parsed as a stream into batches, so memory holds the page's text and one batch, not every row.
+  // A page's rows are stored as they arrive, a batch at a time: memory holds one batch, whatever the page's size.
+  const storePage = async (body: Readable) => {
     let batch: VersionInput[] = [];
-    for await (const row of csvRows(csv)) {
+    for await (const row of csvRows(body)) {
       batch.push(toVersion(row, fieldTypes, 'bulk', support.cursorField));
       if (batch.length >= MAX_BATCH_VERSIONS) {
         await store(batch);
@@ -698,6 +785,29 @@ async function readBulkWindow(
       }
     }
     if (batch.length > 0) await store(batch);
+  };
+  for await (const page of bulkQueryPages(ctx.session, soql, {
+    scanAll: true,
+    // The first page sized from the probe's rows when known (later pages from what Bulk sent).
+    pageSize: rowBytes > 0 ? pageRows(rowBytes, 1, ctx.options.bulkPageBytes) : ctx.options.bulkPageSize,
+    pageBytes: ctx.options.bulkPageBytes,
+    pollIntervalMs: ctx.options.bulkPollIntervalMs,
+    maxPollIntervalMs: ctx.options.bulkMaxPollIntervalMs,
+    expectedRows: window.rows,
+  })) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await storePage(attempt === 1 ? page.body : await page.reopen());
+        break;
+      } catch (err) {
+        // A page whose stream broke part-way is read again from its start: what was stored of it is deduplicated.
+        if (!isBrokenStream(err) || attempt >= PAGE_ATTEMPTS || ctx.signal?.aborted) throw err;
+        ctx.logger.warn(
+          { event: 'bulk-page-retry', object: object.name, attempt, err },
+          'a Bulk results page broke off while being read; reading it again',
+        );
+      }
+    }
   }
   const done: PackCursor = { systemModstamp: end.toISOString(), id: MAX_ID };
   // No versions: the cursor goes to the bucket as a progress pack that requires the window's packs.
@@ -721,12 +831,21 @@ function csvRowBytes(rows: Array<Record<string, unknown>>): number {
 }
 
 /** The rows of a Bulk CSV page (header line first), parsed as a stream from 1 MiB slices of the text. */
-function csvRows(csv: string): AsyncIterable<Record<string, string>> {
+function csvRows(body: Readable): AsyncIterable<Record<string, string>> {
   const parser = parseCsv({ columns: true, skip_empty_lines: true, relax_column_count: false });
-  Readable.from(slices(csv, 1 << 20)).pipe(parser);
+  // A failing source fails the parse (pipe alone would leave it waiting).
+  body.on('error', (err) => parser.destroy(err));
+  body.pipe(parser);
   return parser as AsyncIterable<Record<string, string>>;
 }
 
-function* slices(text: string, size: number): Generator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+/** Reads of one Bulk results page before its failure is final. */
+const PAGE_ATTEMPTS = 3;
+
+/** A results page cut off in transit (a reset, a premature close), as opposed to a CSV the parser refused. */
+function isBrokenStream(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if ((err as { code?: string }).code?.startsWith('CSV_')) return false;
+  if (err instanceof SalesforceError) return err.retryable;
+  return true;
 }

@@ -4,6 +4,7 @@
  * cannot drift apart. Tests check every route's real answers against the served document.
  */
 import { z } from 'zod';
+import { EXCLUDED_SORTS, OBJECT_SORTS } from '../app/dashboard.js';
 import { MAX_LIMIT } from '../app/paging.js';
 import { MODES, SCHEDULES } from '../backup/settings.js';
 import type { BackupMode, BackupSchedule } from '../store/orgs/org-repository.js';
@@ -47,10 +48,25 @@ export const limitParam = z
   .optional();
 export const cursorParam = z.string().min(1).max(2000).optional();
 
+const orderParam = z.enum(['asc', 'desc']).optional();
 export const objectsQuery = z
   .object({
     status: z.enum(OBJECT_STATUSES).optional(),
     q: z.string().max(200).optional(),
+    files: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    sort: z.enum(OBJECT_SORTS).optional(),
+    order: orderParam,
+    cursor: cursorParam,
+    limit: limitParam,
+  })
+  .strict();
+export const excludedQuery = z
+  .object({
+    sort: z.enum(EXCLUDED_SORTS).optional(),
+    order: orderParam,
     cursor: cursorParam,
     limit: limitParam,
   })
@@ -130,11 +146,29 @@ export const objectItem = z
     fileBytes: count.optional(),
   })
   .strict();
-export const objectPage = z.object({ items: z.array(objectItem), next: z.string().nullable() }).strict();
+export const objectPage = z
+  .object({
+    items: z.array(objectItem),
+    next: z.string().nullable(),
+    // The whole list in figures, whatever the filter (the list's header).
+    summary: z
+      .object({
+        objects: count,
+        matching: count,
+        fileObjects: count,
+        files: count,
+        fileBytes: count,
+        unsupported: count,
+      })
+      .strict(),
+  })
+  .strict();
 
 export const excludedObjects = z
   .object({
     items: z.array(z.object({ name: z.string(), label: z.string(), reason: z.string() }).strict()),
+    next: z.string().nullable(),
+    total: count,
   })
   .strict();
 
@@ -224,6 +258,28 @@ export const readiness = z
   })
   .strict();
 
+/** An object's fields as Backup History formats values (GET …/objects/{object}/fields; Apex builds the same). */
+export const objectFields = z
+  .object({
+    name: z.string(),
+    label: z.string(),
+    fields: z.array(
+      z
+        .object({
+          name: z.string(),
+          label: z.string(),
+          type: z.string(),
+          scale: z.number().int().nullable().optional(),
+          picklistValues: z
+            .array(z.object({ value: z.string(), label: z.string() }).strict())
+            .nullable()
+            .optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 // ── shapes only between the package's Apex and its components ────────────────────────────────────
 /**
  * No route answers these; the Apex controllers build them for the Lightning components from route answers.
@@ -231,6 +287,8 @@ export const readiness = z
  * checks them like every other shape.
  */
 export const packageOnlySchemas = {
+  /** AutoBackupHistoryController.getFieldDescriptions: from the Schema describe, in the user's language. */
+  ObjectFields: objectFields,
   /** AutoBackupErrorsController.getErrorsCsv: the CSV itself when small, else a signed link to it. */
   ErrorsCsv: z
     .object({

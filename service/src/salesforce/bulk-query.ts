@@ -6,9 +6,12 @@
  *
  * Every call here counts against the org's daily API allowance, so a job is read with as few as it can:
  * create (1) + polls (about log2 of the job's seconds, see `waitForJob`) + one call per results page, pages
- * sized to about `pageBytes` of CSV each. A finished job is left for Salesforce to delete (it keeps results
- * 7 days): a DELETE would be one more call per job and frees nothing of the daily result-storage allocation.
+ * sized to about `pageBytes` of CSV each. Pages are streamed to the caller (`bulkQueryPages`), never held whole,
+ * so a page's size costs no memory and pages can be large. A finished job is left for Salesforce to delete (it
+ * keeps results 7 days): a DELETE would be one more call per job and frees nothing of the daily result-storage
+ * allocation.
  */
+import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SalesforceError } from './errors.js';
 import type { SalesforceSession } from './session.js';
@@ -28,6 +31,8 @@ export interface BulkQueryOptions {
   pageBytes?: number;
   /** The first wait before a poll; each later wait doubles, up to `maxPollIntervalMs`. */
   pollIntervalMs?: number;
+  /** Rows the job is expected to read: a large job's first poll waits longer (see `firstPollWait`). */
+  expectedRows?: number;
   maxPollIntervalMs?: number;
   /** Gives up (and aborts the job) after this long without completion. */
   timeoutMs?: number;
@@ -37,12 +42,88 @@ export interface BulkQueryOptions {
  * its size limits), so pages are sized by bytes and this only bounds a page of very narrow rows. */
 export const MAX_PAGE_ROWS = 1_000_000;
 
-/** Runs one Bulk 2.0 query job and yields its CSV result pages (each with its header line). */
-export async function* bulkQueryCsvPages(
+/** One results page of a Bulk query job, as it arrives. */
+export interface BulkResultPage {
+  /** Rows Salesforce says the page holds (Sforce-NumberOfRecords). */
+  rows: number;
+  /** The page's CSV (header line first), streamed: read it to its end before asking for the next page. */
+  body: Readable;
+  /** Asks for this same page again (after its stream broke part-way): a new body, from its first byte. */
+  reopen(): Promise<Readable>;
+}
+
+/**
+ * Runs one Bulk 2.0 query job and yields its CSV result pages as streams. The next page's size (maxRecords) is
+ * set from the bytes per row of the page before, so each is about `pageBytes`.
+ */
+export async function* bulkQueryPages(
   session: SalesforceSession,
   soql: string,
   options: BulkQueryOptions = {},
-): AsyncGenerator<string> {
+): AsyncGenerator<BulkResultPage> {
+  const jobId = await createJob(session, soql, options);
+  let finished = false;
+  try {
+    await waitForJob(session, jobId, options);
+    let locator: string | undefined;
+    let maxRecords = options.pageSize;
+    for (;;) {
+      const params = new URLSearchParams();
+      if (maxRecords) params.set('maxRecords', String(maxRecords));
+      if (locator) params.set('locator', locator);
+      const query = params.toString();
+      const path = `/jobs/query/${jobId}/results${query ? `?${query}` : ''}`;
+      const open = async () => {
+        const res = await session.openStream({
+          path,
+          kind: session.defaultKind,
+          accept: 'text/csv',
+          compressed: true,
+          what: 'a Bulk results page',
+        });
+        return { res, counter: byteCounter() };
+      };
+      const first = await open();
+      const next = first.res.headers['sforce-locator'];
+      const rows = Number(first.res.headers['sforce-numberofrecords'] ?? 0);
+      let counter = first.counter;
+      yield {
+        rows,
+        body: first.res.body.pipe(counter),
+        reopen: async () => {
+          const again = await open();
+          counter = again.counter;
+          return again.res.body.pipe(counter);
+        },
+      };
+      if (options.pageBytes && rows > 0 && counter.bytes > 0)
+        maxRecords = pageRows(counter.bytes, rows, options.pageBytes);
+      if (!next || next === 'null') break;
+      locator = next;
+    }
+    finished = true;
+  } finally {
+    if (!finished) await abortJob(session, jobId);
+  }
+}
+
+/** A pass-through that counts the bytes of a page as they flow (to size the next page). */
+function byteCounter(): Transform & { bytes: number } {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      counter.bytes += chunk.length;
+      done(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  counter.bytes = 0;
+  return counter;
+}
+
+async function createJob(
+  session: SalesforceSession,
+  soql: string,
+  options: BulkQueryOptions,
+): Promise<string> {
   const created = await session.request<BulkJobInfo>({
     method: 'POST',
     path: '/jobs/query',
@@ -55,43 +136,30 @@ export async function* bulkQueryCsvPages(
     },
     retries: 0, // a repeated create would start a second job
   });
-  const jobId = created.body.id;
-  let finished = false;
-  try {
-    await waitForJob(session, jobId, options);
-    let locator: string | undefined;
-    let maxRecords = options.pageSize;
-    for (;;) {
-      const params = new URLSearchParams();
-      if (maxRecords) params.set('maxRecords', String(maxRecords));
-      if (locator) params.set('locator', locator);
-      const query = params.toString();
-      const res = await session.request<string>({
-        path: `/jobs/query/${jobId}/results${query ? `?${query}` : ''}`,
-        headers: { Accept: 'text/csv' },
-        responseType: 'text',
-      });
-      const next = res.headers['sforce-locator'];
-      const rows = Number(res.headers['sforce-numberofrecords'] ?? 0);
-      if (options.pageBytes && rows > 0) maxRecords = pageRows(res.body.length, rows, options.pageBytes);
-      yield res.body;
-      if (!next || next === 'null') break;
-      locator = next;
-    }
-    finished = true;
-  } finally {
-    // A job abandoned part-way (an error, the caller stopped reading) is aborted so it stops working.
-    if (!finished)
-      await session
-        .request({ method: 'PATCH', path: `/jobs/query/${jobId}`, body: { state: 'Aborted' }, retries: 1 })
-        .catch(() => undefined);
-  }
+  return created.body.id;
+}
+
+/** A job abandoned part-way (an error, the caller stopped reading) is aborted so it stops working. */
+async function abortJob(session: SalesforceSession, jobId: string): Promise<void> {
+  await session
+    .request({ method: 'PATCH', path: `/jobs/query/${jobId}`, body: { state: 'Aborted' }, retries: 1 })
+    .catch(() => undefined);
 }
 
 /** Rows for a page of about `pageBytes`, from the size of the page just read (its header line included). */
 export function pageRows(pageLength: number, rows: number, pageBytes: number): number {
   const perRow = Math.max(1, pageLength / rows);
   return Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(pageBytes / perRow)));
+}
+
+/**
+ * The wait before a job's first poll: `pollIntervalMs`, or for a large job about 30 ms per thousand rows it is
+ * expected to read (a million rows: 30 s), at most `maxInterval`. A job of a million rows takes minutes to
+ * prepare, so its polls at 1, 2, 4, 8 and 16 s would each be a call spent on "InProgress"; a small job keeps its
+ * short first wait.
+ */
+export function firstPollWait(pollIntervalMs: number, maxInterval: number, expectedRows = 0): number {
+  return Math.min(maxInterval, Math.max(pollIntervalMs, Math.round(expectedRows * 0.03)));
 }
 
 /**
@@ -106,8 +174,8 @@ async function waitForJob(
   options: BulkQueryOptions,
 ): Promise<void> {
   const started = Date.now();
-  let interval = options.pollIntervalMs ?? 1000;
-  const maxInterval = Math.max(interval, options.maxPollIntervalMs ?? 30_000);
+  const maxInterval = Math.max(options.pollIntervalMs ?? 1000, options.maxPollIntervalMs ?? 30_000);
+  let interval = firstPollWait(options.pollIntervalMs ?? 1000, maxInterval, options.expectedRows);
   for (;;) {
     await sleep(interval);
     interval = Math.min(interval * 2, maxInterval);

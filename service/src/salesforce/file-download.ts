@@ -24,6 +24,12 @@ export interface StreamRequest {
   retries?: number;
   /** Aborts the request and the body stream. */
   signal?: AbortSignal;
+  /** The Accept header (e.g. `text/csv` for Bulk API 2.0 results). */
+  accept?: string;
+  /** What is downloaded, for the retry log (default "a file download"). */
+  what?: string;
+  /** Ask for a gzip body (decompressed on arrival; `size` is then unknown). Default: as it is stored. */
+  compressed?: boolean;
 }
 
 export interface StreamResponse {
@@ -95,8 +101,9 @@ export async function openDownload(
       res = await fetch(transport.url(path), {
         headers: {
           Authorization: `Bearer ${transport.accessToken()}`,
-          // A body is streamed as it is: its Content-Length stays the body's size.
-          'Accept-Encoding': 'identity',
+          // A file body is streamed as it is, so its Content-Length stays the body's size.
+          'Accept-Encoding': req.compressed ? 'gzip' : 'identity',
+          ...(req.accept !== undefined && { Accept: req.accept }),
         },
         ...(req.signal !== undefined && { signal: req.signal }),
       });
@@ -107,7 +114,7 @@ export async function openDownload(
     const headers = headerRecord(res.headers);
     if (res.ok && res.body) {
       await transport.observe(headers, permit, { ok: true, kind });
-      const length = Number(headers['content-length']);
+      const length = req.compressed ? NaN : Number(headers['content-length']);
       return {
         status: res.status,
         headers,
@@ -136,7 +143,7 @@ export async function openDownload(
       salesforceRetry(transport.logger, path, {
         ...(req.retries !== undefined && { retries: req.retries }),
         ...(req.signal !== undefined && { signal: req.signal }),
-        what: 'a file download',
+        what: req.what ?? 'a file download',
       }),
     );
   } catch (err) {

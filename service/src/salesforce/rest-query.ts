@@ -10,6 +10,14 @@ export interface QueryPage<R> {
   done: boolean;
 }
 
+/** A query's answer as Salesforce sends it (e.g. a query subrequest's body in a `/composite` response). */
+export interface RawQueryPage {
+  records: Array<Record<string, unknown>>;
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+}
+
 /** Salesforce accepts batch sizes from 200 to 2,000 (Sforce-Query-Options header). */
 export function clampBatchSize(n: number): number {
   return Math.min(2000, Math.max(200, Math.floor(n)));
@@ -18,17 +26,22 @@ export function clampBatchSize(n: number): number {
 export async function* queryPages<R extends Record<string, unknown>>(
   session: SalesforceSession,
   soql: string,
-  options: { scanAll?: boolean; batchSize?: number } = {},
+  options: {
+    scanAll?: boolean;
+    batchSize?: number;
+    /** This query's first page, already fetched (in a `/composite` call): the pages after it are asked for. */
+    first?: RawQueryPage;
+  } = {},
 ): AsyncGenerator<QueryPage<R>> {
   const headers: Record<string, string> = options.batchSize
     ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` }
     : {};
   let path: string | undefined = `/${options.scanAll ? 'queryAll' : 'query'}/?q=${encodeURIComponent(soql)}`;
+  let prefetched = options.first;
   while (path) {
-    const res: { body: { records: R[]; totalSize: number; done: boolean; nextRecordsUrl?: string } } =
-      await session.request({ path, headers });
-    const page = res.body;
-    yield { records: page.records.map(stripAttributes), totalSize: page.totalSize, done: page.done };
+    const page: RawQueryPage = prefetched ?? (await session.request<RawQueryPage>({ path, headers })).body;
+    prefetched = undefined;
+    yield { records: (page.records as R[]).map(stripAttributes), totalSize: page.totalSize, done: page.done };
     path = page.done ? undefined : page.nextRecordsUrl;
   }
 }

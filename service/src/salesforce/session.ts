@@ -199,11 +199,15 @@ export class SalesforceSession {
    */
   forKind(kind: ApiCallKind): SalesforceSession {
     const view = Object.create(this) as SalesforceSession;
+    view.defaultKind = kind;
     view.request = <T>(req: SalesforceRequest) => this.request<T>({ kind, ...req });
     view.permitCall = (k: ApiCallKind) => this.permitCall(k);
     view.observeResponse = (headers, permit, outcome) => this.observeResponse(headers, permit, outcome);
     return view;
   }
+
+  /** What this session's calls are for when a request does not say (see `forKind`). */
+  defaultKind: ApiCallKind = 'backfill';
 
   /** From now on every call asks `governor` for leave first (api-governor.ts). */
   governWith(governor: ApiGovernor): void {

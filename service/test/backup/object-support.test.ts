@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { decideObjectSupport, type GlobalObjectInfo } from '../../src/backup/object-support.js';
+import {
+  decideObjectSupport,
+  deniedObjects,
+  type GlobalObjectInfo,
+} from '../../src/backup/object-support.js';
 import { REPO_ROOT } from '../support/shared-test-postgres.js';
 
 // Real-org payloads, kept in the repository with the simulator (sources and licences in their README).
@@ -139,5 +143,16 @@ describe('which objects are backed up, decided from describe', () => {
       supported.size > 600 && supported.size < global.length,
       `${supported.size} of ${global.length} supported`,
     );
+  });
+});
+
+describe('the admin guide on supported objects', () => {
+  test('names every object Salesforce only answers with a filter (the Excluded objects tab sends users there)', () => {
+    const guide = readFileSync(path.join(REPO_ROOT, 'docs', 'admin-guide.md'), 'utf8');
+    const start = guide.indexOf('### Which objects are supported');
+    assert.ok(start > 0, 'the guide has the section');
+    const section = guide.slice(start, guide.indexOf('\n## ', start));
+    const missing = Object.keys(deniedObjects()).filter((name) => !new RegExp(`\\b${name}\\b`).test(section));
+    assert.deepEqual(missing, []);
   });
 });

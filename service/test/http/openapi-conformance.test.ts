@@ -56,6 +56,7 @@ const OP = {
   versions: 'get /api/v1/orgs/{orgId}/records/{object}/{id}/versions',
   missingFields: 'get /api/v1/orgs/{orgId}/fields/missing',
   fieldHistory: 'get /api/v1/orgs/{orgId}/objects/{object}/field-history',
+  objectFields: 'get /api/v1/orgs/{orgId}/objects/{object}/fields',
   files: 'get /api/v1/orgs/{orgId}/files',
   fileLink: 'post /api/v1/orgs/{orgId}/files/{object}/{id}/link',
   fileContent: 'get /api/v1/orgs/{orgId}/files/{object}/{id}/content',
@@ -341,9 +342,14 @@ describe('dashboard, objects and excluded objects (the engine’s backup of the 
     await hit(OP.objects, { status: 400, code: 'INVALID_REQUEST' }, { query: { limit: '0' } });
   });
 
-  test('the excluded objects', async () => {
+  test('the excluded objects, a page of them and a bad cursor', async () => {
     const { json } = await hit(OP.excluded, { status: 200 });
     assert.ok(Array.isArray((json as { items: unknown[] }).items));
+    const page = (
+      await hit(OP.excluded, { status: 200 }, { query: { sort: 'label', order: 'desc', limit: '1' } })
+    ).json as { items: unknown[]; total: number };
+    assert.equal(page.items.length, Math.min(1, page.total));
+    await hit(OP.excluded, { status: 400, code: 'INVALID_CURSOR' }, { query: { cursor: 'not-a-cursor' } });
   });
 
   test('enabling an org that is already enabled answers its state', async () => {
@@ -826,6 +832,37 @@ describe('field metadata', () => {
     assert.equal(second.next, null);
     await hit(OP.fieldHistory, { status: 400, code: 'INVALID_CURSOR' }, { query: { cursor: 'nope' } });
     await hit(OP.fieldHistory, { status: 404, code: 'NOT_FOUND' }, { params: { object: 'NoSuchObject__c' } });
+  });
+
+  test('an object’s fields with labels, types, decimals and picklist labels, as of the last scan; unknown 404', async () => {
+    type Fields = {
+      name: string;
+      fields: Array<{
+        name: string;
+        label: string;
+        type: string;
+        scale?: number;
+        picklistValues?: unknown[];
+      }>;
+    };
+    const answer = (await hit(OP.objectFields, { status: 200 }, { params: { object: 'account' } }))
+      .json as Fields;
+    const byName = new Map(answer.fields.map((f) => [f.name, f]));
+    assert.equal(answer.name, 'Account');
+    assert.deepEqual(
+      [byName.get('AnnualRevenue')?.type, byName.get('AnnualRevenue')?.label],
+      ['currency', 'Annual Revenue'],
+    );
+    assert.equal(typeof byName.get('AnnualRevenue')?.scale, 'number');
+    assert.equal(byName.get('Name')?.scale, undefined, 'text has no decimals');
+    assert.deepEqual(
+      (byName.get('Rating')?.picklistValues as Array<{ value: string }>).map((v) => v.value),
+      ['Hot', 'Warm', 'Cold', 'Frozen'],
+      'the picklist as the last scan saw it',
+    );
+    assert.equal(byName.has('Site'), false, 'a field the integration user cannot read is not listed');
+    await hit(OP.objectFields, { status: 404, code: 'NOT_FOUND' }, { params: { object: 'NoSuchObject__c' } });
+    await hit(OP.objectFields, { status: 400, code: 'INVALID_REQUEST' }, { params: { object: '1bad' } });
   });
 });
 

@@ -5,34 +5,25 @@
  * with the simulated clock moved over two days, every object is worked exactly once a day, at a time of its own.
  *
  * What ran is seen from outside the scheduler's decisions: the slice lines it logs, the simulator's request log
- * (which object each API request touched) and a fault rule that counts the queries it matches.
+ * (which object each API request touched) and a fault rule that counts the queries it matches. Both tests run on
+ * one stack: the daily test starts from the backup the exclusion test completed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import type { LoggedRequest } from '../../../test/sf-sim/src/http/request-log.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
-import type { AppContext } from '../../src/app/app-context.js';
 import { listObjects } from '../../src/app/dashboard.js';
 import { changeSettings } from '../../src/app/settings.js';
 import type { EngineOptions } from '../../src/backup/engine-context.js';
-import { loadConfig } from '../../src/config.js';
-import { BackupScheduler } from '../../src/jobs/backup-scheduler.js';
 import { DAY_MS, dailySlotMs, dueWork } from '../../src/jobs/due-work.js';
 import type { Logger } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
-import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
-import { findOrg, setOrgEnabled } from '../../src/store/orgs/org-repository.js';
-import { getRegistryObject, listRegistry } from '../../src/store/registry/object-registry.js';
+import { findOrg } from '../../src/store/orgs/org-repository.js';
+import { getRegistryObject } from '../../src/store/registry/object-registry.js';
 import { readScheduleSnapshot } from '../../src/store/schedule/schedule-state.js';
 import { recordHistory } from '../../src/store/versions/version-reader.js';
-import { registerSimOrg, TEST_MASTER_KEY } from '../support/engine-fixture.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 import { indexMismatches } from '../support/index-check.js';
+import { startSchedulerStack, waitFor, type SchedulerStack } from '../support/scheduler-fixture.js';
 
 const LAG_MS = 120_000;
 const HOUR = 3600_000;
@@ -51,13 +42,10 @@ interface SliceLine {
   checked?: true;
 }
 
-interface Environment {
-  sim: Simulator;
-  db: TestDatabase;
-  app: AppContext;
+/** A scheduler stack whose scheduler logs its slices here. */
+interface Environment extends SchedulerStack {
   /** Every slice the scheduler worked, and every object a change check settled, in order. */
   slices: SliceLine[];
-  close(): Promise<void>;
 }
 
 /** A logger that keeps the scheduler's slice lines. */
@@ -85,77 +73,23 @@ function sliceRecorder(slices: SliceLine[]): Logger {
 async function startEnvironment(
   options: { records?: number; faults?: unknown[]; engine?: Partial<EngineOptions>; workers?: number } = {},
 ): Promise<Environment> {
-  const sim = await startSimulator({
-    seed: 'small',
-    ...(options.records ? { records: options.records } : {}),
-  });
-  sim.org.clock.advance(5 * 60_000); // the seeded history falls outside the lag window
-  if (options.faults) await simAdmin(sim, 'POST', 'faults', { rules: options.faults });
-  const db = await createTestDatabase();
-  const home = mkdtempSync(path.join(tmpdir(), 'ab-settings-'));
-  await registerSimOrg(sim, db.knex);
-  await setOrgEnabled(db.knex, sim.orgId);
-  const config = loadConfig({
-    AUTOBACKUP_HOME: home,
-    AUTOBACKUP_MASTER_KEY: TEST_MASTER_KEY.toString('hex'),
-    DATABASE_URL: db.url,
-    AUTOBACKUP_LAG_SECONDS: String(LAG_MS / 1000),
-  });
   const slices: SliceLine[] = [];
-  const logger = sliceRecorder(slices);
-  const scheduler = new BackupScheduler(
-    { config, knex: db.knex, databaseUrl: db.url, logger, metrics: createMetrics({ processMetrics: false }) },
-    {
-      workers: options.workers ?? 4,
-      perOrg: options.workers ?? 4,
-      tickSeconds: 1,
-      clockProbeMs: 500,
-      stopTimeoutMs: 30_000,
-      engine: { bulkThreshold: 1_000_000, bulkPollIntervalMs: 20, ...options.engine },
+  const stack = await startSchedulerStack({
+    sim: options.records ? { records: options.records } : {},
+    async prepare(sim) {
+      sim.org.clock.advance(5 * 60_000); // the seeded history falls outside the lag window
+      if (options.faults) await simAdmin(sim, 'POST', 'faults', { rules: options.faults });
     },
-  );
-  await scheduler.start();
-  return {
-    sim,
-    db,
-    slices,
-    app: {
-      config,
-      logger,
-      store: { knex: db.knex, blobs: new FsBlobStore(path.join(home, 'bucket')) },
-      now: () => new Date(),
-    },
-    async close() {
-      await scheduler.stop();
-      await sim.close();
-      await db.destroy();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const activeObjects = async (env: Environment) =>
-  (await listRegistry(env.db.knex, env.sim.orgId)).filter(
-    (o) => o.support === 'supported' && o.access === 'available' && !o.excludedByUser,
-  );
-
-const everyObjectCaughtUp = (env: Environment) =>
-  waitFor('every object caught up', async () => {
-    const active = await activeObjects(env);
-    return active.length > 10 && active.every((o) => o.backfillCompletedAt && o.caughtUpAt)
-      ? active
-      : undefined;
+    env: { AUTOBACKUP_LAG_SECONDS: String(LAG_MS / 1000) },
+    logger: sliceRecorder(slices),
   });
+  await stack.startScheduler({
+    workers: options.workers ?? 4,
+    perOrg: options.workers ?? 4,
+    ...(options.engine ? { engine: options.engine } : {}),
+  });
+  return Object.assign(stack, { slices });
+}
 
 /** Changes settings as the API and the CLI do (validated, versioned, exclusions applied to the objects). */
 async function changeSetting(env: Environment, change: Record<string, unknown>): Promise<void> {
@@ -190,29 +124,15 @@ async function objectJobs(env: Environment, object?: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** Scheduler ticks acted on since `since` (database time). */
-async function ticksSince(env: Environment, since: Date): Promise<number> {
-  const rows = await env.db
-    .knex('scheduler_ticks')
-    .where('fired_at', '>', since)
-    .count<Array<{ n: string }>>({ n: '*' });
-  return Number(rows[0]!.n);
-}
-
-const dbNow = async (env: Environment): Promise<Date> =>
-  ((await env.db.knex.raw('SELECT now() AS now')) as { rows: Array<{ now: Date }> }).rows[0]!.now;
-
 /** Moves the org's clock to `orgTime`, then waits until the scheduler has worked everything that fell due. */
 async function stepTo(env: Environment, orgTime: number): Promise<void> {
-  await simAdmin(env.sim, 'POST', 'clock', { advanceMs: orgTime - env.sim.org.clock.nowMs() });
-  const simOffset = env.sim.org.clock.offsetMs();
+  await env.moveClock(orgTime - env.sim.org.clock.nowMs());
+  // The scheduler has seen the new time …
+  await env.clockSeen();
   await waitFor(
     'the scheduler to work what the new time made due',
     async () => {
       const snapshot = await readScheduleSnapshot(env.db.knex);
-      const org = snapshot.orgs.find((o) => o.orgId === env.sim.orgId);
-      // The scheduler has seen the new time (the org's Date header has whole seconds) …
-      if (!org || org.clockOffsetMs === null || org.clockOffsetMs < simOffset - 2000) return undefined;
       // … and nothing is due or queued any more.
       const due = dueWork(snapshot, {
         lagMs: LAG_MS,
@@ -233,160 +153,150 @@ function passedSlot(from: number, to: number, slot: number): boolean {
   return next <= to;
 }
 
+const ROWS = 6000;
+// Every query of the big object is slowed, so its backfill takes a few slices (7 s each; a running slice asks every
+// 5 s whether to stop); the first rule (tried first) also counts the queries that start from the beginning (no
+// cursor).
+const FROM_SCRATCH = `FROM%20${BIG}%20WHERE%20SystemModstamp%20%3C%3D`;
+let env: Environment;
+
+before(async () => {
+  env = await startEnvironment({
+    records: ROWS,
+    faults: [
+      { path: FROM_SCRATCH, action: 'delay', delayMs: 400, count: 1000 },
+      { path: `FROM%20${BIG}%20`, action: 'delay', delayMs: 400 },
+    ],
+    engine: { restSliceSize: 200, sliceBudgetMs: 7000 },
+    workers: 8,
+  });
+});
+
+after(() => env?.close());
+
 describe('settings changes under the scheduler', () => {
   test('an exclusion added mid-backfill stops the object within seconds; lifting it resumes from the cursor', async (t) => {
-    const ROWS = 6000;
-    // Every query of the big object is slowed, so its backfill takes a few slices (7 s each; a running slice asks
-    // every 5 s whether to stop); the first rule (tried first) also counts the queries that start from the
-    // beginning (no cursor).
-    const FROM_SCRATCH = `FROM%20${BIG}%20WHERE%20SystemModstamp%20%3C%3D`;
-    const env = await startEnvironment({
-      records: ROWS,
-      faults: [
-        { path: FROM_SCRATCH, action: 'delay', delayMs: 400, count: 1000 },
-        { path: `FROM%20${BIG}%20`, action: 'delay', delayMs: 400 },
-      ],
-      engine: { restSliceSize: 200, sliceBudgetMs: 7000 },
-    });
-    try {
-      const knex = env.db.knex;
-      const big = async () => (await getRegistryObject(knex, env.sim.orgId, BIG))!;
-      const lease = async () =>
-        (await knex('objects')
-          .where({ org_id: env.sim.orgId, name: BIG })
-          .first<{ running_lease: string | null }>('running_lease'))!.running_lease;
+    const knex = env.db.knex;
+    const big = async () => (await getRegistryObject(knex, env.sim.orgId, BIG))!;
+    const lease = async () =>
+      (await knex('objects')
+        .where({ org_id: env.sim.orgId, name: BIG })
+        .first<{ running_lease: string | null }>('running_lease'))!.running_lease;
 
-      // Exclude it while a slice runs, with some of it stored.
-      await waitFor('the big object backfilling', async () =>
-        ((await getRegistryObject(knex, env.sim.orgId, BIG))?.versions ?? 0) >= 600 &&
-        (await lease()) !== null
-          ? true
-          : undefined,
-      );
-      const fromScratch = await faultRemaining(env, FROM_SCRATCH);
-      assert.ok(fromScratch < 1000, 'the first slice started from the beginning (the counting rule matches)');
-      const excludedAt = Date.now();
-      await changeSetting(env, { exclusions: [BIG] });
+    // Exclude it while a slice runs, with some of it stored.
+    await waitFor('the big object backfilling', async () =>
+      ((await getRegistryObject(knex, env.sim.orgId, BIG))?.versions ?? 0) >= 600 && (await lease()) !== null
+        ? true
+        : undefined,
+    );
+    const fromScratch = await faultRemaining(env, FROM_SCRATCH);
+    assert.ok(fromScratch < 1000, 'the first slice started from the beginning (the counting rule matches)');
+    const excludedAt = Date.now();
+    await changeSetting(env, { exclusions: [BIG] });
 
-      // The running slice stops at its next safe point and lets go of the object.
-      await waitFor(
-        'the running slice to stop',
-        async () => ((await lease()) === null ? true : undefined),
-        15_000,
-      );
-      const stoppedAfterMs = Date.now() - excludedAt;
-      assert.ok(stoppedAfterMs < 15_000, `stopped ${stoppedAfterMs} ms after the exclusion`);
-      t.diagnostic(`the running slice stopped ${stoppedAfterMs} ms after the exclusion`);
-      const stopped = await big();
-      assert.equal(
-        env.slices.filter((s) => s.object === BIG).at(-1)?.complete,
-        false,
-        'its slice ended early',
-      );
-      assert.equal(stopped.backfillCompletedAt, null, 'the backfill was not finished');
-      assert.ok(stopped.versions > 0 && stopped.versions < ROWS, `part of it stored (${stopped.versions})`);
-      assert.ok(stopped.cursor, 'its cursor kept');
+    // The running slice stops at its next safe point and lets go of the object.
+    await waitFor(
+      'the running slice to stop',
+      async () => ((await lease()) === null ? true : undefined),
+      15_000,
+    );
+    const stoppedAfterMs = Date.now() - excludedAt;
+    assert.ok(stoppedAfterMs < 15_000, `stopped ${stoppedAfterMs} ms after the exclusion`);
+    t.diagnostic(`the running slice stopped ${stoppedAfterMs} ms after the exclusion`);
+    const stopped = await big();
+    assert.equal(env.slices.filter((s) => s.object === BIG).at(-1)?.complete, false, 'its slice ended early');
+    assert.equal(stopped.backfillCompletedAt, null, 'the backfill was not finished');
+    assert.ok(stopped.versions > 0 && stopped.versions < ROWS, `part of it stored (${stopped.versions})`);
+    assert.ok(stopped.cursor, 'its cursor kept');
 
-      // Nothing more reaches the org for it: let the tick run a few times and any queued successor be taken.
-      const { next: seenUpTo } = await requestLog(env);
-      const since = await dbNow(env);
-      await waitFor('three ticks and an empty queue for the object', async () =>
-        (await ticksSince(env, since)) >= 3 && (await objectJobs(env, BIG)) === 0 ? true : undefined,
-      );
-      const after = await requestLog(env, seenUpTo, BIG);
-      assert.deepEqual(
-        after.requests.map((r) => `${r.method} ${r.path}`),
-        [],
-        'no request for the excluded object after its slice stopped',
-      );
-      assert.equal(await lease(), null, 'no slice took it up again');
+    // Nothing more reaches the org for it: let the tick run a few times and any queued successor be taken.
+    const { next: seenUpTo } = await requestLog(env);
+    const since = await env.dbNow();
+    await waitFor('three ticks and an empty queue for the object', async () =>
+      (await env.ticksSince(since)) >= 3 && (await objectJobs(env, BIG)) === 0 ? true : undefined,
+    );
+    const after = await requestLog(env, seenUpTo, BIG);
+    assert.deepEqual(
+      after.requests.map((r) => `${r.method} ${r.path}`),
+      [],
+      'no request for the excluded object after its slice stopped',
+    );
+    assert.equal(await lease(), null, 'no slice took it up again');
 
-      // The object list shows it Excluded, with what was stored kept.
-      const listed = await listObjects(env.app, env.sim.orgId, { q: BIG });
-      assert.equal(listed.items.length, 1);
-      assert.equal(listed.items[0]!.status, 'Excluded');
-      assert.equal(listed.items[0]!.versions, stopped.versions, 'the stored versions are kept');
-      const firstRow = env.sim.org.truth(BIG)[Symbol.iterator]().next().value as { Id: string };
-      assert.equal((await recordHistory(env.app.store, env.sim.orgId, BIG, firstRow.Id)).length, 1);
+    // The object list shows it Excluded, with what was stored kept.
+    const listed = await listObjects(env.app, env.sim.orgId, { q: BIG });
+    assert.equal(listed.items.length, 1);
+    assert.equal(listed.items[0]!.status, 'Excluded');
+    assert.equal(listed.items[0]!.versions, stopped.versions, 'the stored versions are kept');
+    const firstRow = env.sim.org.truth(BIG)[Symbol.iterator]().next().value as { Id: string };
+    assert.equal((await recordHistory(env.app.store, env.sim.orgId, BIG, firstRow.Id)).length, 1);
 
-      // Lifted: it goes on from its cursor (no query from the beginning) and finishes with everything.
-      await changeSetting(env, { exclusions: [] });
-      await waitFor(
-        'the big object to finish its backfill',
-        async () => ((await big()).backfillCompletedAt && (await big()).caughtUpAt ? true : undefined),
-        60_000,
-      );
-      assert.equal(await faultRemaining(env, FROM_SCRATCH), fromScratch, 'resumed from its cursor');
-      const index = await indexMismatches(env.sim, knex, BIG);
-      assert.deepEqual(
-        { missing: index.missing.slice(0, 5), unexpected: index.unexpected.slice(0, 5) },
-        { missing: [], unexpected: [] },
-        'every row stored, and nothing else',
-      );
-      assert.equal(index.stored, ROWS, 'each row stored once');
-      const listedAgain = await listObjects(env.app, env.sim.orgId, { q: BIG });
-      assert.ok(
-        ['Waiting', 'Running'].includes(listedAgain.items[0]!.status),
-        `backed up, no longer excluded (${listedAgain.items[0]!.status})`,
-      );
-      assert.equal(listedAgain.items[0]!.versions, ROWS);
-    } finally {
-      await env.close();
-    }
+    // Lifted: it goes on from its cursor (no query from the beginning) and finishes with everything.
+    await changeSetting(env, { exclusions: [] });
+    await waitFor(
+      'the big object to finish its backfill',
+      async () => ((await big()).backfillCompletedAt && (await big()).caughtUpAt ? true : undefined),
+      60_000,
+    );
+    assert.equal(await faultRemaining(env, FROM_SCRATCH), fromScratch, 'resumed from its cursor');
+    const index = await indexMismatches(env.sim, knex, BIG);
+    assert.deepEqual(
+      { missing: index.missing.slice(0, 5), unexpected: index.unexpected.slice(0, 5) },
+      { missing: [], unexpected: [] },
+      'every row stored, and nothing else',
+    );
+    assert.equal(index.stored, ROWS, 'each row stored once');
+    const listedAgain = await listObjects(env.app, env.sim.orgId, { q: BIG });
+    assert.ok(
+      ['Waiting', 'Running'].includes(listedAgain.items[0]!.status),
+      `backed up, no longer excluded (${listedAgain.items[0]!.status})`,
+    );
+    assert.equal(listedAgain.items[0]!.versions, ROWS);
   });
 
   test('daily mode works each object once per simulated day, at its own time, and catches the day’s new records', async () => {
-    const env = await startEnvironment({ workers: 8 });
-    try {
-      const objects = (await everyObjectCaughtUp(env)).map((o) => o.name).sort();
-      await changeSetting(env, { schedule: 'daily' });
+    const objects = (await env.everyObjectCaughtUp()).map((o) => o.name).sort();
+    await changeSetting(env, { schedule: 'daily' });
 
-      // Each simulated day starts just after midnight (org time) and passes in six 4-hour steps.
-      const STEP = 4 * HOUR;
-      const orgNow = () => env.sim.org.clock.nowMs();
-      await stepTo(env, Math.ceil(orgNow() / DAY_MS) * DAY_MS + 60_000);
-      // The day's new record is an Account: its time of day (a hash of org and name) leaves steps before it.
-      const accountSlot = dailySlotMs(env.sim.orgId, 'Account');
-      assert.ok(accountSlot > STEP, 'Account is due after the first step of the day');
-      const captured = async (id: string) =>
-        (await recordHistory(env.app.store, env.sim.orgId, 'Account', id)).length > 0;
+    // Each simulated day starts just after midnight (org time) and passes in six 4-hour steps.
+    const STEP = 4 * HOUR;
+    const orgNow = () => env.sim.org.clock.nowMs();
+    await stepTo(env, Math.ceil(orgNow() / DAY_MS) * DAY_MS + 60_000);
+    // The day's new record is an Account: its time of day (a hash of org and name) leaves steps before it.
+    const accountSlot = dailySlotMs(env.sim.orgId, 'Account');
+    assert.ok(accountSlot > STEP, 'Account is due after the first step of the day');
+    const captured = async (id: string) =>
+      (await recordHistory(env.store, env.sim.orgId, 'Account', id)).length > 0;
 
-      for (let day = 1; day <= 2; day++) {
-        const dayFirstSlice = env.slices.length;
-        const { created } = (await simAdmin(env.sim, 'POST', 'mutate', {
-          object: 'Account',
-          ops: [{ op: 'create', records: [{ Name: `Made on day ${day}` }] }],
-        })) as { created: string[] };
-        const id = created[0]!;
-        let accountWorked = false;
-        for (let step = 0; step < DAY_MS / STEP; step++) {
-          const from = orgNow();
-          const firstSlice = env.slices.length;
-          await stepTo(env, from + STEP);
-          const worked = env.slices.slice(firstSlice).filter((s) => !s.skipped);
-          for (const s of worked)
-            assert.ok(
-              passedSlot(from, orgNow(), dailySlotMs(env.sim.orgId, s.object)),
-              `day ${day}: ${s.object} worked at its own time of day`,
-            );
-          accountWorked ||= worked.some((s) => s.object === 'Account');
-          assert.equal(
-            await captured(id),
-            accountWorked,
-            `day ${day}, step ${step + 1}: the new record is in the backup only after Account's daily run`,
+    for (let day = 1; day <= 2; day++) {
+      const dayFirstSlice = env.slices.length;
+      const id = (await env.createRecords('Account', [{ Name: `Made on day ${day}` }]))[0]!;
+      let accountWorked = false;
+      for (let step = 0; step < DAY_MS / STEP; step++) {
+        const from = orgNow();
+        const firstSlice = env.slices.length;
+        await stepTo(env, from + STEP);
+        const worked = env.slices.slice(firstSlice).filter((s) => !s.skipped);
+        for (const s of worked)
+          assert.ok(
+            passedSlot(from, orgNow(), dailySlotMs(env.sim.orgId, s.object)),
+            `day ${day}: ${s.object} worked at its own time of day`,
           );
-        }
-        const perObject = new Map<string, number>();
-        for (const s of env.slices.slice(dayFirstSlice).filter((s) => !s.skipped))
-          perObject.set(s.object, (perObject.get(s.object) ?? 0) + 1);
-        assert.deepEqual(
-          Object.fromEntries(perObject),
-          Object.fromEntries(objects.map((o) => [o, 1])),
-          `day ${day}: every object checked or worked exactly once`,
+        accountWorked ||= worked.some((s) => s.object === 'Account');
+        assert.equal(
+          await captured(id),
+          accountWorked,
+          `day ${day}, step ${step + 1}: the new record is in the backup only after Account's daily run`,
         );
       }
-    } finally {
-      await env.close();
+      const perObject = new Map<string, number>();
+      for (const s of env.slices.slice(dayFirstSlice).filter((s) => !s.skipped))
+        perObject.set(s.object, (perObject.get(s.object) ?? 0) + 1);
+      assert.deepEqual(
+        Object.fromEntries(perObject),
+        Object.fromEntries(objects.map((o) => [o, 1])),
+        `day ${day}: every object checked or worked exactly once`,
+      );
     }
   });
 });

@@ -4,55 +4,29 @@
  * and a field that becomes readable reaches the records stored before without waiting for the next poll.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
-import { loadConfig } from '../../src/config.js';
-import { BackupScheduler, type SchedulerOptions } from '../../src/jobs/backup-scheduler.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics, type Metrics } from '../../src/metrics.js';
-import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
-import { setOrgEnabled } from '../../src/store/orgs/org-repository.js';
-import { listRegistry } from '../../src/store/registry/object-registry.js';
+import type { SchedulerOptions } from '../../src/jobs/backup-scheduler.js';
+import type { Metrics } from '../../src/metrics.js';
 import { recordHistory } from '../../src/store/versions/version-reader.js';
-import { registerSimOrg, TEST_MASTER_KEY } from '../support/engine-fixture.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import {
+  startSchedulerStack,
+  waitFor,
+  type RunningScheduler,
+  type SchedulerStack,
+} from '../support/scheduler-fixture.js';
 
-const logger = createLogger('silent');
 const CONTACT_RECORD_MS = 2000;
-let sim: Simulator;
-let db: TestDatabase;
-let home: string;
+let stack: SchedulerStack;
 /** Acts on the ticks (every second). */
-let acting: { scheduler: BackupScheduler; metrics: Metrics };
+let acting: RunningScheduler;
 /** Its cron fires twice a minute: it seldom acts on a tick while the tests run. */
-let other: { scheduler: BackupScheduler; metrics: Metrics };
+let other: RunningScheduler;
 
-const admin = (pathname: string, body?: unknown) => simAdmin(sim, 'POST', pathname, body);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function allCaughtUp(): Promise<true | undefined> {
-  const registry = await listRegistry(db.knex, sim.orgId);
-  const active = registry.filter((o) => o.support === 'supported' && o.access === 'available');
-  return active.length > 10 && active.every((o) => o.backfillCompletedAt && o.caughtUpAt && !o.fieldRefresh)
-    ? true
-    : undefined;
-}
+const allCaughtUp = () => stack.everyObjectCaughtUp({ also: (o) => !o.fieldRefresh });
 
 async function gauge(metrics: Metrics, name: 'lagSeconds' | 'apiUsed'): Promise<number | undefined> {
-  return (await metrics[name].get()).values.find((v) => v.labels.org === sim.orgId)?.value;
+  return (await metrics[name].get()).values.find((v) => v.labels.org === stack.orgId)?.value;
 }
 
 async function slicesRun(metrics: Metrics): Promise<number> {
@@ -62,58 +36,36 @@ async function slicesRun(metrics: Metrics): Promise<number> {
 }
 
 async function apiUsageRows(): Promise<Array<{ at: Date; used: number }>> {
-  return db.knex('api_usage').where({ org_id: sim.orgId }).orderBy('at').select('at', 'used');
+  return stack.db.knex('api_usage').where({ org_id: stack.orgId }).orderBy('at').select('at', 'used');
 }
 
 before(async () => {
-  sim = await startSimulator({ seed: 'small' });
-  sim.org.clock.advance(5 * 60_000); // the seeded history falls outside the lag window
-  // Hidden from the integration user until the field refresh test grants it.
-  await admin('permissions', { object: 'Account', fields: { Phone: false } });
-  db = await createTestDatabase();
-  home = mkdtempSync(path.join(tmpdir(), 'ab-freshness-'));
-  await registerSimOrg(sim, db.knex);
-  await setOrgEnabled(db.knex, sim.orgId);
-  const config = loadConfig({
-    AUTOBACKUP_HOME: home,
-    AUTOBACKUP_MASTER_KEY: TEST_MASTER_KEY.toString('hex'),
-    DATABASE_URL: db.url,
+  stack = await startSchedulerStack({
+    async prepare(sim) {
+      sim.org.clock.advance(5 * 60_000); // the seeded history falls outside the lag window
+      // Hidden from the integration user until the field refresh test grants it.
+      await simAdmin(sim, 'POST', 'permissions', { object: 'Account', fields: { Phone: false } });
+    },
   });
-  const replica = async (options: Partial<SchedulerOptions>) => {
-    const metrics = createMetrics({ processMetrics: false });
-    const scheduler = new BackupScheduler(
-      { config, knex: db.knex, databaseUrl: db.url, logger, metrics },
-      {
-        workers: 2,
-        perOrg: 4,
-        tickSeconds: 1,
-        clockProbeMs: 500,
-        stopTimeoutMs: 30_000,
-        contactRecordMs: CONTACT_RECORD_MS,
-        gaugeRefreshMs: 500,
-        // Small pages and slices: many slices per object; a schema scan every few seconds of org time.
-        engine: { restSliceSize: 20, bulkThreshold: 1_000_000, bulkPollIntervalMs: 20, scanIntervalMs: 3000 },
-        ...options,
-      },
-    );
-    await scheduler.start();
-    return { scheduler, metrics };
-  };
+  const replica = (options: Partial<SchedulerOptions>) =>
+    stack.startScheduler({
+      workers: 2,
+      contactRecordMs: CONTACT_RECORD_MS,
+      gaugeRefreshMs: 500,
+      // Small pages and slices: many slices per object; a schema scan every few seconds of org time.
+      engine: { restSliceSize: 20, scanIntervalMs: 3000 },
+      ...options,
+    });
   acting = await replica({});
   other = await replica({ tickSeconds: 30 });
 });
 
-after(async () => {
-  await Promise.all([acting?.scheduler.stop(), other?.scheduler.stop()]);
-  await sim?.close();
-  await db?.destroy();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
+after(() => stack?.close());
 
 describe('while serve runs', () => {
   test('the dashboard shows the org’s API usage, recorded at most once per interval however many slices run', async () => {
     const started = Date.now();
-    await waitFor('every object caught up', allCaughtUp);
+    await allCaughtUp();
     const elapsedMs = Date.now() - started;
     const slices = (await slicesRun(acting.metrics)) + (await slicesRun(other.metrics));
     const rows = await apiUsageRows();
@@ -131,30 +83,31 @@ describe('while serve runs', () => {
 
     // Later work reports the usage again: the dashboard's figure moves on.
     const last = rows.at(-1)!;
-    await admin('clock', { advanceMs: 3600_000 });
+    await stack.moveClock(3600_000);
     const fresher = await waitFor('a later usage record', async () => {
       const newest = (await apiUsageRows()).at(-1)!;
       return newest.at > last.at ? newest : undefined;
     });
     assert.ok(fresher.used > last.used, `${fresher.used} > ${last.used}`);
-    await waitFor('every object caught up again', allCaughtUp);
+    await allCaughtUp();
   });
 
   test('a field that becomes readable reaches the records stored before without waiting for the next poll', async () => {
     const phones = new Map<string, string>();
-    for (const v of sim.org.truth('Account'))
+    for (const v of stack.sim.org.truth('Account'))
       if (!v.IsDeleted && !v.purged && typeof v.fields.Phone === 'string') phones.set(v.Id, v.fields.Phone);
     assert.ok(phones.size >= 3, `accounts with a phone (${phones.size})`);
     const [id, phone] = [...phones][phones.size - 1]!;
-    const store = { knex: db.knex, blobs: new FsBlobStore(path.join(home, 'bucket')) };
-    assert.equal((await recordHistory(store, sim.orgId, 'Account', id))[0]!.fields.Phone, undefined);
+    assert.equal((await recordHistory(stack.store, stack.orgId, 'Account', id))[0]!.fields.Phone, undefined);
 
     // The org's clock stays put: the poll interval (5 minutes after the caught-up time) does not come round.
-    await admin('permissions', { object: 'Account', fields: { Phone: true } });
+    await stack.admin('permissions', { object: 'Account', fields: { Phone: true } });
     await waitFor(
       'the phone in the backup',
       async () =>
-        (await recordHistory(store, sim.orgId, 'Account', id))[0]!.fields.Phone === phone ? true : undefined,
+        (await recordHistory(stack.store, stack.orgId, 'Account', id))[0]!.fields.Phone === phone
+          ? true
+          : undefined,
       60_000,
     );
   });
@@ -166,7 +119,7 @@ describe('while serve runs', () => {
       return lag !== undefined && lag < 250 ? lag : undefined;
     });
     // Less than lag + poll interval: nothing falls due, the lag only grows with the org's clock.
-    await admin('clock', { advanceMs: 200_000 });
+    await stack.moveClock(200_000);
     const after = await waitFor(
       'the lag to grow on the other replica',
       async () => {

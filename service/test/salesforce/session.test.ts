@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { createLogger } from '../../src/logger.js';
-import { bulkQueryCsvPages } from '../../src/salesforce/bulk-query.js';
+import { bulkQueryPages } from '../../src/salesforce/bulk-query.js';
 import { describeGlobal, describeObject } from '../../src/salesforce/describe.js';
 import { SalesforceError } from '../../src/salesforce/errors.js';
 import { getDeleted } from '../../src/salesforce/replication.js';
@@ -153,11 +154,12 @@ describe('a session with the org', () => {
     const session = await SalesforceSession.connect(jwtSettings(), logger);
     const rows: string[] = [];
     let pages = 0;
-    for await (const csv of bulkQueryCsvPages(session, 'SELECT Id, LastName FROM Contact', {
+    for await (const page of bulkQueryPages(session, 'SELECT Id, LastName FROM Contact', {
       pageSize: 50,
       pollIntervalMs: 20,
     })) {
       pages += 1;
+      const csv = await text(page.body);
       const lines = csv.trimEnd().split('\n');
       assert.equal(lines[0], '"Id","LastName"');
       rows.push(...lines.slice(1));
@@ -181,8 +183,8 @@ describe('a session with the org', () => {
     let rows = 0;
     for await (const page of queryPages<{ Id: string }>(session, 'SELECT Id FROM Contact'))
       rows += page.records.length;
-    for await (const csv of bulkQueryCsvPages(session, 'SELECT Id FROM Contact', { pollIntervalMs: 20 }))
-      rows += csv.trimEnd().split('\n').length - 1;
+    for await (const page of bulkQueryPages(session, 'SELECT Id FROM Contact', { pollIntervalMs: 20 }))
+      rows += (await text(page.body)).trimEnd().split('\n').length - 1;
     await describeObject(session, 'Contact');
     const after = await compression();
     assert.ok(rows > 0);
@@ -205,3 +207,10 @@ describe('a session with the org', () => {
     assert.ok(Date.parse(deleted.latestDateCovered) <= sim.org.clock.nowMs());
   });
 });
+
+/** A streamed page's whole text. */
+async function text(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -20,6 +20,7 @@ const logger = createLogger('silent');
 export async function registerSimOrg(
   sim: Simulator,
   knex: Knex,
+  options: { paused?: boolean } = {},
 ): Promise<{ orgId: string; serviceKey: string }> {
   return registerOrg(
     {
@@ -28,6 +29,7 @@ export async function registerSimOrg(
       clientId: sim.clientId,
       privateKey: readFileSync(sim.privateKeyPath, 'utf8'),
       username: sim.username,
+      ...(options.paused ? { paused: true } : {}),
     },
     { knex, masterKey: TEST_MASTER_KEY, logger },
   );

@@ -41,6 +41,8 @@ export async function startPreviewStack(
     churn?: number;
     /** Where the service's database comes from (default: a fresh one on the test PostgreSQL). */
     database?: () => Promise<TestDatabase>;
+    /** Registers the org paused (`orgs add --paused`): the page opens on the first-run panel. */
+    paused?: boolean;
   } = {},
 ): Promise<PreviewStack> {
   const [preview, sim, db] = await Promise.all([
@@ -53,7 +55,7 @@ export async function startPreviewStack(
     (options.database ?? createTestDatabase)(),
   ]);
   const home = mkdtempSync(path.join(tmpdir(), 'ab-preview-'));
-  const { orgId, serviceKey } = await registerSimOrg(sim, db.knex);
+  const { orgId, serviceKey } = await registerSimOrg(sim, db.knex, { paused: options.paused ?? false });
   const config = loadConfig({
     AUTOBACKUP_HOME: home,
     AUTOBACKUP_MASTER_KEY: TEST_MASTER_KEY.toString('hex'),
@@ -69,6 +71,7 @@ export async function startPreviewStack(
       host: '127.0.0.1',
       port: 0,
       clockProbeMs: 500,
+      contactRecordMs: 1000, // the dashboard shows a change of the org's API usage within seconds
       engine: { lagMs: 0, pollIntervalMs: 1000, maxPollIntervalMs: 2000, bulkPollIntervalMs: 50 },
       preview: { orgId, dir: preview.dir },
     },

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { FIELD_CHANGE_KINDS } from '../../backup/field-history.js';
 import { fieldHistory } from '../../app/field-history.js';
 import { missingFields } from '../../app/missing-fields.js';
+import { objectFields } from '../../app/object-fields.js';
 import * as s from '../api-schemas.js';
 import { route, type RouteSpec } from '../route-spec.js';
 
@@ -57,6 +58,18 @@ export const fieldHistoryPage = z
   .strict();
 
 export const fieldRoutes: RouteSpec[] = [
+  route({
+    method: 'get',
+    path: '/api/v1/orgs/{orgId}/objects/{object}/fields',
+    summary:
+      "An object's readable fields with label, type, decimal places (number, currency, percent) and picklist " +
+      'labels, as of the last schema scan',
+    auth: 'key',
+    params: fieldHistoryParams,
+    answer: s.objectFields,
+    errors: [],
+    handle: async ({ params }, deps) => ({ body: await objectFields(deps.app, params.orgId, params.object) }),
+  }),
   route({
     method: 'get',
     path: '/api/v1/orgs/{orgId}/fields/missing',

@@ -18,7 +18,9 @@ export const orgRoutes: RouteSpec[] = [
   route({
     method: 'get',
     path: '/api/v1/orgs/{orgId}/objects',
-    summary: 'The objects backed up or to be backed up, by API name; filter by status, search name or label',
+    summary:
+      'The objects backed up or to be backed up, sorted by a column (default the API name); filter by status, ' +
+      'search name or label, file objects only; with the figures of the whole list',
     auth: 'key',
     params: s.orgParams,
     query: s.objectsQuery,
@@ -29,12 +31,15 @@ export const orgRoutes: RouteSpec[] = [
   route({
     method: 'get',
     path: '/api/v1/orgs/{orgId}/excluded',
-    summary: 'Objects not backed up because Salesforce will not list them in full, with the reason',
+    summary:
+      'Objects not backed up because Salesforce will not list them in full, with the reason; by API name or ' +
+      'label, a page at a time, with their total',
     auth: 'key',
     params: s.orgParams,
+    query: s.excludedQuery,
     answer: s.excludedObjects,
-    errors: [],
-    handle: async ({ params }, deps) => ({ body: await listExcluded(deps.app, params.orgId) }),
+    errors: ['INVALID_CURSOR'],
+    handle: async ({ params, query }, deps) => ({ body: await listExcluded(deps.app, params.orgId, query) }),
   }),
   route({
     method: 'post',

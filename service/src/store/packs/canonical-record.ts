@@ -62,6 +62,67 @@ export function isVersionedFieldType(type: string): boolean {
   return !EXCLUDED_FIELD_TYPES.has(type);
 }
 
+/** How a field's values are canonicalized, by its describe type (canonicalValue). */
+type FieldKind =
+  'excluded' | 'string' | 'date' | 'number' | 'boolean' | 'datetime' | 'time' | 'anyType' | 'unsupported';
+
+function fieldKind(type: string): FieldKind {
+  if (EXCLUDED_FIELD_TYPES.has(type)) return 'excluded';
+  if (type === 'date') return 'date';
+  if (STRING_TYPES.has(type)) return 'string';
+  if (NUMBER_TYPES.has(type)) return 'number';
+  if (type === 'boolean' || type === 'datetime' || type === 'time' || type === 'anyType') return type;
+  return 'unsupported';
+}
+
+/** One key of a record, in output order: its describe type and kind, or none when it is not in the describe. */
+interface KeyPlan {
+  name: string;
+  type: string | undefined;
+  kind: FieldKind | undefined;
+}
+
+/** The keys of records of one shape (the same keys in the same order), sorted and resolved against a describe. */
+interface ShapePlan {
+  keys: readonly string[];
+  plan: readonly KeyPlan[];
+}
+
+/**
+ * Recent shapes per field-type map. Every record of a query page has the same keys in the same order, so sorting
+ * them and looking up their types once per shape rather than once per record saves most of the work of
+ * canonicalizing a record (the backfill's hottest code). A field-type map must not change once used (none does:
+ * each is built from one describe).
+ */
+const shapesByFieldTypes = new WeakMap<FieldTypes, ShapePlan[]>();
+/** Shapes remembered per field-type map: a query's own fields, and the few variants Bulk or a re-read bring. */
+const SHAPES_KEPT = 8;
+
+function shapePlan(keys: readonly string[], fieldTypes: FieldTypes): ShapePlan {
+  let shapes = shapesByFieldTypes.get(fieldTypes);
+  if (shapes === undefined) {
+    shapes = [];
+    shapesByFieldTypes.set(fieldTypes, shapes);
+  }
+  for (const shape of shapes) if (sameKeys(shape.keys, keys)) return shape;
+  const plan: KeyPlan[] = [];
+  for (const name of [...keys].sort()) {
+    if (name === 'attributes' || name.includes('.')) continue;
+    const type = Object.hasOwn(fieldTypes, name) ? fieldTypes[name] : undefined;
+    plan.push({ name, type, kind: type === undefined ? undefined : fieldKind(type) });
+  }
+  const shape = { keys, plan };
+  if (shapes.length >= SHAPES_KEPT) shapes.pop();
+  shapes.unshift(shape);
+  return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Turns one record as read from `source` into its canonical form. Fields of `record` that are not
  * in `fieldTypes` are rejected (they would silently go missing otherwise), except REST
@@ -74,33 +135,38 @@ export function canonicalizeRecord(
 ): CanonicalRecord {
   if (source !== 'rest' && source !== 'bulk')
     throw new Error(`unknown record source "${String(source)}" (expected rest or bulk)`);
-  const names = Object.keys(record).sort();
+  const { plan } = shapePlan(Object.keys(record), fieldTypes);
   const out: CanonicalRecord = {};
-  for (const name of names) {
-    if (name === 'attributes' || name.includes('.')) continue;
+  for (const { name, type, kind } of plan) {
     const raw = record[name];
-    const type = Object.hasOwn(fieldTypes, name) ? fieldTypes[name] : undefined;
-    if (type === undefined) {
+    if (kind === undefined) {
       if (raw !== null && typeof raw === 'object') continue; // parent relationship (REST)
       throw new CanonicalValueError(name, 'not in the describe of this object');
     }
-    if (EXCLUDED_FIELD_TYPES.has(type)) continue;
-    out[name] = canonicalValue(name, type, raw, source);
+    if (kind === 'excluded') continue;
+    out[name] = canonicalValue(name, type!, kind, raw, source);
   }
   return out;
 }
 
-function canonicalValue(name: string, type: string, raw: unknown, source: RecordSource): CanonicalValue {
+function canonicalValue(
+  name: string,
+  type: string,
+  kind: FieldKind,
+  raw: unknown,
+  source: RecordSource,
+): CanonicalValue {
   if (raw === null || raw === undefined || raw === '') return null;
-  if (STRING_TYPES.has(type)) {
-    if (typeof raw !== 'string')
-      throw new CanonicalValueError(name, `expected a ${type} string, got ${describeValue(raw)}`);
-    if (type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(raw))
-      throw new CanonicalValueError(name, `not a date (YYYY-MM-DD): "${raw}"`);
-    return raw;
-  }
-  if (NUMBER_TYPES.has(type)) return canonicalNumber(name, type, raw);
-  switch (type) {
+  switch (kind) {
+    case 'string':
+    case 'date':
+      if (typeof raw !== 'string')
+        throw new CanonicalValueError(name, `expected a ${type} string, got ${describeValue(raw)}`);
+      if (kind === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(raw))
+        throw new CanonicalValueError(name, `not a date (YYYY-MM-DD): "${raw}"`);
+      return raw;
+    case 'number':
+      return canonicalNumber(name, type, raw);
     case 'boolean':
       return canonicalBoolean(name, raw);
     case 'datetime':
@@ -139,17 +205,33 @@ function canonicalBoolean(name: string, raw: unknown): boolean {
 
 const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
 
-/** Any ISO datetime Salesforce sends (`+0000`, `+00:00`, `Z`, with or without millis) → `…T…:…:….mmmZ`. */
-/** The form Salesforce's REST API sends (`2026-01-02T03:04:05.000+0000`): most values of a backfill. */
-const REST_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
+/**
+ * The forms of most values: Salesforce's REST form (`2026-01-02T03:04:05.000+0000`) and the canonical one, which
+ * Bulk CSV also uses (`2026-01-02T03:04:05.000Z`).
+ */
+const MILLIS_UTC_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|\+0000)$/;
 
+/** The two-digit number at `at` of a string already known to hold digits there. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/** Any ISO datetime Salesforce sends (`+0000`, `+00:00`, `Z`, with or without millis) → `…T…:…:….mmmZ`. */
 export function canonicalDatetime(name: string, raw: unknown): string {
   if (typeof raw !== 'string') throw new CanonicalValueError(name, `not a datetime: ${describeValue(raw)}`);
-  if (REST_DATETIME.test(raw)) {
-    // The same value without the capture groups and string building below (a hot path of every record).
-    const fast = Date.parse(`${raw.slice(0, 23)}Z`);
-    if (!Number.isNaN(fast)) return new Date(fast).toISOString();
-  }
+  // A hot path of every record: with every part in range (a day past the 28th may roll over into the next
+  // month, so it takes the general path), the canonical form is the text itself, up to its zone.
+  if (
+    MILLIS_UTC_DATETIME.test(raw) &&
+    twoDigits(raw, 5) >= 1 &&
+    twoDigits(raw, 5) <= 12 &&
+    twoDigits(raw, 8) >= 1 &&
+    twoDigits(raw, 8) <= 28 &&
+    twoDigits(raw, 11) <= 23 &&
+    twoDigits(raw, 14) <= 59 &&
+    twoDigits(raw, 17) <= 59
+  )
+    return raw.length === 24 ? raw : `${raw.slice(0, 23)}Z`;
   const m = DATETIME.exec(raw);
   if (!m) throw new CanonicalValueError(name, `not an ISO datetime: "${raw}"`);
   const [, date, hh, mi, ss, frac = '', zone = 'Z'] = m;

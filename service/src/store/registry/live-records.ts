@@ -62,3 +62,21 @@ export async function countersMatchIndex(
     stored: { versions: stored.versions, records: stored.records },
   };
 }
+
+/** Whether the backup's newest version of each of `ids` is a delete (ids it holds nothing of are absent). */
+export async function newestDeletedFlags(
+  knex: Knex,
+  orgId: string,
+  object: string,
+  ids: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (ids.length === 0) return new Map();
+  const result = await knex.raw<{ rows: Array<{ record_id: string; deleted: boolean }> }>(
+    `SELECT DISTINCT ON (v.record_id) v.record_id, v.deleted
+       FROM versions v JOIN objects o ON o.object_key = v.object_key
+      WHERE o.org_id = ? AND o.name = ? AND v.record_id = ANY(?)
+      ORDER BY v.record_id, v.system_modstamp DESC`,
+    [orgId, object, [...ids]],
+  );
+  return new Map(result.rows.map((r) => [r.record_id, r.deleted]));
+}

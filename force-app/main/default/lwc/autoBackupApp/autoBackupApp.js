@@ -5,15 +5,15 @@ import { loadCanManage } from 'c/managePermission';
 
 export const TABS = {
   dashboard: 'dashboard',
-  objects: 'objects',
   excluded: 'excluded',
   settings: 'settings',
   errors: 'errors',
 };
 
 /**
- * The Auto Backup tab: Dashboard, Objects, Excluded objects, Settings and Errors, or the first-run
- * panel while Auto Backup has never been enabled for the org.
+ * The Auto Backup tab: Dashboard (which holds the objects list too, as admins expect to find it
+ * beside the status), Excluded objects, Settings and Errors, or the first-run panel while Auto Backup
+ * has never been enabled for the org.
  *
  * The dashboard read here (to choose between tabs and first run) is handed to the Dashboard tab,
  * so opening the page asks the service once; the Dashboard polls only while it is the active tab.

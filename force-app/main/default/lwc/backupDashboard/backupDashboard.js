@@ -1,7 +1,6 @@
 import { LightningElement, api } from 'lwc';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
 import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
-import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
 import { describeOverallStatus } from 'c/backupStatus';
 import { formatBytes, formatCompactNumber, formatNumber, formatPercent } from 'c/backupFormat';
 import { isSettingsConflict } from 'c/ldsUtils';
@@ -16,25 +15,30 @@ export const MODE_OPTIONS = [
   { label: 'Backups Paused', value: 'paused' },
 ];
 
-export const SCHEDULE_OPTIONS = [
-  { label: 'Daily: looks for new data once a day', value: 'daily' },
-  { label: 'Continuous: looks for new data at least every hour', value: 'continuous' },
-];
+/** Share of the org's daily allowance from which the API bar turns red: Salesforce refuses calls past it. */
+export const API_NEAR_LIMIT_SHARE = 0.9;
 
 /**
- * The Auto Backup dashboard: overall status and what it means, totals, time frame covered,
- * progress chart, API usage, the mode and schedule selectors and a banner with the number of open
- * errors (linking to them for users who manage Auto Backup). Fires `viewerrors` when the user
- * follows the banner's link.
+ * The Auto Backup dashboard, in cards: the overall status and what it means with the mode selector
+ * beside it, the org's API usage against Auto Backup's budget (c-backup-usage-bar: warning colour
+ * past the budget, error near the org's limit, said in words too), the key figures as tiles with the
+ * time frame covered, the progress chart, and the objects list (c-backup-object-list). A banner
+ * gives the number of open errors (linking to them for users who manage Auto Backup). Fires
+ * `viewerrors` when the user follows the banner's link. How often the org is scanned (the schedule)
+ * is set in the Settings tab.
  *
  * Asked for once on open: a dashboard the page already read (`initialDashboard`, the app's own
  * answer) is shown as is. Then it refreshes every `refreshIntervalMs` only while it is the active tab
  * (`active`) and the browser tab is visible; the timer stops otherwise, and the numbers are read
  * again as soon as it is shown again.
  *
- * A change of mode or schedule names the version of the settings on screen (`settingsVersion` of the
- * dashboard last received). When someone else changed the settings since, nothing is saved: the
- * component says so and loads the dashboard again, so the user sees their change before retrying.
+ * The objects list is on the page only while the dashboard is the active tab: coming back to it
+ * reads the list afresh (e.g. an exclusion saved in Settings shows at once), and a hidden tab keeps
+ * no second copy of it.
+ *
+ * A change of mode names the version of the settings on screen (`settingsVersion` of the dashboard
+ * last received). When someone else changed the settings since, nothing is saved: the component
+ * says so and loads the dashboard again, so the user sees their change before retrying.
  */
 export default class BackupDashboard extends LightningElement {
   @api refreshIntervalMs = REFRESH_INTERVAL_MS;
@@ -75,7 +79,6 @@ export default class BackupDashboard extends LightningElement {
   canManage = false;
 
   modeOptions = MODE_OPTIONS;
-  scheduleOptions = SCHEDULE_OPTIONS;
 
   refreshTimer;
   requestSequence = 0;
@@ -130,7 +133,7 @@ export default class BackupDashboard extends LightningElement {
     this.refreshTimer = undefined;
   }
 
-  /** Refreshes only while seen and no change of mode or schedule is on its way. */
+  /** Refreshes only while seen and no change of mode is on its way. */
   shouldRefresh() {
     return this.isSeen() && !this.saving;
   }
@@ -233,9 +236,18 @@ export default class BackupDashboard extends LightningElement {
     return Boolean(api && api.max > 0);
   }
 
-  get apiUsedPercent() {
+  /** The share of the org's daily allowance used (more than 1 when Salesforce counted refused calls). */
+  get apiUsedShare() {
     const { used, max } = this.dashboard.api;
-    return Math.min(100, Math.round((used / max) * 100));
+    return used / max;
+  }
+
+  get apiUsedPercent() {
+    return Math.min(100, Math.round(this.apiUsedShare * 100));
+  }
+
+  get apiBudgetPercent() {
+    return Math.round(this.dashboard.api.budgetShare * 100);
   }
 
   get apiBudgetCalls() {
@@ -243,9 +255,55 @@ export default class BackupDashboard extends LightningElement {
     return Math.floor(max * budgetShare);
   }
 
+  /** `error` near the org's limit, `warning` past Auto Backup's budget, `base` otherwise. */
+  get apiTone() {
+    const share = this.apiUsedShare;
+    if (share >= API_NEAR_LIMIT_SHARE) {
+      return 'error';
+    }
+    return share > this.dashboard.api.budgetShare ? 'warning' : 'base';
+  }
+
+  get apiMarkerLabel() {
+    return `Auto Backup's budget: ${formatPercent(this.dashboard.api.budgetShare)}`;
+  }
+
+  /** What screen readers hear as the bar's value: the share used, the budget, and how they compare. */
+  get apiValueText() {
+    const used = formatPercent(this.apiUsedShare);
+    const budget = formatPercent(this.dashboard.api.budgetShare);
+    const base = `${used} of the daily API allowance used; Auto Backup's budget is ${budget}`;
+    const overBudget = this.apiUsedShare > this.dashboard.api.budgetShare;
+    if (this.apiTone === 'error') {
+      // A budget share of 90% or more can leave the org close to its limit without being over budget.
+      return `${base}. ${overBudget ? 'Over budget and close' : 'Close'} to the org's limit.`;
+    }
+    return overBudget ? `${base}. Over budget.` : `${base}.`;
+  }
+
   get apiSummary() {
     const { used, max } = this.dashboard.api;
     return `${formatNumber(used)} of ${formatNumber(max)} daily API calls used in the last 24 hours.`;
+  }
+
+  /** The line under the bar that says in words what its colour shows; none while under the budget. */
+  get apiAlert() {
+    const tone = this.apiTone;
+    if (tone === 'base') {
+      return null;
+    }
+    const used = formatPercent(this.apiUsedShare);
+    const budget = formatPercent(this.dashboard.api.budgetShare);
+    const text =
+      tone === 'error'
+        ? `Close to the org's limit: ${used} of the daily allowance is used, and Salesforce refuses API calls past 100%. Auto Backup's budget is ${budget}.`
+        : `Over budget: ${used} of the daily allowance is used, more than Auto Backup's budget of ${budget}.`;
+    return {
+      text,
+      iconName: tone === 'error' ? 'utility:error' : 'utility:warning',
+      iconVariant: tone,
+      className: `slds-m-top_x-small api-alert ${tone === 'error' ? 'slds-text-color_error' : ''}`.trim(),
+    };
   }
 
   get apiBudgetText() {
@@ -264,22 +322,24 @@ export default class BackupDashboard extends LightningElement {
     return Math.min(100, Math.round((serviceUsed / serviceMax) * 100));
   }
 
+  /** Auto Backup waits once it has spent its budget: a warning, it goes on by itself. */
+  get serviceTone() {
+    return this.serviceUsedPercent >= 100 ? 'warning' : 'base';
+  }
+
+  get serviceValueText() {
+    const { serviceUsed, serviceMax } = this.dashboard.api;
+    const spent = this.serviceTone === 'warning' ? ' Budget spent: backups wait for it.' : '';
+    return `${formatPercent(serviceUsed / serviceMax)} of Auto Backup's budget used (${formatNumber(serviceUsed)} of ${formatNumber(serviceMax)} calls).${spent}`;
+  }
+
   get serviceSummary() {
     const { serviceUsed, serviceMax, budgetShare } = this.dashboard.api;
     return `Auto Backup used ${formatNumber(serviceUsed)} of its ${formatNumber(serviceMax)} calls (${formatPercent(budgetShare)} of the daily allowance) in the last 24 hours.`;
   }
 
-  get serviceBarVariant() {
-    return this.serviceUsedPercent >= 100 ? 'warning' : 'base';
-  }
-
   get waitingForBudgetUntil() {
     return this.dashboard.api.waitingForBudgetUntil || null;
-  }
-
-  get apiBarVariant() {
-    const { used, max, budgetShare } = this.dashboard.api;
-    return used / max > budgetShare ? 'warning' : 'base';
   }
 
   get hasOpenErrors() {
@@ -318,6 +378,11 @@ export default class BackupDashboard extends LightningElement {
     return !this.canManage || this.saving;
   }
 
+  /** The objects list lives only while the dashboard is seen as the active tab (see the class comment). */
+  get showObjects() {
+    return this._active;
+  }
+
   get showPermissionNote() {
     return !this.canManage;
   }
@@ -331,23 +396,15 @@ export default class BackupDashboard extends LightningElement {
     this.save(() => updateMode({ mode: event.detail.value, version: this.settingsVersion }));
   }
 
-  handleScheduleChange(event) {
-    this.save(() => updateSchedule({ schedule: event.detail.value, version: this.settingsVersion }));
-  }
-
   handleRetry() {
     this.load();
   }
 
-  /** Puts the selectors back on what the service last reported (the user's pick was not saved). */
-  resetSelectors() {
+  /** Puts the mode selector back on what the service last reported (the user's pick was not saved). */
+  resetModeSelector() {
     const mode = this.template.querySelector('.mode-selector');
-    const schedule = this.template.querySelector('.schedule-selector');
     if (mode) {
       mode.value = this.dashboard.mode;
-    }
-    if (schedule) {
-      schedule.value = this.dashboard.schedule;
     }
   }
 
@@ -368,7 +425,7 @@ export default class BackupDashboard extends LightningElement {
         // user can try again; the controls stay disabled until then.
         await this.refresh();
       }
-      this.resetSelectors();
+      this.resetModeSelector();
     } finally {
       this.saving = false;
     }

@@ -13,9 +13,10 @@ export const FILTER_DELAY_MS = 300;
 export const CSV_TYPE = 'text/csv;charset=utf-8';
 
 /**
- * The errors Auto Backup met: when, which object and record (linked), the Salesforce code and
- * message, and what to do about it. Paged with "Load more", filtered by object, each dismissable,
- * and downloadable as a CSV with the stack traces (for a support case).
+ * The errors Auto Backup met, newest first (the service's order; the When column says so with
+ * aria-sort): when, which object and record (linked), the Salesforce code and message, and what to
+ * do about it. Paged with "Load more", filtered by object, each dismissable, and downloadable as a
+ * CSV with the stack traces (for a support case). No errors: an SLDS illustration says all is well.
  *
  * Errors name records and carry stack traces, so only users who manage Auto Backup (custom
  * permission Auto_Backup_Manage_Settings) see them; Apex refuses everyone else too. Other users
@@ -90,10 +91,14 @@ export default class BackupErrorList extends LightningElement {
     return isLoadedEmpty(this, this.items);
   }
 
+  get emptyHeading() {
+    return this.objectName ? `No open errors for ${this.objectName}` : 'No open errors';
+  }
+
   get emptyMessage() {
     return this.objectName
-      ? `No open errors for ${this.objectName}.`
-      : 'No open errors: Auto Backup is running without problems.';
+      ? 'Clear the filter to see the errors of every object.'
+      : 'Auto Backup is running without problems.';
   }
 
   get hasMore() {

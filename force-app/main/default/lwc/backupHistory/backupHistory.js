@@ -1,5 +1,8 @@
-import { LightningElement, api, wire } from 'lwc';
-import { getObjectInfo } from 'lightning/uiObjectInfoApi';
+import { LightningElement, api } from 'lwc';
+import locale from '@salesforce/i18n/locale';
+import timeZone from '@salesforce/i18n/timeZone';
+import currency from '@salesforce/i18n/currency';
+import getFieldDescriptions from '@salesforce/apex/AutoBackupHistoryController.getFieldDescriptions';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
 import getFileDownloadLink from '@salesforce/apex/AutoBackupHistoryController.getFileDownloadLink';
 import { formatBytes } from 'c/backupFormat';
@@ -19,7 +22,10 @@ export const VERSIONS_PER_PAGE = 20;
 /**
  * Backup History on a record page: the backed-up versions of the record, newest first, a page at a
  * time ("Load older versions" asks the service for the page before the oldest shown), with the
- * fields that changed from the version before (old → new), by label. Deleted versions are marked;
+ * fields that changed from the version before (old → new), by label, values formatted by field type
+ * in the user's locale as a record page shows them (fieldFormat.js). It reads well in a record page's
+ * narrow sidebar: each change wraps its label, before and after under one another where the card is
+ * narrow, and sets them side by side where it has room (backupHistory.css). Deleted versions are marked;
  * encrypted values the user may not read arrive masked from Apex and say so. A version of a file record
  * (ContentVersion, Attachment, Document) says whether its body is stored, failed (with why) or pending;
  * a stored one has a Download button that asks Apex for a short-lived signed link and opens it.
@@ -55,8 +61,10 @@ export default class BackupHistory extends LightningElement {
   items = [];
   /** The `before` of the next, older page; null when the oldest version is loaded. */
   next = null;
-  /** Field API name → label, from the object's describe in the user's language. */
-  labels = {};
+  /** Field API name → `{ label, type, scale, picklistValues }`, from the object's describe. */
+  fields = {};
+  /** The object whose field descriptions were asked for. */
+  fieldsObject = null;
   loading = false;
   loadingOlder = false;
   loaded = false;
@@ -65,14 +73,6 @@ export default class BackupHistory extends LightningElement {
   /** The systemModstamp of the version whose download link is being asked for. */
   downloadingModstamp = null;
   downloadError;
-
-  // Labels only: without them (no access to the describe, an App Builder preview) fields show their
-  // API names.
-  @wire(getObjectInfo, { objectApiName: '$objectApiName' })
-  wiredObjectInfo({ data }) {
-    const fields = (data && data.fields) || {};
-    this.labels = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.label]));
-  }
 
   connectedCallback() {
     this.load();
@@ -85,7 +85,34 @@ export default class BackupHistory extends LightningElement {
     }
     this.items = [];
     this.next = null;
+    this.loadFields();
     return this.fetchPage(null);
+  }
+
+  /**
+   * The object's field descriptions, once per object. Without them (the describe failed) fields show
+   * their API names and values by JSON type: the history itself still shows.
+   */
+  loadFields() {
+    const objectApiName = this._objectApiName;
+    if (this.fieldsObject === objectApiName) {
+      return;
+    }
+    this.fieldsObject = objectApiName;
+    this.fields = {};
+    getFieldDescriptions({ objectApiName })
+      .then((result) => {
+        if (this.fieldsObject === objectApiName) {
+          this.fields = Object.fromEntries(
+            ((result && result.fields) || []).map((field) => [field.name, field]),
+          );
+        }
+      })
+      .catch(() => {
+        if (this.fieldsObject === objectApiName) {
+          this.fieldsObject = null;
+        }
+      });
   }
 
   /** The page before the oldest version shown. */
@@ -114,17 +141,19 @@ export default class BackupHistory extends LightningElement {
   }
 
   get versions() {
-    return describeVersions(this.items, { labels: this.labels, complete: !this.next }).map(
-      (version, index) => ({
-        ...version,
-        file: this.describeFile(this.items[index].file, version.systemModstamp),
-        hasChanges: version.changes.length > 0,
-        noChangeText: version.deleted
-          ? 'The record was deleted in Salesforce; no field value changed.'
-          : 'No field value changed in this version.',
-        valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
-      }),
-    );
+    return describeVersions(this.items, {
+      fields: this.fields,
+      context: { locale, timeZone, currency },
+      complete: !this.next,
+    }).map((version, index) => ({
+      ...version,
+      file: this.describeFile(this.items[index].file, version.systemModstamp),
+      hasChanges: version.changes.length > 0,
+      noChangeText: version.deleted
+        ? 'The record was deleted in Salesforce; no field value changed.'
+        : 'No field value changed in this version.',
+      valuesSummary: `First backed-up version, with ${version.values.length} fields.`,
+    }));
   }
 
   /** Outside a record page (e.g. an App Builder preview) there is no record to show. */

@@ -4,40 +4,30 @@
  * SystemModstamp and LastModifiedDate are left out of the comparison: they change with every
  * version and the version's own time already shows them.
  *
- * Fields carry their label (from the object's describe, in the user's language) and their API name.
- * A classic encrypted field the user may not read in clear arrives as MASKED_VALUE (Apex masks it
- * for users without View Encrypted Data) and is shown as MASKED_TEXT; its changes cannot be seen.
- * When older versions exist that are not loaded yet, the oldest loaded version is not the first:
- * it is marked `olderNotLoaded` instead of listing its values as the first version.
+ * Fields carry their label (from the object's describe, in the user's language) and their API name;
+ * values are formatted by the field's type (fieldFormat.js). A classic encrypted field the user may
+ * not read in clear arrives as MASKED_VALUE (Apex masks it for users without View Encrypted Data)
+ * and is shown as MASKED_TEXT; its changes cannot be seen. When older versions exist that are not
+ * loaded yet, the oldest loaded version is not the first: it is marked `olderNotLoaded` instead of
+ * listing its values as the first version.
+ *
+ * `fields` maps API names to their description `{ label, type, scale, picklistValues }` (a field
+ * without one shows its API name and its value by JSON type); `context` is `{ locale, timeZone,
+ * currency }`, the currency being the user's default: a record with a CurrencyIsoCode (multi-currency
+ * orgs) shows its amounts in that currency.
  *
  * Example: describeVersions([{ systemModstamp: t2, fields: { Name: 'B' } }, { systemModstamp: t1, fields: { Name: 'A' } }])
  *   → [{ ..., changes: [{ field: 'Name', before: 'A', after: 'B' }] }, { ..., isFirst: true, ... }]
  */
+import { formatFieldValue, isEmptyValue } from './fieldFormat';
+
+export { EMPTY_VALUE, MASKED_TEXT, MASKED_VALUE } from './fieldFormat';
+
 const NOT_COMPARED = new Set(['attributes', 'SystemModstamp', 'LastModifiedDate']);
 
-export const EMPTY_VALUE = '(empty)';
-/** What AutoBackupHistoryController.MASKED_VALUE puts in place of an encrypted value. */
-export const MASKED_VALUE = '********';
-/** How a masked value reads. */
-export const MASKED_TEXT = 'Hidden: encrypted field (needs View Encrypted Data)';
-
-/** A field value as text: empty values read "(empty)", objects (addresses, locations) as JSON. */
-export function displayValue(value) {
-  if (value === null || value === undefined || value === '') {
-    return EMPTY_VALUE;
-  }
-  if (value === MASKED_VALUE) {
-    return MASKED_TEXT;
-  }
-  if (typeof value === 'object') {
-    return JSON.stringify(value);
-  }
-  return String(value);
-}
-
 function sameValue(a, b) {
-  const emptyA = a === null || a === undefined || a === '';
-  const emptyB = b === null || b === undefined || b === '';
+  const emptyA = isEmptyValue(a);
+  const emptyB = isEmptyValue(b);
   if (emptyA || emptyB) {
     return emptyA && emptyB;
   }
@@ -52,29 +42,38 @@ function comparedFields(fields) {
 }
 
 /** `name` with its label: `{ field, label }`, the label falling back to the API name. */
-function named(name, labels) {
-  const label = (labels && labels[name]) || name;
+function named(name, fields) {
+  const description = fields && fields[name];
+  const label = (description && description.label) || name;
   return { field: name, label, showApiName: label !== name };
 }
 
 /** Sorts field names by label (then API name), as the user reads them. */
-function byLabel(labels) {
-  return (a, b) => named(a, labels).label.localeCompare(named(b, labels).label) || a.localeCompare(b);
+function byLabel(fields) {
+  return (a, b) => named(a, fields).label.localeCompare(named(b, fields).label) || a.localeCompare(b);
+}
+
+/** The context a version's values are formatted in: its own currency when it has one. */
+function versionContext(values, context) {
+  const code = values && values.CurrencyIsoCode;
+  return typeof code === 'string' && code !== '' ? { ...context, currency: code } : context;
 }
 
 /**
- * The field-level changes from `older` to `newer` (both field maps), sorted by label. `labels`
- * maps API names to labels (fields without one show their API name).
+ * The field-level changes from `older` to `newer` (both field maps), sorted by label, each value
+ * formatted by its field's type.
  */
-export function diffFields(older, newer, labels = {}) {
+export function diffFields(older, newer, fields = {}, context = {}) {
   const names = new Set([...comparedFields(older), ...comparedFields(newer)]);
+  const olderContext = versionContext(older, context);
+  const newerContext = versionContext(newer, context);
   return Array.from(names)
-    .sort(byLabel(labels))
+    .sort(byLabel(fields))
     .filter((name) => !sameValue((older || {})[name], (newer || {})[name]))
     .map((name) => ({
-      ...named(name, labels),
-      before: displayValue((older || {})[name]),
-      after: displayValue((newer || {})[name]),
+      ...named(name, fields),
+      before: formatFieldValue((older || {})[name], fields[name], olderContext),
+      after: formatFieldValue((newer || {})[name], fields[name], newerContext),
     }));
 }
 
@@ -82,7 +81,7 @@ export function diffFields(older, newer, labels = {}) {
  * Each version with its changes against the previous one. The oldest lists its values instead
  * (`isFirst`) when `complete` (no older page exists); otherwise it is `olderNotLoaded`.
  */
-export function describeVersions(items, { labels = {}, complete = true } = {}) {
+export function describeVersions(items, { fields = {}, context = {}, complete = true } = {}) {
   if (!Array.isArray(items)) {
     throw new TypeError('versions must be a list');
   }
@@ -90,11 +89,15 @@ export function describeVersions(items, { labels = {}, complete = true } = {}) {
     const previous = items[index + 1];
     const isOldest = previous === undefined;
     const isFirst = isOldest && complete;
-    const changes = isOldest ? [] : diffFields(previous.fields, version.fields, labels);
+    const changes = isOldest ? [] : diffFields(previous.fields, version.fields, fields, context);
+    const ownContext = versionContext(version.fields, context);
     const values = isFirst
       ? comparedFields(version.fields)
-          .sort(byLabel(labels))
-          .map((name) => ({ ...named(name, labels), value: displayValue(version.fields[name]) }))
+          .sort(byLabel(fields))
+          .map((name) => ({
+            ...named(name, fields),
+            value: formatFieldValue(version.fields[name], fields[name], ownContext),
+          }))
       : [];
     return {
       key: `${version.systemModstamp}-${index}`,

@@ -1,33 +1,36 @@
 import { LightningElement, api } from 'lwc';
-import { formatCompactNumber, formatDay, formatDayLong, formatNumber } from 'c/backupFormat';
+import LOCALE from '@salesforce/i18n/locale';
+import { formatDay, formatDayLong, formatNumber } from 'c/backupFormat';
+import {
+  BAR_MAX_REM,
+  BAR_SHARE,
+  dayLabelIndexes,
+  formatAxisNumber,
+  niceScale,
+  tooltipPlacement,
+  tooltipStyle,
+} from './chartModel';
 
-// Drawing area in SVG user units; the SVG scales to the card's width.
-const WIDTH = 640;
-const HEIGHT = 240;
-const MARGIN = { top: 16, right: 12, bottom: 44, left: 60 };
-const PLOT_WIDTH = WIDTH - MARGIN.left - MARGIN.right;
-const PLOT_HEIGHT = HEIGHT - MARGIN.top - MARGIN.bottom;
-const MAX_DAY_LABELS = 7;
+export { dayLabelIndexes, formatAxisNumber, niceScale, tooltipPlacement, tooltipStyle } from './chartModel';
+
+/** Day labels are about this far apart at least (px), so they never run into each other. */
+const DAY_LABEL_SPACING = 72;
+/** Until the plot's width is known (or where it cannot be measured), this many day labels at most. */
+const DEFAULT_DAY_LABELS = 7;
 
 const SERIES = {
-  versions: { label: 'Record versions', unit: 'versions' },
+  versions: { label: 'Record versions', unit: 'record versions' },
   files: { label: 'Files', unit: 'files' },
 };
 
-/** The smallest 1, 2 or 5 × 10^k that is at least `value` (so axis ticks are round numbers). */
-export function niceCeiling(value) {
-  if (!(value > 0)) {
-    return 1;
-  }
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 5, 10].find((candidate) => candidate * magnitude >= value);
-  return step * magnitude;
-}
+const percent = (value) => `${Number(value.toFixed(3))}%`;
 
 /**
- * Historical progress of Auto Backup as a bar chart drawn in SVG by this component: one bar per
- * day, record versions or files. Values show on hover and on keyboard focus (arrow keys move
- * between bars); the same numbers are available as a table.
+ * Historical progress of Auto Backup as a bar chart, one bar per day, record versions or files. The
+ * chart is laid out in HTML and CSS: it fills its card's width, its text stays at the page's text
+ * sizes. A day's figures show in a tooltip beside its bar on hover and on keyboard focus (arrow keys,
+ * Home and End move between days); each day's accessible name holds its figures, and the same
+ * numbers are offered as a table.
  */
 export default class BackupProgressChart extends LightningElement {
   /** [{ day: 'YYYY-MM-DD', versions, files }], oldest first. */
@@ -39,14 +42,11 @@ export default class BackupProgressChart extends LightningElement {
   showTable = false;
   focusPending = false;
   focusedInside = false;
+  /** The plot's width in px, once measured (ResizeObserver): how many day labels fit. */
+  plotWidth = 0;
 
-  viewBox = `0 0 ${WIDTH} ${HEIGHT}`;
-  plotLeft = MARGIN.left;
-  plotRight = WIDTH - MARGIN.right;
-  plotBottom = MARGIN.top + PLOT_HEIGHT;
-  axisTitleX = MARGIN.left + PLOT_WIDTH / 2;
-  axisTitleY = HEIGHT - 4;
-  yTitleTransform = `translate(14 ${MARGIN.top + PLOT_HEIGHT / 2}) rotate(-90)`;
+  resizeObserver;
+  observedPlot;
 
   get days() {
     return Array.isArray(this.progress) ? this.progress : [];
@@ -54,10 +54,6 @@ export default class BackupProgressChart extends LightningElement {
 
   get hasData() {
     return this.days.length > 0;
-  }
-
-  get seriesLabel() {
-    return SERIES[this.series].label;
   }
 
   get yAxisTitle() {
@@ -69,7 +65,7 @@ export default class BackupProgressChart extends LightningElement {
     if (days.length === 0) {
       return 'Backup progress chart';
     }
-    return `${this.yAxisTitle}, ${formatDayLong(days[0].day)} to ${formatDayLong(days[days.length - 1].day)}`;
+    return `${this.yAxisTitle}, ${formatDayLong(days[0].day, LOCALE)} to ${formatDayLong(days[days.length - 1].day, LOCALE)}`;
   }
 
   get versionsPressed() {
@@ -88,9 +84,12 @@ export default class BackupProgressChart extends LightningElement {
     return this.series === 'files' ? 'slds-button slds-button_brand' : 'slds-button slds-button_neutral';
   }
 
-  get scaleMax() {
-    const values = this.days.map((entry) => Number(entry[this.series]) || 0);
-    return niceCeiling(Math.max(0, ...values));
+  valueOf(entry) {
+    return Number(entry[this.series]) || 0;
+  }
+
+  get scale() {
+    return niceScale(Math.max(0, ...this.days.map((entry) => this.valueOf(entry))));
   }
 
   get currentFocusIndex() {
@@ -102,85 +101,81 @@ export default class BackupProgressChart extends LightningElement {
   }
 
   get bars() {
-    const days = this.days;
-    const band = PLOT_WIDTH / Math.max(days.length, 1);
-    const barWidth = Math.max(1, band * 0.7);
-    const max = this.scaleMax;
+    const top = this.scale.top;
     const focusIndex = this.currentFocusIndex;
-    return days.map((entry, index) => {
-      const value = Number(entry[this.series]) || 0;
-      const height = (value / max) * PLOT_HEIGHT;
-      const label = this.describeDay(entry);
+    return this.days.map((entry, index) => {
+      const active = index === this.activeIndex;
       return {
         key: entry.day,
         index,
-        x: (MARGIN.left + index * band + (band - barWidth) / 2).toFixed(2),
-        y: (MARGIN.top + PLOT_HEIGHT - height).toFixed(2),
-        width: barWidth.toFixed(2),
-        // A zero still gets a hairline so the day can be hovered and focused.
-        height: Math.max(height, 1).toFixed(2),
         tabIndex: index === focusIndex ? '0' : '-1',
-        label,
-        className: index === this.activeIndex ? 'chart-bar chart-bar_active' : 'chart-bar',
+        label: this.describeDay(entry),
+        columnClass: active ? 'chart-column chart-column_active' : 'chart-column',
+        // A zero keeps a hairline (min-height in the CSS) so the day still shows as a day.
+        style: `height: ${percent((this.valueOf(entry) / top) * 100)}; width: ${BAR_SHARE * 100}%; max-width: ${BAR_MAX_REM}rem`,
       };
     });
-  }
-
-  /** A light column behind the hovered or focused day, so even a short bar is easy to spot. */
-  get activeBand() {
-    const count = this.days.length;
-    if (this.activeIndex < 0 || this.activeIndex >= count) {
-      return null;
-    }
-    const band = PLOT_WIDTH / count;
-    return {
-      x: (MARGIN.left + this.activeIndex * band).toFixed(2),
-      y: MARGIN.top,
-      width: band.toFixed(2),
-      height: PLOT_HEIGHT,
-    };
   }
 
   get yTicks() {
-    const max = this.scaleMax;
-    return [0, 0.5, 1].map((share) => {
-      const y = (MARGIN.top + PLOT_HEIGHT - share * PLOT_HEIGHT).toFixed(2);
-      return {
-        key: `y${share}`,
-        y,
-        labelY: (Number(y) + 4).toFixed(2),
-        label: formatCompactNumber(share * max),
-      };
-    });
+    const { ticks, top } = this.scale;
+    return ticks.map((value) => ({
+      key: `y${value}`,
+      label: formatAxisNumber(value, LOCALE),
+      style: `bottom: ${percent((value / top) * 100)}`,
+    }));
+  }
+
+  /** The widest value label, laid out invisibly so the value axis is exactly as wide as it needs. */
+  get yAxisSizer() {
+    return this.yTicks.reduce(
+      (widest, tick) => (tick.label.length > widest.length ? tick.label : widest),
+      '',
+    );
+  }
+
+  get maxDayLabels() {
+    return this.plotWidth > 0 ? Math.floor(this.plotWidth / DAY_LABEL_SPACING) : DEFAULT_DAY_LABELS;
   }
 
   get xTicks() {
     const days = this.days;
-    const band = PLOT_WIDTH / Math.max(days.length, 1);
-    const step = Math.ceil(days.length / MAX_DAY_LABELS);
-    return days
-      .map((entry, index) => ({ entry, index }))
-      .filter(({ index }) => index % step === 0 || index === days.length - 1)
-      .filter(({ index }) => index === days.length - 1 || days.length - 1 - index >= step / 2)
-      .map(({ entry, index }) => ({
-        key: `x${entry.day}`,
-        x: (MARGIN.left + index * band + band / 2).toFixed(2),
-        y: (MARGIN.top + PLOT_HEIGHT + 18).toFixed(2),
-        label: formatDay(entry.day),
-      }));
+    return dayLabelIndexes(days.length, this.maxDayLabels).map((index) => ({
+      key: `x${days[index].day}`,
+      label: formatDay(days[index].day, LOCALE),
+      style: `left: ${percent(((index + 0.5) / days.length) * 100)}`,
+    }));
   }
 
-  get readout() {
-    const entry = this.days[this.activeIndex];
-    return entry ? this.describeDay(entry) : 'Hover over or focus a bar to see the numbers for that day.';
+  /** The hovered or focused day's figures, beside its bar; null when no day is active. */
+  get tooltip() {
+    const days = this.days;
+    const entry = days[this.activeIndex];
+    if (!entry) {
+      return null;
+    }
+    const placement = tooltipPlacement(this.activeIndex, days.length, this.valueOf(entry) / this.scale.top);
+    const nubbin = placement.side === 'right' ? 'slds-nubbin_left' : 'slds-nubbin_right';
+    return {
+      className: `slds-popover slds-popover_tooltip ${nubbin} chart-tooltip`,
+      side: placement.side,
+      style: tooltipStyle(placement),
+      day: formatDayLong(entry.day, LOCALE),
+      lines: Object.keys(SERIES).map((series) => ({
+        key: series,
+        label: SERIES[series].label,
+        value: formatNumber(Number(entry[series]) || 0, LOCALE),
+        className: series === this.series ? 'tooltip-line tooltip-line_current' : 'tooltip-line',
+      })),
+    };
   }
 
   get rows() {
     return this.days.map((entry) => ({
       key: entry.day,
-      day: formatDayLong(entry.day),
-      versions: formatNumber(entry.versions),
-      files: formatNumber(entry.files),
+      day: formatDayLong(entry.day, LOCALE),
+      versions: formatNumber(entry.versions, LOCALE),
+      files: formatNumber(entry.files, LOCALE),
     }));
   }
 
@@ -193,7 +188,7 @@ export default class BackupProgressChart extends LightningElement {
   }
 
   describeDay(entry) {
-    return `${formatDayLong(entry.day)}: ${formatNumber(entry.versions)} record versions, ${formatNumber(entry.files)} files`;
+    return `${formatDayLong(entry.day, LOCALE)}: ${formatNumber(Number(entry.versions) || 0, LOCALE)} ${SERIES.versions.unit}, ${formatNumber(Number(entry.files) || 0, LOCALE)} ${SERIES.files.unit}`;
   }
 
   handleShowVersions() {
@@ -248,12 +243,43 @@ export default class BackupProgressChart extends LightningElement {
   }
 
   renderedCallback() {
+    this.observePlot();
     if (this.focusPending) {
       this.focusPending = false;
-      const bar = this.template.querySelector(`rect[data-index="${this.currentFocusIndex}"]`);
-      if (bar) {
-        bar.focus();
+      const column = this.template.querySelector(`.chart-column[data-index="${this.currentFocusIndex}"]`);
+      if (column) {
+        column.focus();
       }
+    }
+  }
+
+  disconnectedCallback() {
+    if (this.resizeObserver) {
+      this.resizeObserver.disconnect();
+    }
+    this.observedPlot = undefined;
+  }
+
+  /** Follows the plot's width, so as many day labels show as fit (none of this where it cannot be measured). */
+  observePlot() {
+    const plot = this.template.querySelector('.chart-plot') || undefined;
+    if (plot === this.observedPlot || typeof ResizeObserver !== 'function') {
+      return;
+    }
+    if (!this.resizeObserver) {
+      this.resizeObserver = new ResizeObserver((entries) => {
+        const width = Math.round(entries[entries.length - 1].contentRect.width);
+        if (width > 0 && width !== this.plotWidth) {
+          this.plotWidth = width;
+        }
+      });
+    }
+    if (this.observedPlot) {
+      this.resizeObserver.unobserve(this.observedPlot);
+    }
+    this.observedPlot = plot;
+    if (plot) {
+      this.resizeObserver.observe(plot);
     }
   }
 }

@@ -1,9 +1,13 @@
 /**
  * Checks the "Auto Backup Exclusions" text before it goes to the service: a comma-separated list
- * of object API names. Returns the trimmed names and one message per problem found; the service
- * still decides whether each name is an object of the org (UNKNOWN_OBJECT).
+ * of object API names. Returns the trimmed names and one message per problem found. Whether each
+ * name is an object of the org is checked against the objects the service knows (unknownNames);
+ * the service decides again on save (UNKNOWN_OBJECT).
  *
- * Example: parseExclusions('Account, , Bad-Name, account') →
+ * A separator after the last name is allowed (picking a suggestion leaves one, ready for the next
+ * name); an empty entry between names is reported.
+ *
+ * Example: parseExclusions('Account, , Bad-Name, account,') →
  *   { names: ['Account', 'Bad-Name', 'account'], errors: [
  *       'Entry 2 is empty: remove the extra comma.',
  *       '"Bad-Name" is not a valid API name: use letters, digits and underscores, starting with a letter.',
@@ -15,8 +19,8 @@ export function parseExclusions(text) {
   if (text !== undefined && text !== null && typeof text !== 'string') {
     throw new TypeError(`exclusions must be text, got ${typeof text}`);
   }
-  const trimmed = (text || '').trim();
-  if (trimmed === '') {
+  const trimmed = (text || '').trim().replace(/,\s*$/, '');
+  if (trimmed.trim() === '') {
     return { names: [], errors: [] };
   }
   const names = [];
@@ -48,4 +52,32 @@ export function parseExclusions(text) {
     seen.add(key);
   });
   return { names, errors };
+}
+
+/**
+ * The well-formed names that are not objects of the org, as the service matches them: by API name,
+ * in any case, among every object it listed (backed up or not). `known` is a Set of lower-case names.
+ */
+export function unknownNames(names, known) {
+  const unknown = [];
+  for (const name of names) {
+    const key = name.toLowerCase();
+    if (API_NAME.test(name) && !known.has(key) && !unknown.some((u) => u.toLowerCase() === key)) {
+      unknown.push(name);
+    }
+  }
+  return unknown;
+}
+
+/** The inline message naming the unknown names, or undefined when there are none. */
+export function unknownNamesMessage(unknown) {
+  if (unknown.length === 0) {
+    return undefined;
+  }
+  const quoted = unknown.map((name) => `"${name}"`).join(', ');
+  const subject = unknown.length === 1 ? `${quoted} is not an object` : `${quoted} are not objects`;
+  return (
+    `${subject} of this org as of Auto Backup's last schema scan: check the spelling, or pick a name ` +
+    'from the suggestions. Objects created since then are listed after the next scan (within the hour).'
+  );
 }

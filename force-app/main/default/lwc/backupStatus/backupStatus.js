@@ -1,31 +1,51 @@
 /**
- * What each Auto Backup status means, in one line for users, and how it is coloured
- * (SLDS badge themes). The overall statuses come from the dashboard, the object statuses from the
- * object list (see the service HTTP API in docs/CONTRACTS.md).
+ * What each Auto Backup status means, in one line for users, and how it is shown: a tone with its
+ * SLDS badge theme and a utility icon, so no status is told by colour alone. The tones follow
+ * Lightning's use of them: success (caught up), in progress (brand blue: working through data),
+ * warning (paused, behind, waiting for the API budget), error (failed, or access lost), neutral
+ * (excluded). The overall statuses come from the dashboard, the object statuses from the object list
+ * (see the service HTTP API in docs/CONTRACTS.md). c-backup-status-badge renders one.
  *
  * Example: describeOverallStatus('Paused', 'files') →
- *   { label: 'Paused (files)', meaning: 'File backups are paused …', badgeClass: 'slds-badge slds-theme_warning' }
+ *   { label: 'Paused (files)', meaning: 'File backups are paused …', tone: 'warning',
+ *     badgeClass: 'slds-badge slds-theme_warning', iconName: 'utility:pause', iconVariant: '' }
  */
+
+// One entry per tone: the SLDS badge theme and the icon variant that stays legible on it
+// (`inverse` is white; the warning theme colours its own icons dark, neutral keeps the default grey).
+const TONES = {
+  success: { theme: 'slds-theme_success', iconVariant: 'inverse' },
+  'in-progress': { theme: 'slds-theme_alt-inverse', iconVariant: 'inverse' },
+  warning: { theme: 'slds-theme_warning', iconVariant: '' },
+  error: { theme: 'slds-theme_error', iconVariant: 'inverse' },
+  neutral: { theme: 'slds-badge_lightest', iconVariant: '' },
+};
+
 const OVERALL = {
   Backfilling: {
     meaning: 'Backing up the history of the org: at least one object has never been fully backed up.',
-    theme: 'slds-badge_inverse',
+    tone: 'in-progress',
+    iconName: 'utility:download',
   },
   Behind: {
     meaning: 'Every object was fully backed up once, but at least one has fallen behind its schedule.',
-    theme: 'slds-theme_warning',
+    tone: 'warning',
+    iconName: 'utility:warning',
   },
   'Running Continuously': {
     meaning: 'Up to date: every object is backed up within the delay its schedule promises.',
-    theme: 'slds-theme_success',
+    tone: 'success',
+    iconName: 'utility:success',
   },
   Paused: {
     meaning: 'A user has paused Auto Backup.',
-    theme: 'slds-theme_warning',
+    tone: 'warning',
+    iconName: 'utility:pause',
   },
   Error: {
     meaning: 'Auto Backup ran into errors while backing up data. The Errors tab lists them.',
-    theme: 'slds-theme_error',
+    tone: 'error',
+    iconName: 'utility:error',
   },
 };
 
@@ -41,41 +61,86 @@ const PAUSED_SCOPE = {
 };
 
 const OBJECT = {
-  Waiting: { meaning: 'Caught up; waiting for new changes.', theme: 'slds-theme_success' },
-  Running: { meaning: 'Nearly caught up; backing up recent changes.', theme: 'slds-badge_inverse' },
-  Backfilling: { meaning: 'Still backing up the records that existed before.', theme: 'slds-badge_inverse' },
-  Paused: { meaning: 'Not backed up while Auto Backup is paused.', theme: 'slds-theme_warning' },
-  Excluded: { meaning: 'Not backed up: listed in Auto Backup Exclusions.', theme: 'slds-badge_lightest' },
+  Waiting: {
+    meaning: 'Caught up; waiting for new changes.',
+    tone: 'success',
+    iconName: 'utility:success',
+  },
+  Running: {
+    meaning: 'Nearly caught up; backing up recent changes.',
+    tone: 'in-progress',
+    iconName: 'utility:sync',
+  },
+  Backfilling: {
+    meaning: 'Still backing up the records that existed before.',
+    tone: 'in-progress',
+    iconName: 'utility:download',
+  },
+  Paused: {
+    meaning: 'Not backed up while Auto Backup is paused.',
+    tone: 'warning',
+    iconName: 'utility:pause',
+  },
+  Excluded: {
+    meaning: 'Not backed up: listed in Auto Backup Exclusions.',
+    tone: 'neutral',
+    iconName: 'utility:hide',
+  },
   Unavailable: {
     meaning: 'Not backed up: the integration user can no longer read this object.',
-    theme: 'slds-theme_warning',
+    tone: 'error',
+    iconName: 'utility:lock',
   },
-  Error: { meaning: 'The last backup of this object failed.', theme: 'slds-theme_error' },
+  Error: {
+    meaning: 'The last backup of this object failed.',
+    tone: 'error',
+    iconName: 'utility:error',
+  },
 };
 
 /** Object statuses in the order the filter offers them. */
 export const OBJECT_STATUSES = Object.keys(OBJECT);
 
+/** The tones a status can have, for tests and legends. */
+export const STATUS_TONES = Object.keys(TONES);
+
+/** The full description of a status from its label, meaning, tone and icon. */
+function presented(label, meaning, tone, iconName) {
+  const look = TONES[tone];
+  return {
+    label,
+    meaning,
+    tone,
+    badgeClass: `slds-badge ${look.theme}`,
+    iconName,
+    iconVariant: look.iconVariant,
+  };
+}
+
 function unknownStatus(status) {
   return {
     label: status ? String(status) : 'Unknown',
     meaning: 'The backup service reported a status this version of the package does not know.',
+    tone: 'unknown',
     badgeClass: 'slds-badge',
+    iconName: 'utility:question',
+    iconVariant: '',
   };
 }
 
-/** Label, meaning and badge class of an overall status; pausedScope refines Paused. */
+/** Label, meaning, tone, badge class and icon of an overall status; pausedScope refines Paused. */
 export function describeOverallStatus(status, pausedScope) {
   const entry = OVERALL[status];
   if (!entry) {
     return unknownStatus(status);
   }
   const scope = status === 'Paused' ? PAUSED_SCOPE[pausedScope] : undefined;
-  return {
-    label: scope ? scope.label : status,
-    meaning: scope ? scope.meaning : entry.meaning,
-    badgeClass: `slds-badge ${entry.theme}`,
-  };
+  return presented(
+    scope ? scope.label : status,
+    scope ? scope.meaning : entry.meaning,
+    entry.tone,
+    entry.iconName,
+  );
 }
 
 // Why a Waiting object waits (the object list's `waitingFor`).
@@ -84,11 +149,12 @@ const WAITING_FOR = {
     label: 'Waiting (API budget)',
     meaning:
       "Waiting until Auto Backup's share of the org's daily API allowance frees up; it goes on by itself.",
-    theme: 'slds-theme_warning',
+    tone: 'warning',
+    iconName: 'utility:clock',
   },
 };
 
-/** Label, meaning and badge class of one object's status; `waitingFor` says why a Waiting object waits. */
+/** Label, meaning, tone, badge class and icon of one object's status; `waitingFor` says why a Waiting object waits. */
 export function describeObjectStatus(status, waitingFor) {
   const entry = OBJECT[status];
   if (!entry) {
@@ -96,9 +162,9 @@ export function describeObjectStatus(status, waitingFor) {
   }
   const reason = status === 'Waiting' && WAITING_FOR[waitingFor];
   if (reason) {
-    return { label: reason.label, meaning: reason.meaning, badgeClass: `slds-badge ${reason.theme}` };
+    return presented(reason.label, reason.meaning, reason.tone, reason.iconName);
   }
-  return { label: status, meaning: entry.meaning, badgeClass: `slds-badge ${entry.theme}` };
+  return presented(status, entry.meaning, entry.tone, entry.iconName);
 }
 
 /** The meaning of every object status, for a legend. */

@@ -8,7 +8,7 @@
  * for a paged list.
  *
  * Example: `this.loader = new Loader(this);`
- *          `this.loader.load(() => getExcludedObjects(), (result) => { this.items = result.items; });`
+ *          `this.loader.load(() => getMissingFieldPermissions(), (report) => { this.report = report; });`
  */
 export class Loader {
   /**
@@ -74,9 +74,17 @@ export class PagedListLoader {
     this.pauseTimer = undefined;
   }
 
-  reload() {
-    this.host.items = [];
-    this.host.next = null;
+  /**
+   * Starts over from the first page. `keepItems`: the rows shown stay until the new first page
+   * replaces them (a new sort of the same rows: the table, and the header button the user just
+   * pressed, keep their place and the keyboard focus); otherwise the list empties at once (a new
+   * filter: the old rows no longer answer it).
+   */
+  reload({ keepItems = false } = {}) {
+    if (!keepItems) {
+      this.host.items = [];
+      this.host.next = null;
+    }
     return this.fetch(null);
   }
 

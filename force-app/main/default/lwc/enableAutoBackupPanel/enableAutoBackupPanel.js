@@ -1,19 +1,29 @@
 import { LightningElement, api } from 'lwc';
-import enableAutoBackup from '@salesforce/apex/AutoBackupDashboardController.enableAutoBackup';
 import { loadCanManage } from 'c/managePermission';
 
 /**
- * First run: shows the bucket backups will go to and starts Auto Backup ("Enable Auto Backup"),
- * or explains how to pick another bucket. Fires `enabled` with the new dashboard once started.
+ * First run: what starting Auto Backup does and where backups go, and the "Enable Auto Backup"
+ * dialog (c-enable-auto-backup-dialog) with its two choices: start to the current bucket, or what
+ * changing the bucket needs. The dialog opens by itself for users who may start Auto Backup, and
+ * from the button for anyone; closing it gives the focus back to that button. Fires `enabled`
+ * with the new dashboard once started.
  */
 export default class EnableAutoBackupPanel extends LightningElement {
   /** The destination, e.g. gs://acme-backup/prod (dashboard.storage). */
-  @api storage;
+  @api
+  get storage() {
+    return this.shownStorage;
+  }
+  set storage(value) {
+    this.shownStorage = value;
+  }
 
-  enabling = false;
-  error;
+  shownStorage;
   canManage = false;
-  showBucketHelp = false;
+  dialogOpen = false;
+  // The dialog opens by itself once, not again after the user closed it.
+  offered = false;
+  returnFocus = false;
 
   connectedCallback() {
     this.loadPermission();
@@ -21,42 +31,46 @@ export default class EnableAutoBackupPanel extends LightningElement {
 
   async loadPermission() {
     this.canManage = await loadCanManage();
+    if (this.canManage && !this.offered) {
+      this.offered = true;
+      this.dialogOpen = true;
+    }
   }
 
   get hasStorage() {
-    return Boolean(this.storage);
-  }
-
-  get enableDisabled() {
-    return !this.canManage || this.enabling || !this.hasStorage;
-  }
-
-  get enableLabel() {
-    return this.enabling ? 'Starting Auto Backup…' : 'Enable Auto Backup';
+    return Boolean(this.shownStorage);
   }
 
   get showPermissionNote() {
     return !this.canManage;
   }
 
-  get bucketHelpExpanded() {
-    return String(this.showBucketHelp);
+  handleOpen() {
+    this.offered = true;
+    this.dialogOpen = true;
   }
 
-  handleToggleBucketHelp() {
-    this.showBucketHelp = !this.showBucketHelp;
+  handleClose() {
+    this.dialogOpen = false;
+    this.returnFocus = true;
   }
 
-  async handleEnable() {
-    this.enabling = true;
-    this.error = undefined;
-    try {
-      const dashboard = await enableAutoBackup();
-      this.dispatchEvent(new CustomEvent('enabled', { detail: { dashboard } }));
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.enabling = false;
+  handleStorageChange(event) {
+    this.shownStorage = event.detail && event.detail.storage;
+  }
+
+  handleEnabled(event) {
+    this.dialogOpen = false;
+    this.dispatchEvent(new CustomEvent('enabled', { detail: event.detail }));
+  }
+
+  renderedCallback() {
+    if (this.returnFocus) {
+      this.returnFocus = false;
+      const opener = this.template.querySelector('button.enable');
+      if (opener) {
+        opener.focus();
+      }
     }
   }
 }

@@ -2,8 +2,8 @@ import { createElement } from 'lwc';
 import BackupDashboard from 'c/backupDashboard';
 import getDashboard from '@salesforce/apex/AutoBackupDashboardController.getDashboard';
 import updateMode from '@salesforce/apex/AutoBackupDashboardController.updateMode';
-import updateSchedule from '@salesforce/apex/AutoBackupDashboardController.updateSchedule';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
+import getObjects from '@salesforce/apex/AutoBackupObjectsController.getObjects';
 import { SETTINGS_CONFLICT_MESSAGE } from 'c/ldsUtils';
 import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
@@ -14,6 +14,16 @@ const CONFLICT_ERROR = apexError(SETTINGS_CONFLICT_MESSAGE);
 
 function dashboardWith(overrides) {
   return { ...mockDashboard, ...overrides };
+}
+
+/** The label of the overall status badge. */
+function statusLabel(element) {
+  const badge = element.shadowRoot.querySelector('c-backup-status-badge');
+  return badge.shadowRoot.querySelector('.status-label').textContent;
+}
+
+function usageBar(element, className) {
+  return element.shadowRoot.querySelector(`c-backup-usage-bar.${className}`);
 }
 
 function renderDashboard() {
@@ -27,6 +37,8 @@ function setDocumentHidden(hidden) {
 describe('c-backup-dashboard', () => {
   beforeEach(() => {
     canManageSettings.mockResolvedValue(true);
+    // The objects list on the dashboard loads its first page.
+    getObjects.mockResolvedValue({ items: [], next: null });
   });
 
   afterEach(() => {
@@ -57,15 +69,26 @@ describe('c-backup-dashboard', () => {
       getDashboard.mockResolvedValue(dashboardWith({ status, pausedScope }));
       const element = await renderDashboard();
 
-      const badge = element.shadowRoot.querySelector('[data-id="status-badge"]');
-      expect(badge.textContent).toBe(label);
+      const badge = element.shadowRoot.querySelector('c-backup-status-badge');
+      expect(badge.kind).toBe('overall');
+      expect(badge.status).toBe(status);
+      expect(badge.pausedScope).toBe(pausedScope);
+      expect(statusLabel(element)).toBe(label);
       expect(element.shadowRoot.querySelector('.status-meaning').textContent).toContain(meaning);
     },
   );
 
-  it('shows humanised totals with the exact number on hover', async () => {
+  it('shows humanised totals as tiles with the exact number on hover', async () => {
     getDashboard.mockResolvedValue(mockDashboard);
     const element = await renderDashboard();
+
+    const tiles = Array.from(element.shadowRoot.querySelectorAll('.totals .tile'));
+    expect(tiles.map((tile) => tile.querySelector('dt').textContent)).toEqual([
+      'Records',
+      'Versions',
+      'Files',
+      'Stored',
+    ]);
 
     const total = (key) => element.shadowRoot.querySelector(`[data-total="${key}"]`);
     expect(total('records').textContent.trim()).toBe('1.2M');
@@ -96,16 +119,22 @@ describe('c-backup-dashboard', () => {
     getDashboard.mockResolvedValue(mockDashboard);
     const element = await renderDashboard();
 
-    const bar = element.shadowRoot.querySelector('lightning-progress-bar');
+    const bar = usageBar(element, 'api-usage');
     expect(bar.value).toBe(42);
-    expect(bar.variant).toBe('base');
+    expect(bar.tone).toBe('base');
+    expect(bar.marker).toBe(50);
+    expect(bar.markerLabel).toBe("Auto Backup's budget: 50%");
+    expect(bar.label).toBe("The org's daily API allowance");
+    expect(bar.valueText).toBe("42% of the daily API allowance used; Auto Backup's budget is 50%.");
+    expect(element.shadowRoot.querySelector('.api-alert')).toBeNull();
     expect(element.shadowRoot.querySelector('.api-summary').textContent).toBe(
       '42,000 of 100,000 daily API calls used in the last 24 hours.',
     );
     expect(element.shadowRoot.querySelector('.api-service').textContent).toBe(
       'Auto Backup used 12,500 of its 50,000 calls (50% of the daily allowance) in the last 24 hours.',
     );
-    expect(element.shadowRoot.querySelector('.api-service-usage').value).toBe(25);
+    expect(usageBar(element, 'api-service-usage').value).toBe(25);
+    expect(usageBar(element, 'api-service-usage').tone).toBe('base');
     expect(element.shadowRoot.querySelector('.api-waiting')).toBeNull();
   });
 
@@ -130,18 +159,101 @@ describe('c-backup-dashboard', () => {
     );
     const element = await renderDashboard();
 
-    expect(element.shadowRoot.querySelector('.api-service-usage').variant).toBe('warning');
+    expect(usageBar(element, 'api-service-usage').tone).toBe('warning');
+    expect(usageBar(element, 'api-service-usage').valueText).toContain('Budget spent');
     expect(element.shadowRoot.querySelector('.api-waiting').textContent).toContain(
       "waiting for Auto Backup's API budget until",
     );
     expect(element.shadowRoot.querySelector('.api-waiting-until').value).toBe('2026-11-25T11:30:00.000Z');
   });
 
-  it('warns when API usage is above the budget share', async () => {
-    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 80000, max: 100000, budgetShare: 0.5 } }));
+  it('turns the bar to the warning tone past the budget, and says so in words', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 61000, max: 100000, budgetShare: 0.5 } }));
     const element = await renderDashboard();
 
-    expect(element.shadowRoot.querySelector('lightning-progress-bar').variant).toBe('warning');
+    const bar = usageBar(element, 'api-usage');
+    expect(bar.value).toBe(61);
+    expect(bar.tone).toBe('warning');
+    expect(bar.marker).toBe(50);
+    expect(bar.valueText).toBe(
+      "61% of the daily API allowance used; Auto Backup's budget is 50%. Over budget.",
+    );
+    const alert = element.shadowRoot.querySelector('.api-alert');
+    expect(alert.textContent).toBe(
+      "Over budget: 61% of the daily allowance is used, more than Auto Backup's budget of 50%.",
+    );
+    expect(alert.querySelector('lightning-icon').iconName).toBe('utility:warning');
+  });
+
+  it('turns the bar to the error tone close to the org limit', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 93000, max: 100000, budgetShare: 0.5 } }));
+    const element = await renderDashboard();
+
+    const bar = usageBar(element, 'api-usage');
+    expect(bar.tone).toBe('error');
+    expect(bar.valueText).toContain('Over budget and close to the org');
+    expect(element.shadowRoot.querySelector('.api-alert').textContent).toContain(
+      "Close to the org's limit: 93%",
+    );
+  });
+
+  it('does not call usage close to the limit over budget when the budget is larger still', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 92000, max: 100000, budgetShare: 0.95 } }));
+    const element = await renderDashboard();
+
+    expect(usageBar(element, 'api-usage').tone).toBe('error');
+    expect(usageBar(element, 'api-usage').valueText).toBe(
+      "92% of the daily API allowance used; Auto Backup's budget is 95%. Close to the org's limit.",
+    );
+  });
+
+  it('stays in the base tone at the budget itself', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 50000, max: 100000, budgetShare: 0.5 } }));
+    const element = await renderDashboard();
+
+    expect(usageBar(element, 'api-usage').tone).toBe('base');
+  });
+
+  it('draws no more than a full bar when Salesforce counted refused calls past the limit', async () => {
+    getDashboard.mockResolvedValue(dashboardWith({ api: { used: 100450, max: 100000, budgetShare: 0.5 } }));
+    const element = await renderDashboard();
+
+    expect(usageBar(element, 'api-usage').value).toBe(100);
+    expect(usageBar(element, 'api-usage').valueText).toContain('100.5% of the daily API allowance');
+  });
+
+  it('shows the objects list while it is the active tab, and reads it afresh when shown again', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    const section = element.shadowRoot.querySelector('.objects-section');
+    expect(section.querySelector('h2').textContent).toBe('Objects');
+    const list = section.querySelector('c-backup-object-list');
+    expect(list).not.toBeNull();
+
+    element.active = false;
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('c-backup-object-list')).toBeNull();
+
+    element.active = true;
+    await flushPromises();
+    const shownAgain = element.shadowRoot.querySelector('c-backup-object-list');
+    expect(shownAgain).not.toBeNull();
+    expect(shownAgain).not.toBe(list);
+  });
+
+  it('separates its sections as cards, each named by its heading', async () => {
+    getDashboard.mockResolvedValue(mockDashboard);
+    const element = await renderDashboard();
+
+    const cards = Array.from(element.shadowRoot.querySelectorAll('section.slds-card'));
+    expect(cards.map((card) => card.querySelector('h2').textContent)).toEqual([
+      'Status',
+      'Salesforce API usage',
+      'Backed up so far',
+      'Backup progress per day',
+      'Objects',
+    ]);
   });
 
   it('passes the daily progress to the chart', async () => {
@@ -152,7 +264,7 @@ describe('c-backup-dashboard', () => {
     expect(chart.progress).toEqual(mockDashboard.progress);
   });
 
-  it('selects the current mode and schedule', async () => {
+  it('selects the current mode, next to the status; the schedule is left to Settings', async () => {
     getDashboard.mockResolvedValue(dashboardWith({ mode: 'objects_only', schedule: 'daily' }));
     const element = await renderDashboard();
 
@@ -163,7 +275,8 @@ describe('c-backup-dashboard', () => {
       'Backup Objects, Pause Files',
       'Backups Paused',
     ]);
-    expect(element.shadowRoot.querySelector('.schedule-selector').value).toBe('daily');
+    expect(mode.closest('.status-section')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('.schedule-selector')).toBeNull();
   });
 
   it.each([
@@ -184,27 +297,11 @@ describe('c-backup-dashboard', () => {
       expect(updateMode).toHaveBeenCalledTimes(1);
       expect(updateMode).toHaveBeenCalledWith({ mode, version: mockDashboard.settingsVersion });
       expect(selector.value).toBe(mode);
-      expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
+      expect(statusLabel(element)).toBe(
         status === 'Paused' ? `Paused (${pausedScope === 'all' ? 'records and files' : 'files'})` : status,
       );
     },
   );
-
-  it('changing the schedule calls updateSchedule with the chosen value', async () => {
-    getDashboard.mockResolvedValue(mockDashboard);
-    updateSchedule.mockResolvedValue(dashboardWith({ schedule: 'daily' }));
-    const element = await renderDashboard();
-
-    const selector = element.shadowRoot.querySelector('.schedule-selector');
-    selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
-    await flushPromises();
-
-    expect(updateSchedule).toHaveBeenCalledWith({
-      schedule: 'daily',
-      version: mockDashboard.settingsVersion,
-    });
-    expect(selector.value).toBe('daily');
-  });
 
   it('shows why a mode change failed and keeps the previous mode selected', async () => {
     getDashboard.mockResolvedValue(mockDashboard);
@@ -228,15 +325,11 @@ describe('c-backup-dashboard', () => {
 
   it('bases the next change on the settings version of the last answer', async () => {
     getDashboard.mockResolvedValue(mockDashboard);
-    updateMode.mockResolvedValue(
+    updateMode.mockResolvedValueOnce(
       dashboardWith({ mode: 'objects_only', settingsVersion: mockDashboard.settingsVersion + 1 }),
     );
-    updateSchedule.mockResolvedValue(
-      dashboardWith({
-        mode: 'objects_only',
-        schedule: 'daily',
-        settingsVersion: mockDashboard.settingsVersion + 2,
-      }),
+    updateMode.mockResolvedValueOnce(
+      dashboardWith({ mode: 'paused', settingsVersion: mockDashboard.settingsVersion + 2 }),
     );
     const element = await renderDashboard();
 
@@ -245,13 +338,13 @@ describe('c-backup-dashboard', () => {
       .dispatchEvent(new CustomEvent('change', { detail: { value: 'objects_only' } }));
     await flushPromises();
     element.shadowRoot
-      .querySelector('.schedule-selector')
-      .dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
+      .querySelector('.mode-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
     await flushPromises();
 
     expect(updateMode).toHaveBeenCalledWith({ mode: 'objects_only', version: mockDashboard.settingsVersion });
-    expect(updateSchedule).toHaveBeenCalledWith({
-      schedule: 'daily',
+    expect(updateMode).toHaveBeenLastCalledWith({
+      mode: 'paused',
       version: mockDashboard.settingsVersion + 1,
     });
   });
@@ -278,7 +371,6 @@ describe('c-backup-dashboard', () => {
     expect(panel.friendlyMessage).toContain('someone else changed the settings');
     // The other admin's settings, not the user's refused pick.
     expect(selector.value).toBe('objects_only');
-    expect(element.shadowRoot.querySelector('.schedule-selector').value).toBe('daily');
     expect(selector.disabled).toBe(false);
 
     selector.dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
@@ -291,22 +383,20 @@ describe('c-backup-dashboard', () => {
     expect(element.shadowRoot.querySelector('c-error-panel.save-error')).toBeNull();
   });
 
-  it('disables the mode and schedule selectors for users without the manage permission', async () => {
+  it('disables the mode selector for users without the manage permission', async () => {
     canManageSettings.mockResolvedValue(false);
     getDashboard.mockResolvedValue(mockDashboard);
     const element = await renderDashboard();
 
     expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(true);
-    expect(element.shadowRoot.querySelector('.schedule-selector').disabled).toBe(true);
     expect(element.shadowRoot.querySelector('.permission-note')).not.toBeNull();
   });
 
-  it('enables the selectors for users with the manage permission', async () => {
+  it('enables the mode selector for users with the manage permission', async () => {
     getDashboard.mockResolvedValue(mockDashboard);
     const element = await renderDashboard();
 
     expect(element.shadowRoot.querySelector('.mode-selector').disabled).toBe(false);
-    expect(element.shadowRoot.querySelector('.schedule-selector').disabled).toBe(false);
     expect(element.shadowRoot.querySelector('.permission-note')).toBeNull();
   });
 
@@ -345,9 +435,7 @@ describe('c-backup-dashboard', () => {
     panel.dispatchEvent(new CustomEvent('retry'));
     await flushPromises();
 
-    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
-      'Running Continuously',
-    );
+    expect(statusLabel(element)).toBe('Running Continuously');
     expect(element.shadowRoot.querySelector('c-error-panel')).toBeNull();
   });
 
@@ -365,9 +453,7 @@ describe('c-backup-dashboard', () => {
     await jest.advanceTimersByTimeAsync(30000);
 
     expect(getDashboard).toHaveBeenCalledTimes(2);
-    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
-      'Running Continuously',
-    );
+    expect(statusLabel(element)).toBe('Running Continuously');
   });
 
   it('skips refreshes while the page is hidden and catches up when it is shown again', async () => {
@@ -430,7 +516,7 @@ describe('c-backup-dashboard', () => {
     await jest.advanceTimersByTimeAsync(0);
 
     expect(getDashboard).not.toHaveBeenCalled();
-    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe('Backfilling');
+    expect(statusLabel(element)).toBe('Backfilling');
     expect(element.shadowRoot.querySelector('lightning-spinner')).toBeNull();
   });
 
@@ -483,17 +569,17 @@ describe('c-backup-dashboard', () => {
     getDashboard
       .mockResolvedValueOnce(mockDashboard)
       .mockResolvedValue(dashboardWith({ settingsVersion: mockDashboard.settingsVersion + 3 }));
-    updateSchedule.mockReturnValue(new Promise(() => {}));
+    updateMode.mockReturnValue(new Promise(() => {}));
     const element = createElement('c-backup-dashboard', { is: BackupDashboard });
     document.body.appendChild(element);
     await jest.advanceTimersByTimeAsync(30000);
 
     element.shadowRoot
-      .querySelector('.schedule-selector')
-      .dispatchEvent(new CustomEvent('change', { detail: { value: 'daily' } }));
+      .querySelector('.mode-selector')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'paused' } }));
 
-    expect(updateSchedule).toHaveBeenCalledWith({
-      schedule: 'daily',
+    expect(updateMode).toHaveBeenCalledWith({
+      mode: 'paused',
       version: mockDashboard.settingsVersion + 3,
     });
   });
@@ -506,17 +592,20 @@ describe('c-backup-dashboard', () => {
     await jest.advanceTimersByTimeAsync(30000);
 
     expect(element.shadowRoot.querySelector('c-error-panel.refresh-error')).not.toBeNull();
-    expect(element.shadowRoot.querySelector('[data-id="status-badge"]').textContent).toBe(
-      'Running Continuously',
-    );
+    expect(statusLabel(element)).toBe('Running Continuously');
   });
 
-  it('is accessible', async () => {
+  it('is accessible, with an error banner and the API bar over budget', async () => {
     getDashboard.mockResolvedValue(
-      dashboardWith({ status: 'Error', errors: { open: 1, since: '2026-11-24T10:00:00.000Z' } }),
+      dashboardWith({
+        status: 'Error',
+        errors: { open: 1, since: '2026-11-24T10:00:00.000Z' },
+        api: { ...mockDashboard.api, used: 61000 },
+      }),
     );
     const element = await renderDashboard();
 
     await expect(element).toBeAccessible();
-  });
+    // The scan covers the chart and the objects list too: seconds alone, far longer on a shared, busy machine.
+  }, 60000);
 });

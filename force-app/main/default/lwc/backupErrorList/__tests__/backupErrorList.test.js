@@ -272,12 +272,45 @@ describe('c-backup-error-list', () => {
     );
   });
 
-  it('says so when there are no open errors', async () => {
+  it('says with an illustration when there are no open errors', async () => {
     getErrors.mockResolvedValue({ items: [], next: null });
     const element = await renderList();
 
     expect(element.shadowRoot.querySelector('table')).toBeNull();
-    expect(element.shadowRoot.querySelector('.empty-message').textContent).toContain('No open errors');
+    const empty = element.shadowRoot.querySelector('c-empty-state');
+    expect(empty.illustration).toBe('no-task');
+    expect(empty.heading).toBe('No open errors');
+    expect(empty.message).toBe('Auto Backup is running without problems.');
+  });
+
+  it('says which object has no errors when the filter finds none', async () => {
+    jest.useFakeTimers();
+    getErrors.mockResolvedValue(mockErrors);
+    const element = createElement('c-backup-error-list', { is: BackupErrorList });
+    document.body.appendChild(element);
+    await jest.advanceTimersByTimeAsync(0);
+    getErrors.mockResolvedValue({ items: [], next: null });
+
+    element.shadowRoot
+      .querySelector('.object-filter')
+      .dispatchEvent(new CustomEvent('change', { detail: { value: 'Lead' } }));
+    await jest.advanceTimersByTimeAsync(300);
+    jest.useRealTimers();
+
+    const empty = element.shadowRoot.querySelector('c-empty-state');
+    expect(empty.heading).toBe('No open errors for Lead');
+    expect(empty.message).toContain('Clear the filter');
+  });
+
+  it('shows that the errors are listed newest first', async () => {
+    getErrors.mockResolvedValue(mockErrors);
+    const element = await renderList();
+
+    const headers = Array.from(element.shadowRoot.querySelectorAll('thead th'));
+    expect(headers.filter((th) => th.hasAttribute('aria-sort')).map((th) => th.textContent.trim())).toEqual([
+      'When',
+    ]);
+    expect(element.shadowRoot.querySelector('.when-header').getAttribute('aria-sort')).toBe('descending');
   });
 
   it('shows a spinner while loading', async () => {

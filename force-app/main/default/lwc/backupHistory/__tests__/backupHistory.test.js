@@ -1,12 +1,15 @@
 import { createElement } from 'lwc';
 import BackupHistory, { VERSIONS_PER_PAGE } from 'c/backupHistory';
-import { getObjectInfo } from 'lightning/uiObjectInfoApi';
+import { existsSync } from 'fs';
+import { join } from 'path';
+import getFieldDescriptions from '@salesforce/apex/AutoBackupHistoryController.getFieldDescriptions';
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
 import getFileDownloadLink from '@salesforce/apex/AutoBackupHistoryController.getFileDownloadLink';
 import { apexError, flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const mockVersions = require('./data/getRecordVersions.json');
 const mockFileLink = require('./data/getFileDownloadLink.json');
+const mockFields = require('./data/getFieldDescriptions.json');
 
 const RECORD_ID = '001000000000001AAA';
 
@@ -17,18 +20,6 @@ function renderHistory() {
 function versions(element) {
   return Array.from(element.shadowRoot.querySelectorAll('li.version'));
 }
-
-/** Labels of the Account describe as getObjectInfo returns them (only what the component reads). */
-const ACCOUNT_INFO = {
-  apiName: 'Account',
-  fields: {
-    Name: { apiName: 'Name', label: 'Account Name' },
-    AnnualRevenue: { apiName: 'AnnualRevenue', label: 'Annual Revenue' },
-    Industry: { apiName: 'Industry', label: 'Industry' },
-    BillingAddress: { apiName: 'BillingAddress', label: 'Billing Address' },
-    Tax_Id__c: { apiName: 'Tax_Id__c', label: 'Tax ID' },
-  },
-};
 
 /** `count` versions, newest first, one minute apart, each renaming the record. */
 function versionsPage(count, { first = 0, next = null } = {}) {
@@ -43,7 +34,7 @@ function versionsPage(count, { first = 0, next = null } = {}) {
 }
 
 function changesOf(version) {
-  return Array.from(version.querySelectorAll('tr.change')).map((row) => [
+  return Array.from(version.querySelectorAll('li.change')).map((row) => [
     row.querySelector('.field').getAttribute('title'),
     row.querySelector('.before').textContent,
     row.querySelector('.after').textContent,
@@ -51,6 +42,10 @@ function changesOf(version) {
 }
 
 describe('c-backup-history', () => {
+  beforeEach(() => {
+    getFieldDescriptions.mockResolvedValue(mockFields);
+  });
+
   afterEach(() => {
     unmountAll();
     jest.clearAllMocks();
@@ -80,16 +75,76 @@ describe('c-backup-history', () => {
     expect(element.shadowRoot.querySelector('.version-count').textContent).toBe('3 versions backed up');
   });
 
-  it('shows which fields changed from the version before, old to new', async () => {
+  it('shows which fields changed from the version before, old to new, by label and formatted by type', async () => {
     getRecordVersions.mockResolvedValue(mockVersions);
     const element = await renderHistory();
 
+    expect(getFieldDescriptions).toHaveBeenCalledWith({ objectApiName: 'Account' });
     expect(changesOf(versions(element)[1])).toEqual([
-      ['AnnualRevenue', '1000000', '2500000'],
-      ['BillingAddress', '{"city":"Paris","country":"France"}', '{"city":"Lyon","country":"France"}'],
-      ['Industry', '(empty)', 'Manufacturing'],
       ['Name', 'Acme Corp', 'Acme Corporation'],
+      ['AnnualRevenue', '$1,000,000', '$2,500,000'],
+      ['BillingAddress', 'Paris\nFrance', 'Lyon\nFrance'],
+      ['Industry', '(empty)', 'Manufacturing'],
     ]);
+  });
+
+  it('shows picklist values by label', async () => {
+    getRecordVersions.mockResolvedValue({
+      items: [
+        { systemModstamp: '2026-11-25T10:00:00.000Z', deleted: false, fields: { Industry: 'Energy' } },
+        { systemModstamp: '2026-11-24T10:00:00.000Z', deleted: false, fields: { Industry: 'Retired' } },
+      ],
+      next: null,
+    });
+    const element = await renderHistory();
+
+    expect(changesOf(versions(element)[0])).toEqual([['Industry', 'Retired', 'Energy and Utilities']]);
+  });
+
+  it('shows amounts in the record currency when the record has one', async () => {
+    getRecordVersions.mockResolvedValue({
+      items: [
+        {
+          systemModstamp: '2026-11-25T10:00:00.000Z',
+          deleted: false,
+          fields: { AnnualRevenue: 2500000, CurrencyIsoCode: 'EUR' },
+        },
+        {
+          systemModstamp: '2026-11-24T10:00:00.000Z',
+          deleted: false,
+          fields: { AnnualRevenue: 1000000, CurrencyIsoCode: 'EUR' },
+        },
+      ],
+      next: null,
+    });
+    const element = await renderHistory();
+
+    expect(changesOf(versions(element)[0])).toEqual([['AnnualRevenue', '€1,000,000', '€2,500,000']]);
+  });
+
+  it('lays each change out as label, then before and after, so it reads in a narrow sidebar', async () => {
+    getRecordVersions.mockResolvedValue(mockVersions);
+    const element = await renderHistory();
+
+    expect(element.shadowRoot.querySelector('table')).toBeNull();
+    const list = versions(element)[1].querySelector('ul.changes');
+    expect(list.getAttribute('aria-label')).toBe('Changed fields');
+    const first = list.querySelector('li.change');
+    expect(first.querySelector('.field-label').textContent).toBe('Account Name');
+    expect(Array.from(first.querySelectorAll('dl.change-values dt')).map((term) => term.textContent)).toEqual(
+      ['Before', 'After'],
+    );
+    expect(first.querySelector('dd.before').textContent).toBe('Acme Corp');
+  });
+
+  it('shows an SLDS icon that exists in its header', async () => {
+    getRecordVersions.mockResolvedValue(mockVersions);
+    const element = await renderHistory();
+
+    const iconName = element.shadowRoot.querySelector('lightning-card').iconName;
+    const [category, name] = iconName.split(':');
+    const icons = join(process.cwd(), 'node_modules/@salesforce-ux/design-system/assets/icons');
+    expect(existsSync(join(icons, category, `${name}.svg`))).toBe(true);
   });
 
   it('marks a deleted version', async () => {
@@ -123,7 +178,7 @@ describe('c-backup-history', () => {
     expect(oldest.querySelector('.values-summary').textContent).toBe(
       'First backed-up version, with 5 fields.',
     );
-    expect(oldest.querySelector('tr.change')).toBeNull();
+    expect(oldest.querySelector('li.change')).toBeNull();
   });
 
   it('asks the service for older versions with "Load older versions", from where the last page ended', async () => {
@@ -189,10 +244,8 @@ describe('c-backup-history', () => {
   it('shows field labels from the object describe, with the API name beside them', async () => {
     getRecordVersions.mockResolvedValue(mockVersions);
     const element = await renderHistory();
-    getObjectInfo.emit(ACCOUNT_INFO);
-    await flushPromises();
 
-    const rows = Array.from(versions(element)[1].querySelectorAll('tr.change'));
+    const rows = Array.from(versions(element)[1].querySelectorAll('li.change'));
     expect(rows.map((row) => row.querySelector('.field-label').textContent)).toEqual([
       'Account Name',
       'Annual Revenue',
@@ -203,19 +256,29 @@ describe('c-backup-history', () => {
     expect(rows[3].querySelector('.field-name')).toBeNull();
   });
 
-  it('shows API names when the describe is not available', async () => {
+  it('shows API names and values by their JSON type when the describe is not available', async () => {
+    getFieldDescriptions.mockRejectedValue(apexError('You do not have access to Account records.'));
     getRecordVersions.mockResolvedValue(mockVersions);
     const element = await renderHistory();
-    getObjectInfo.error();
+
+    expect(changesOf(versions(element)[1])).toEqual([
+      ['AnnualRevenue', '1,000,000', '2,500,000'],
+      ['BillingAddress', 'Paris\nFrance', 'Lyon\nFrance'],
+      ['Industry', '(empty)', 'Manufacturing'],
+      ['Name', 'Acme Corp', 'Acme Corporation'],
+    ]);
+    expect(element.shadowRoot.querySelector('c-error-panel')).toBeNull();
+  });
+
+  it('asks for the field descriptions once per object, not again for older pages', async () => {
+    getRecordVersions
+      .mockResolvedValueOnce(versionsPage(2, { next: '2026-11-25T11:58:00.000Z' }))
+      .mockResolvedValueOnce(versionsPage(1, { first: 2 }));
+    const element = await renderHistory();
+    element.shadowRoot.querySelector('.load-older').click();
     await flushPromises();
 
-    const labels = Array.from(versions(element)[1].querySelectorAll('tr.change .field-label'));
-    expect(labels.map((label) => label.textContent)).toEqual([
-      'AnnualRevenue',
-      'BillingAddress',
-      'Industry',
-      'Name',
-    ]);
+    expect(getFieldDescriptions).toHaveBeenCalledTimes(1);
   });
 
   it('says that an encrypted value is hidden instead of showing the mask', async () => {
@@ -235,12 +298,10 @@ describe('c-backup-history', () => {
       next: null,
     });
     const element = await renderHistory();
-    getObjectInfo.emit(ACCOUNT_INFO);
-    await flushPromises();
 
     const [newest, oldest] = versions(element);
     expect(changesOf(newest)).toEqual([['Name', 'Acme Corp', 'Acme']]);
-    const values = Array.from(oldest.querySelectorAll('tr.value')).map((row) => [
+    const values = Array.from(oldest.querySelectorAll('.value')).map((row) => [
       row.querySelector('.field-label').textContent,
       row.querySelector('.value-text').textContent,
     ]);
@@ -306,7 +367,7 @@ describe('c-backup-history', () => {
     const element = await renderHistory();
 
     await expect(element).toBeAccessible();
-  });
+  }, 20000); // axe over the whole component takes seconds on a loaded CI machine
 
   describe('a file record', () => {
     const FILE_ID = '068000000000001AAA';

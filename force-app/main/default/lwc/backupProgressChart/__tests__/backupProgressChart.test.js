@@ -1,4 +1,10 @@
-import BackupProgressChart, { niceCeiling } from 'c/backupProgressChart';
+import BackupProgressChart, {
+  dayLabelIndexes,
+  formatAxisNumber,
+  niceScale,
+  tooltipPlacement,
+  tooltipStyle,
+} from 'c/backupProgressChart';
 import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
 
 const PROGRESS = [
@@ -13,96 +19,240 @@ function renderChart(progress = PROGRESS) {
   return mount('c-backup-progress-chart', BackupProgressChart, { progress });
 }
 
-function bars(element) {
-  return Array.from(element.shadowRoot.querySelectorAll('rect.chart-bar'));
+function columns(element) {
+  return Array.from(element.shadowRoot.querySelectorAll('.chart-column'));
 }
 
-function readout(element) {
-  return element.shadowRoot.querySelector('.chart-readout').textContent;
+function barHeight(column) {
+  return parseFloat(column.querySelector('.chart-bar').style.height);
 }
+
+function texts(element, selector) {
+  return Array.from(element.shadowRoot.querySelectorAll(selector)).map((node) => node.textContent.trim());
+}
+
+function tooltip(element) {
+  return element.shadowRoot.querySelector('.chart-tooltip');
+}
+
+function tooltipLines(element) {
+  return Array.from(tooltip(element).querySelectorAll('.tooltip-line')).map((line) => [
+    line.querySelector('.tooltip-label').textContent,
+    line.querySelector('.tooltip-value').textContent,
+  ]);
+}
+
+describe('niceScale', () => {
+  it('steps a 1.45M maximum by 250K up to 1.5M', () => {
+    expect(niceScale(1450000)).toEqual({
+      step: 250000,
+      top: 1500000,
+      ticks: [0, 250000, 500000, 750000, 1000000, 1250000, 1500000],
+    });
+  });
+
+  it('uses 1, 2, 2.5 or 5 times a power of ten, with 4 to 6 intervals from a few dozen on', () => {
+    for (const max of [37, 61, 99, 100, 101, 149, 999, 1001, 3000, 7777, 12345, 1200000, 9999999, 2.6e9]) {
+      const { step, top, ticks } = niceScale(max);
+      const magnitude = 10 ** Math.floor(Math.log10(step));
+      expect([1, 2, 2.5, 5]).toContain(step / magnitude);
+      expect(top).toBeGreaterThanOrEqual(max);
+      expect(top - step).toBeLessThan(max);
+      expect(ticks.length - 1).toBeGreaterThanOrEqual(4);
+      expect(ticks.length - 1).toBeLessThanOrEqual(6);
+      expect(ticks[0]).toBe(0);
+      expect(ticks[ticks.length - 1]).toBe(top);
+    }
+  });
+
+  it('never steps by a fraction of a count', () => {
+    expect(niceScale(3).ticks).toEqual([0, 1, 2, 3]);
+    expect(niceScale(1).ticks).toEqual([0, 1]);
+    expect(niceScale(12).ticks).toEqual([0, 2, 4, 6, 8, 10, 12]);
+    expect(niceScale(14).ticks).toEqual([0, 5, 10, 15]);
+  });
+
+  it('still has a scale when every day is zero', () => {
+    expect(niceScale(0)).toEqual({ step: 1, top: 1, ticks: [0, 1] });
+  });
+});
+
+describe('formatAxisNumber', () => {
+  it('abbreviates in the locale it is given', () => {
+    expect(formatAxisNumber(1250000, 'en-US')).toBe('1.25M');
+    expect(formatAxisNumber(250000, 'en-US')).toBe('250K');
+    expect(formatAxisNumber(0, 'en-US')).toBe('0');
+    expect(formatAxisNumber(1250000, 'de-DE')).toBe('1,25\u00a0Mio.');
+    expect(formatAxisNumber(2500, 'fr-FR')).toBe('2,5\u00a0k');
+  });
+});
+
+describe('dayLabelIndexes', () => {
+  it('labels every day when they all fit', () => {
+    expect(dayLabelIndexes(5, 7)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('spaces the labels evenly, keeps the latest day and never exceeds the maximum', () => {
+    expect(dayLabelIndexes(30, 7)).toEqual([0, 5, 10, 15, 20, 25, 29]);
+    for (let count = 1; count <= 120; count++) {
+      for (const max of [2, 3, 7, 12]) {
+        const indexes = dayLabelIndexes(count, max);
+        expect(indexes.length).toBeLessThanOrEqual(max);
+        expect(indexes[0]).toBe(0);
+        expect(indexes[indexes.length - 1]).toBe(count - 1);
+      }
+    }
+  });
+
+  it('drops the regular label crowding the latest day', () => {
+    expect(dayLabelIndexes(32, 7)).toEqual([0, 6, 12, 18, 24, 31]);
+  });
+});
+
+describe('tooltipPlacement', () => {
+  it('puts the tooltip right of a bar in the left half, level with its top', () => {
+    expect(tooltipPlacement(1, 10, 0.5)).toEqual({ side: 'right', center: 15, halfBar: 3.5, top: 50 });
+  });
+
+  it('puts the tooltip left of a bar in the right half', () => {
+    expect(tooltipPlacement(8, 10, 0.4).side).toBe('left');
+    expect(tooltipPlacement(9, 10, 0.4).center).toBe(95);
+  });
+
+  it('keeps the tooltip away from the top and bottom edges', () => {
+    expect(tooltipPlacement(0, 3, 1).top).toBe(20);
+    expect(tooltipPlacement(0, 3, 0).top).toBe(80);
+  });
+
+  it('turns a placement into CSS beside the bar', () => {
+    expect(tooltipStyle(tooltipPlacement(1, 10, 0.5))).toBe(
+      'left: calc(15% + min(3.5%, 2rem) + 0.875rem); top: 50%',
+    );
+    expect(tooltipStyle(tooltipPlacement(8, 10, 0.25))).toBe(
+      'right: calc(15% + min(3.5%, 2rem) + 0.875rem); top: 75%',
+    );
+  });
+});
 
 describe('c-backup-progress-chart', () => {
   afterEach(unmountAll);
 
-  it('draws one bar per day, taller for busier days', async () => {
+  it('draws one bar per day, as tall as its share of the axis', async () => {
     const element = await renderChart();
 
-    const heights = bars(element).map((bar) => Number(bar.getAttribute('height')));
-    expect(heights).toHaveLength(5);
-    expect(heights[0]).toBeGreaterThan(heights[1]);
-    expect(heights[1]).toBeGreaterThan(heights[2]);
-    // A day without activity keeps a hairline so it can still be hovered and focused.
-    expect(heights[3]).toBe(1);
+    const heights = columns(element).map(barHeight);
+    // The axis runs to 1.2M (steps of 200K) for a 1.2M maximum.
+    expect(heights).toEqual([100, 66.667, 25, 0, 0.473]);
   });
 
-  it('labels both axes with round numbers and days', async () => {
+  it('labels the value axis with round, abbreviated numbers and the day axis with days', async () => {
     const element = await renderChart();
 
-    const labels = Array.from(element.shadowRoot.querySelectorAll('.chart-tick-label')).map((node) =>
-      node.textContent.trim(),
-    );
-    expect(labels).toEqual(expect.arrayContaining(['0', '1M', '2M', 'Nov 21', 'Nov 25']));
-    expect(element.shadowRoot.querySelector('.x-axis-title').textContent.trim()).toBe('Day (UTC)');
-    expect(element.shadowRoot.querySelector('.y-axis-title').textContent.trim()).toBe(
-      'Record versions per day',
-    );
+    expect(texts(element, '.y-tick-label')).toEqual(['0', '200K', '400K', '600K', '800K', '1M', '1.2M']);
+    expect(texts(element, '.x-tick-label')).toEqual(['Nov 21', 'Nov 22', 'Nov 23', 'Nov 24', 'Nov 25']);
+    expect(texts(element, '.x-axis-title')).toEqual(['Day (UTC)']);
+    expect(texts(element, '.y-axis-title')).toEqual(['Record versions per day']);
+    // The invisible sizer holds the widest label, so the axis is as wide as that label.
+    expect(texts(element, '.chart-y-axis-sizer')).toEqual(['200K']);
   });
 
-  it('shows the values of a day on hover', async () => {
+  it('places the value labels and gridlines at their share of the plot', async () => {
     const element = await renderChart();
-    expect(element.shadowRoot.querySelector('.chart-active-band')).toBeNull();
 
-    bars(element)[1].dispatchEvent(new CustomEvent('mouseenter'));
+    const bottoms = Array.from(element.shadowRoot.querySelectorAll('.chart-gridline')).map(
+      (line) => line.style.bottom,
+    );
+    expect(bottoms).toEqual(['0%', '16.667%', '33.333%', '50%', '66.667%', '83.333%', '100%']);
+  });
+
+  it('shows a day’s figures in a tooltip beside its bar on hover', async () => {
+    const element = await renderChart();
+    expect(tooltip(element)).toBeNull();
+
+    columns(element)[1].dispatchEvent(new CustomEvent('mouseenter'));
     await flushPromises();
 
-    expect(readout(element)).toBe('Nov 22, 2026: 800,000 record versions, 1,000 files');
-    expect(bars(element)[1].getAttribute('class')).toContain('chart-bar_active');
-    // A highlight column marks the day, aligned with its bar.
-    const band = element.shadowRoot.querySelector('.chart-active-band');
-    const bar = bars(element)[1];
-    const bandLeft = Number(band.getAttribute('x'));
-    const bandRight = bandLeft + Number(band.getAttribute('width'));
-    expect(Number(bar.getAttribute('x'))).toBeGreaterThan(bandLeft);
-    expect(Number(bar.getAttribute('x')) + Number(bar.getAttribute('width'))).toBeLessThan(bandRight);
+    expect(tooltip(element).querySelector('.tooltip-day').textContent).toBe('Nov 22, 2026');
+    expect(tooltipLines(element)).toEqual([
+      ['Record versions', '800,000'],
+      ['Files', '1,000'],
+    ]);
+    // The series shown is the one emphasised.
+    expect(tooltip(element).querySelector('.tooltip-line_current .tooltip-label').textContent).toBe(
+      'Record versions',
+    );
+    // Beside the bar: right of it (the second of five days is in the left half), nubbin pointing at it.
+    expect(tooltip(element).dataset.side).toBe('right');
+    expect(tooltip(element).classList).toContain('slds-nubbin_left');
+    // (jsdom's CSS parser drops calc() with min(), so the attribute is read as written.)
+    expect(tooltip(element).getAttribute('style')).toBe(
+      'left: calc(30% + min(7%, 2rem) + 0.875rem); top: 33.333%',
+    );
+    expect(columns(element)[1].classList).toContain('chart-column_active');
 
-    element.shadowRoot.querySelector('svg').dispatchEvent(new CustomEvent('mouseleave'));
+    columns(element)[4].dispatchEvent(new CustomEvent('mouseenter'));
     await flushPromises();
-    expect(element.shadowRoot.querySelector('.chart-active-band')).toBeNull();
-    expect(readout(element)).toContain('Hover over or focus a bar');
+    expect(tooltip(element).dataset.side).toBe('left');
+    expect(tooltip(element).classList).toContain('slds-nubbin_right');
+    expect(tooltip(element).getAttribute('style')).toBe(
+      'right: calc(10% + min(7%, 2rem) + 0.875rem); top: 80%',
+    );
+
+    element.shadowRoot.querySelector('.chart-plot').dispatchEvent(new CustomEvent('mouseleave'));
+    await flushPromises();
+    expect(tooltip(element)).toBeNull();
+    expect(element.shadowRoot.querySelector('.chart-column_active')).toBeNull();
   });
 
-  it('shows the values of a day on keyboard focus and moves with the arrow keys', async () => {
+  it('shows a day’s figures on keyboard focus and moves between days with the arrow keys', async () => {
     const element = await renderChart();
 
-    // Only one bar is in the tab order: the latest day.
-    const tabStops = bars(element).filter((bar) => bar.getAttribute('tabindex') === '0');
+    // Only one day is in the tab order: the latest.
+    const tabStops = columns(element).filter((column) => column.getAttribute('tabindex') === '0');
     expect(tabStops).toHaveLength(1);
     expect(tabStops[0].dataset.index).toBe('4');
 
     tabStops[0].focus();
     await flushPromises();
-    expect(readout(element)).toBe('Nov 25, 2026: 5,678 record versions, 1 files');
+    expect(tooltip(element).querySelector('.tooltip-day').textContent).toBe('Nov 25, 2026');
 
     tabStops[0].dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft' }));
     await flushPromises();
-    expect(element.shadowRoot.activeElement).toBe(bars(element)[3]);
-    expect(readout(element)).toBe('Nov 24, 2026: 0 record versions, 0 files');
+    expect(element.shadowRoot.activeElement).toBe(columns(element)[3]);
+    expect(tooltipLines(element)).toEqual([
+      ['Record versions', '0'],
+      ['Files', '0'],
+    ]);
 
-    bars(element)[3].dispatchEvent(new KeyboardEvent('keydown', { key: 'Home' }));
+    columns(element)[3].dispatchEvent(new KeyboardEvent('keydown', { key: 'Home' }));
     await flushPromises();
-    expect(readout(element)).toBe('Nov 21, 2026: 1,200,000 record versions, 3,000 files');
-    expect(bars(element)[0].getAttribute('tabindex')).toBe('0');
+    expect(element.shadowRoot.activeElement).toBe(columns(element)[0]);
+    expect(tooltip(element).querySelector('.tooltip-day').textContent).toBe('Nov 21, 2026');
+    expect(columns(element)[0].getAttribute('tabindex')).toBe('0');
+
+    columns(element)[0].dispatchEvent(new KeyboardEvent('keydown', { key: 'End' }));
+    await flushPromises();
+    expect(element.shadowRoot.activeElement).toBe(columns(element)[4]);
+
+    columns(element)[4].blur();
+    await flushPromises();
+    expect(tooltip(element)).toBeNull();
   });
 
-  it('gives every bar an accessible name with its values', async () => {
+  it('gives every day an accessible name with its figures, and the chart one with its range', async () => {
     const element = await renderChart();
 
-    expect(bars(element)[2].getAttribute('aria-label')).toBe(
+    expect(columns(element)[2].getAttribute('role')).toBe('img');
+    expect(columns(element)[2].getAttribute('aria-label')).toBe(
       'Nov 23, 2026: 300,000 record versions, 300 files',
     );
-    expect(bars(element)[2].querySelector('title').textContent).toBe(
-      'Nov 23, 2026: 300,000 record versions, 300 files',
+    expect(element.shadowRoot.querySelector('.progress-chart').getAttribute('aria-label')).toBe(
+      'Record versions per day, Nov 21, 2026 to Nov 25, 2026',
     );
+    // The tooltip repeats the focused day's name, so assistive tech does not hear it twice.
+    columns(element)[2].dispatchEvent(new CustomEvent('mouseenter'));
+    await flushPromises();
+    expect(tooltip(element).getAttribute('aria-hidden')).toBe('true');
   });
 
   it('offers the same numbers as a table', async () => {
@@ -136,31 +286,29 @@ describe('c-backup-progress-chart', () => {
     expect(element.shadowRoot.querySelector('button[data-series="files"]').getAttribute('aria-pressed')).toBe(
       'true',
     );
-    expect(element.shadowRoot.querySelector('.y-axis-title').textContent.trim()).toBe('Files per day');
-    const labels = Array.from(element.shadowRoot.querySelectorAll('.chart-tick-label')).map((node) =>
-      node.textContent.trim(),
-    );
-    expect(labels).toEqual(expect.arrayContaining(['0', '2.5K', '5K']));
+    expect(texts(element, '.y-axis-title')).toEqual(['Files per day']);
+    expect(texts(element, '.y-tick-label')).toEqual(['0', '500', '1K', '1.5K', '2K', '2.5K', '3K']);
+    expect(columns(element).map(barHeight)).toEqual([100, 33.333, 10, 0, 0.033]);
+
+    columns(element)[0].dispatchEvent(new CustomEvent('mouseenter'));
+    await flushPromises();
+    expect(tooltip(element).querySelector('.tooltip-line_current .tooltip-label').textContent).toBe('Files');
   });
 
-  it('says so when there is no activity yet', async () => {
+  it('says so, without an empty chart or its controls, when there is no progress yet', async () => {
     const element = await renderChart([]);
 
-    expect(bars(element)).toHaveLength(0);
-    expect(element.shadowRoot.querySelector('.chart-empty').textContent).toContain('No backup activity');
-  });
-
-  it('rounds the scale up to 1, 2 or 5 times a power of ten', () => {
-    expect(niceCeiling(0)).toBe(1);
-    expect(niceCeiling(7)).toBe(10);
-    expect(niceCeiling(1200000)).toBe(2000000);
-    expect(niceCeiling(3000)).toBe(5000);
-    expect(niceCeiling(500)).toBe(500);
+    expect(columns(element)).toHaveLength(0);
+    expect(element.shadowRoot.querySelector('.table-toggle')).toBeNull();
+    const empty = element.shadowRoot.querySelector('c-empty-state.chart-empty');
+    expect(empty.heading).toBe('No backup progress yet');
+    expect(empty.message).toContain('record versions and files');
   });
 
   it('is accessible', async () => {
     const element = await renderChart();
     element.shadowRoot.querySelector('.table-toggle').click();
+    columns(element)[1].dispatchEvent(new CustomEvent('mouseenter'));
     await flushPromises();
 
     await expect(element).toBeAccessible();

@@ -124,6 +124,17 @@ describe('c-data-loader', () => {
       expect(host).toMatchObject({ items: [], next: null, loaded: true });
     });
 
+    it('keeps the rows shown while a new sort of them loads, then replaces them', async () => {
+      const host = { items: ['b', 'a'], next: 'x' };
+      const answer = deferred();
+      const done = new PagedListLoader(host, () => answer.promise).reload({ keepItems: true });
+
+      expect(host).toMatchObject({ items: ['b', 'a'], next: 'x', loading: true });
+      answer.resolve({ items: ['a', 'b'], next: null });
+      await done;
+      expect(host).toMatchObject({ items: ['a', 'b'], next: null, loading: false });
+    });
+
     it('reloads once typing pauses, and not at all once cancelled', async () => {
       jest.useFakeTimers();
       try {

@@ -1,13 +1,12 @@
 import EnableAutoBackupPanel from 'c/enableAutoBackupPanel';
-import enableAutoBackup from '@salesforce/apex/AutoBackupDashboardController.enableAutoBackup';
 import canManageSettings from '@salesforce/apex/AutoBackupDashboardController.canManageSettings';
 import { flushPromises, mount, unmountAll } from '../../../../../test/lwcTestUtils';
-
-const mockEnabled = require('./data/enableAutoBackup.json');
 
 function renderPanel(storage = 'gs://acme-salesforce-backup/prod') {
   return mount('c-enable-auto-backup-panel', EnableAutoBackupPanel, { storage });
 }
+
+const dialogOf = (element) => element.shadowRoot.querySelector('c-enable-auto-backup-dialog');
 
 describe('c-enable-auto-backup-panel', () => {
   beforeEach(() => {
@@ -23,86 +22,79 @@ describe('c-enable-auto-backup-panel', () => {
     const element = await renderPanel();
 
     expect(element.shadowRoot.querySelector('.storage').textContent).toBe('gs://acme-salesforce-backup/prod');
-    expect(element.shadowRoot.querySelector('lightning-button.enable').label).toBe('Enable Auto Backup');
+    expect(element.shadowRoot.querySelector('button.enable').textContent.trim()).toBe('Enable Auto Backup');
   });
 
-  it('starts Auto Backup and hands the new dashboard to its container', async () => {
-    enableAutoBackup.mockResolvedValue(mockEnabled);
+  it('opens the Enable Auto Backup dialog by itself for users who may start it', async () => {
+    const element = await renderPanel();
+
+    const dialog = dialogOf(element);
+    expect(dialog).not.toBeNull();
+    expect(dialog.storage).toBe('gs://acme-salesforce-backup/prod');
+    expect(dialog.canManage).toBe(true);
+  });
+
+  it('gives the focus back to the Enable Auto Backup button when the dialog closes, and reopens it from there', async () => {
+    const element = await renderPanel();
+
+    dialogOf(element).dispatchEvent(new CustomEvent('close'));
+    await flushPromises();
+
+    expect(dialogOf(element)).toBeNull();
+    const button = element.shadowRoot.querySelector('button.enable');
+    expect(element.shadowRoot.activeElement).toBe(button);
+    expect(button.getAttribute('aria-haspopup')).toBe('dialog');
+
+    button.click();
+    await flushPromises();
+    expect(dialogOf(element)).not.toBeNull();
+  });
+
+  it('hands the new dashboard to its container once started', async () => {
     const element = await renderPanel();
     const handler = jest.fn();
     element.addEventListener('enabled', handler);
+    const dashboard = { status: 'Backfilling', enabled: true };
 
-    element.shadowRoot.querySelector('lightning-button.enable').click();
+    dialogOf(element).dispatchEvent(new CustomEvent('enabled', { detail: { dashboard } }));
     await flushPromises();
 
-    expect(enableAutoBackup).toHaveBeenCalledTimes(1);
-    expect(handler).toHaveBeenCalledTimes(1);
-    expect(handler.mock.calls[0][0].detail).toEqual({ dashboard: mockEnabled });
+    expect(handler.mock.calls[0][0].detail).toEqual({ dashboard });
+    expect(dialogOf(element)).toBeNull();
   });
 
-  it('disables the button while Auto Backup is starting', async () => {
-    enableAutoBackup.mockReturnValue(new Promise(() => {}));
+  it('shows the destination the dialog found after the bucket was changed', async () => {
     const element = await renderPanel();
 
-    element.shadowRoot.querySelector('lightning-button.enable').click();
+    dialogOf(element).dispatchEvent(
+      new CustomEvent('storagechange', { detail: { storage: 'gs://acme-salesforce-backup/eu' } }),
+    );
     await flushPromises();
 
-    const button = element.shadowRoot.querySelector('lightning-button.enable');
-    expect(button.disabled).toBe(true);
-    expect(button.label).toBe('Starting Auto Backup…');
+    expect(element.shadowRoot.querySelector('.storage').textContent).toBe('gs://acme-salesforce-backup/eu');
   });
 
-  it('shows why Auto Backup could not be started', async () => {
-    const error = {
-      body: { message: 'The backup service rejected the service key.' },
-      ok: false,
-      status: 500,
-    };
-    enableAutoBackup.mockRejectedValue(error);
-    const element = await renderPanel();
-    const handler = jest.fn();
-    element.addEventListener('enabled', handler);
-
-    element.shadowRoot.querySelector('lightning-button.enable').click();
-    await flushPromises();
-
-    expect(handler).not.toHaveBeenCalled();
-    const panel = element.shadowRoot.querySelector('c-error-panel');
-    expect(panel.errors).toEqual(error);
-    expect(element.shadowRoot.querySelector('lightning-button.enable').disabled).toBe(false);
-  });
-
-  it('lets only users with the manage permission start Auto Backup', async () => {
+  it('does not open the dialog by itself for users without the manage permission', async () => {
     canManageSettings.mockResolvedValue(false);
     const element = await renderPanel();
 
-    expect(element.shadowRoot.querySelector('lightning-button.enable').disabled).toBe(true);
+    expect(dialogOf(element)).toBeNull();
     expect(element.shadowRoot.querySelector('.permission-note')).not.toBeNull();
+
+    element.shadowRoot.querySelector('button.enable').click();
+    await flushPromises();
+    expect(dialogOf(element).canManage).toBe(false);
   });
 
-  it('cannot start without a bucket and says so', async () => {
+  it('says so when the service has no bucket', async () => {
     const element = await renderPanel(null);
 
-    expect(element.shadowRoot.querySelector('lightning-button.enable').disabled).toBe(true);
     expect(element.shadowRoot.querySelector('.no-storage')).not.toBeNull();
   });
 
-  it('explains how to change the bucket', async () => {
-    const element = await renderPanel();
-    const toggle = element.shadowRoot.querySelector('.bucket-help-toggle');
-    expect(element.shadowRoot.querySelector('.bucket-help')).toBeNull();
-
-    toggle.click();
-    await flushPromises();
-
-    expect(toggle.getAttribute('aria-expanded')).toBe('true');
-    expect(element.shadowRoot.querySelector('.bucket-help').textContent).toContain('STORAGE_URL');
-  });
-
   it('is accessible', async () => {
+    canManageSettings.mockResolvedValue(false);
     const element = await renderPanel();
-    element.shadowRoot.querySelector('.bucket-help-toggle').click();
-    await flushPromises();
 
     await expect(element).toBeAccessible();
   });

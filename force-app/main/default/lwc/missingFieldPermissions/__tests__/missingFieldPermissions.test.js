@@ -66,12 +66,58 @@ describe('c-missing-field-permissions', () => {
     expect(element.shadowRoot.querySelector('.all-readable')).toBeNull();
   });
 
-  it('says so when every field is readable', async () => {
+  it('says so with a success icon when every field is readable', async () => {
     getMissingFieldPermissions.mockResolvedValue({ ...mockReport, items: [], objectsUnreadable: [] });
     const element = await renderReport();
 
-    expect(element.shadowRoot.querySelector('.all-readable')).not.toBeNull();
+    const line = element.shadowRoot.querySelector('.all-readable');
+    expect(line.textContent).toContain('No missing field permissions');
+    expect(line.querySelector('lightning-icon').iconName).toBe('utility:success');
     expect(element.shadowRoot.querySelector('table')).toBeNull();
+  });
+
+  it('counts the fields and sorts them by the column clicked, with aria-sort', async () => {
+    const field = (object, label, fieldLabel, type) => ({
+      object,
+      label,
+      field: `${fieldLabel.replace(/ /g, '_')}__c`,
+      fieldLabel,
+      type,
+      grant: `Read access to ${object}.${fieldLabel}`,
+    });
+    getMissingFieldPermissions.mockResolvedValue({
+      ...mockReport,
+      items: [
+        field('Account', 'Account', 'Secret', 'Text(255)'),
+        field('Account', 'Account', 'Rating Score', 'Number(18, 0)'),
+        field('Invoice__c', 'Invoice', 'Amount Due', 'Currency(16, 2)'),
+      ],
+    });
+    const element = await renderReport();
+    const fieldLabels = () =>
+      Array.from(element.shadowRoot.querySelectorAll('tbody .field-label')).map((cell) => cell.textContent);
+    const header = (key) => element.shadowRoot.querySelector(`th[data-key="${key}"]`);
+
+    expect(element.shadowRoot.querySelector('.field-count').textContent).toBe(
+      '3 fields of 2 objects cannot be read',
+    );
+    expect(fieldLabels()).toEqual(['Rating Score', 'Secret', 'Amount Due']);
+    expect(header('label').getAttribute('aria-sort')).toBe('ascending');
+
+    header('type').querySelector('button').click();
+    await flushPromises();
+    expect(fieldLabels()).toEqual(['Amount Due', 'Rating Score', 'Secret']);
+    expect(header('type').getAttribute('aria-sort')).toBe('ascending');
+    expect(header('label').hasAttribute('aria-sort')).toBe(false);
+
+    header('type').querySelector('button').click();
+    await flushPromises();
+    expect(fieldLabels()).toEqual(['Secret', 'Rating Score', 'Amount Due']);
+    expect(header('type').getAttribute('aria-sort')).toBe('descending');
+    expect(element.shadowRoot.querySelector('.sort-announcement').textContent).toBe(
+      'Sorted by Type, descending',
+    );
+    expect(header('grant').querySelector('button')).toBeNull();
   });
 
   it('shows an error panel when the report cannot be loaded, and retries', async () => {

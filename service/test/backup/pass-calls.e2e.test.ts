@@ -1,0 +1,137 @@
+/**
+ * What a backup pass costs in API calls, counted by the org simulator: the objects' first queries (with their
+ * getDeleted) go 5 objects to a `/composite` call (first-slices.ts), so a pass over an org with nothing new costs
+ * about one call per 5 objects — and still reads every change and delete up to the org's now − lag.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
+import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
+import { runBackupPass, type PassResult } from '../../src/backup/backup-pass.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
+import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
+import { recordHistory } from '../../src/store/versions/version-reader.js';
+import { engineFor, registerSimOrg } from '../support/engine-fixture.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import { truthMismatches } from '../support/truth-check.js';
+
+let sim: Simulator;
+let db: TestDatabase;
+let bucketDir: string;
+let ctx: EngineContext;
+
+const admin = (pathname: string, body?: unknown, method = 'POST') => simAdmin(sim, method, pathname, body);
+const passTheLag = () => admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.lagMs + 65_000 });
+
+interface LoggedRequest {
+  path: string;
+}
+
+/**
+ * A pass, with the API calls it cost (the org's daily counter) besides file bodies (one call per file, by design)
+ * and the paths of the requests it sent.
+ */
+async function countedPass(): Promise<{ pass: PassResult; calls: number; paths: string[] }> {
+  const used = async () =>
+    ((await admin('org', undefined, 'GET')) as { apiUsage: { used: number } }).apiUsage.used;
+  const since = (
+    (await admin(`requests?since=${Number.MAX_SAFE_INTEGER}`, undefined, 'GET')) as { next: number }
+  ).next;
+  const before = await used();
+  const pass = await runBackupPass(ctx);
+  const log = (await admin(`requests?since=${since}`, undefined, 'GET')) as { requests: LoggedRequest[] };
+  const bodies = log.requests.filter((r) => /\/(Body|VersionData)$/.test(r.path)).length;
+  const calls = (await used()) - before - bodies;
+  assert.deepEqual(
+    pass.outcomes.filter((o) => !o.ok),
+    [],
+    'no object failed',
+  );
+  return { pass, calls, paths: log.requests.map((r) => r.path) };
+}
+
+before(async () => {
+  sim = await startSimulator({ seed: 'small' });
+  db = await createTestDatabase();
+  bucketDir = mkdtempSync(path.join(tmpdir(), 'ab-pass-calls-'));
+  await registerSimOrg(sim, db.knex);
+  ctx = await engineFor(sim, db.knex, new FsBlobStore(bucketDir));
+});
+
+after(async () => {
+  await sim?.close();
+  await db?.destroy();
+  if (bucketDir) rmSync(bucketDir, { recursive: true, force: true });
+});
+
+describe('the API calls of a backup pass', () => {
+  test('the first pass reads five objects a call, and a pass with nothing new costs about one call per 5 objects', async () => {
+    await passTheLag();
+    const first = await countedPass();
+    const objects = first.pass.outcomes.length;
+    assert.ok(objects >= 30, `the small org has many objects (${objects})`);
+    const composites = first.paths.filter((p) => p.endsWith('/composite')).length;
+    assert.ok(
+      composites >= Math.floor(objects / 5) - 2,
+      `first queries went 5 to a call (${composites} composite calls)`,
+    );
+    assert.ok(
+      first.calls < objects,
+      `the first pass cost fewer calls (${first.calls}) than there are objects (${objects}): ${first.paths.join(', ')}`,
+    );
+
+    await passTheLag();
+    const idle = await countedPass();
+    assert.equal(
+      idle.pass.outcomes.reduce((n, o) => n + o.written + o.tombstones, 0),
+      0,
+    );
+    // A schema scan with nothing new (describeGlobal, If-Modified-Since) and the composites; a few objects read
+    // otherwise (through their parents' Ids, a field list too long for one query) ask on their own.
+    assert.ok(
+      idle.calls <= Math.ceil(objects / 5) + 6,
+      `an idle pass over ${objects} objects cost ${idle.calls} calls (${idle.paths.join(', ')})`,
+    );
+  });
+
+  test('changes, soft deletes and hard deletes in several objects are all read by a pass that batches its queries', async () => {
+    const [contact] = sim.org
+      .query('SELECT Id FROM Contact ORDER BY Id LIMIT 1')
+      .records.map((r) => String(r.Id));
+    const [soft, hard] = sim.org
+      .query('SELECT Id FROM Lead ORDER BY Id LIMIT 2')
+      .records.map((r) => String(r.Id));
+    assert.ok(contact && soft && hard);
+    await admin('mutate', {
+      object: 'Contact',
+      ops: [{ op: 'update', ids: [contact], set: { Title: 'batched read' } }],
+    });
+    await admin('mutate', { object: 'Account', ops: [{ op: 'create', records: [{ Name: 'Batched Ltd' }] }] });
+    await admin('mutate', { object: 'Lead', ops: [{ op: 'delete', ids: [soft] }] });
+    await admin('mutate', { object: 'Lead', ops: [{ op: 'delete', ids: [hard], hard: true }] });
+    await passTheLag();
+    const { pass, calls } = await countedPass();
+    const objects = pass.outcomes.length;
+    assert.ok(calls <= Math.ceil(objects / 5) + 10, `the pass cost ${calls} calls over ${objects} objects`);
+    assert.equal(
+      (await recordHistory(ctx.store, sim.orgId, 'Contact', contact))[0]?.fields.Title,
+      'batched read',
+    );
+    assert.equal(
+      (await recordHistory(ctx.store, sim.orgId, 'Lead', soft))[0]?.deleted,
+      true,
+      'the soft delete',
+    );
+    const hardHistory = await recordHistory(ctx.store, sim.orgId, 'Lead', hard);
+    assert.equal(hardHistory[0]?.deleted, true, 'the hard delete is a tombstone');
+    assert.deepEqual(hardHistory[0]?.fields, {});
+    assert.deepEqual(
+      await truthMismatches(sim, ctx.store, ['Account', 'Contact', 'Lead'], ctx.options.lagMs),
+      [],
+      'the backup matches the ground truth',
+    );
+  });
+});
