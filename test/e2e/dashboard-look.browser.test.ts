@@ -7,14 +7,11 @@
  * violation).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let stack: PreviewStack;
 let browser: Browser;
@@ -39,29 +36,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-async function assertAccessible(screen: string): Promise<void> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<AxeFinding[]>(`(async () =>
-    (await window.axe.run(document)).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    })))()`);
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
-  assert.deepEqual(serious, [], `axe-core on ${screen}`);
-}
 
 type Rgb = [number, number, number];
 
@@ -175,7 +149,7 @@ describe(
         /^Over budget: 6\d(\.\d)?% of the daily allowance is used, more than Auto Backup's budget of 50%\.$/,
       );
       assert.ok(await alert.locator('svg').isVisible(), 'a warning icon beside the words');
-      await assertAccessible('the dashboard over budget');
+      await assertAccessible(page, 'the dashboard over budget');
     });
 
     test("close to the org's limit the API bar turns to the error colour", async () => {
@@ -262,7 +236,7 @@ describe(
         0,
         'no second copy in a tab',
       );
-      await assertAccessible('the dashboard');
+      await assertAccessible(page, 'the dashboard');
     });
 
     test('each status has a colour and an icon of its own, and the text says which', async () => {
@@ -311,7 +285,7 @@ describe(
       const paused = await badgeLook(overallBadge());
       assert.equal(paused.hue, 'orange');
       assert.notEqual(paused.icon, running.icon);
-      await assertAccessible('the dashboard while paused');
+      await assertAccessible(page, 'the dashboard while paused');
       await page.getByText('Backup Objects and Files', { exact: true }).click();
       await page
         .locator('.status-section .slds-badge', { hasText: /Running|Backfilling/ })

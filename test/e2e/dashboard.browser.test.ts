@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const FAULTY_OBJECT = 'Contact';
 
 let stack: PreviewStack;
@@ -36,33 +35,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-/** Serious and critical axe-core violations of the page as it is now, one line each. */
-async function axeViolations(): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<AxeFinding[]>(`(async () =>
-    (await window.axe.run(document)).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    })))()`);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
-}
-
-async function assertAccessible(screen: string): Promise<void> {
-  assert.deepEqual(await axeViolations(), [], `axe-core on ${screen}`);
-}
 
 const statusBadge = () => page.locator('.status-section .slds-badge').first();
 
@@ -116,7 +88,7 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
       .first()
       .innerText();
     assert.match(versions, /Versions\s+[1-9]/, 'the totals show the versions backed up');
-    await assertAccessible('the dashboard');
+    await assertAccessible(page, 'the dashboard');
   });
 
   test('switching the mode to Paused and back changes the status', async () => {
@@ -138,13 +110,13 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
     await field.fill(`${target},  ${second}`);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.saved-message').waitFor();
-    await assertAccessible('Settings');
+    await assertAccessible(page, 'Settings');
     assert.deepEqual((await stack.api<{ exclusions: string[] }>('/settings')).exclusions, [target, second]);
 
     await openTab('Dashboard');
     const row = page.locator(`tr[data-name="${target}"]`);
     await row.locator('[data-id="status-badge"]', { hasText: 'Excluded' }).waitFor();
-    await assertAccessible('the dashboard with its objects list');
+    await assertAccessible(page, 'the dashboard with its objects list');
   });
 
   test('the excluded-objects tab lists unsupported objects with their reasons', async () => {
@@ -158,7 +130,7 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
       assert.equal((await row.locator('.reason').innerText()).trim(), item.reason);
       assert.ok(item.reason.length > 0, `${item.name} has a reason`);
     }
-    await assertAccessible('Excluded objects');
+    await assertAccessible(page, 'Excluded objects');
   });
 
   test('a record’s version history shows its changes', async () => {
@@ -185,7 +157,7 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
       const newest = list.locator('li.version').first();
       assert.match(await newest.innerText(), /Name[\s\S]*Renamed in the browser test/);
       page = history;
-      await assertAccessible('Backup History');
+      await assertAccessible(page, 'Backup History');
     } finally {
       page = main;
       await history.close();
@@ -218,13 +190,13 @@ describe('the dashboard preview in Chromium', { skip: !hasChromium() && 'no /usr
     await banner.waitFor();
     assert.match(await banner.innerText(), /error/i);
     await waitForStatus('Error', 20_000);
-    await assertAccessible('the dashboard with an error');
+    await assertAccessible(page, 'the dashboard with an error');
 
     await banner.getByRole('link', { name: 'View errors' }).click();
     const errors = page.getByRole('table', { name: 'Backup errors' });
     await errors.waitFor();
     assert.match(await errors.innerText(), new RegExp(`${FAULTY_OBJECT}[\\s\\S]*Secret__c`));
-    await assertAccessible('Errors');
+    await assertAccessible(page, 'Errors');
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -7,16 +7,16 @@
  * the screen passes an axe-core scan (no serious or critical violation).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
 
 const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SLDS_ICONS = path.join(
   path.dirname(require.resolve('@salesforce-ux/design-system/package.json')),
   'assets/icons',
@@ -77,29 +77,6 @@ const changeOf = (field: string) => newestChanges().filter({ has: page.locator(`
 /** An SVG path as the page's code reads it (the tests compile without the DOM library). */
 interface Outline {
   getAttribute(name: string): string | null;
-}
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-/** Serious and critical axe-core violations of the page as it is now, one line each. */
-async function axeViolations(): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<AxeFinding[]>(`(async () =>
-    (await window.axe.run(document)).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    })))()`);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
 }
 
 /** How far the page scrolls sideways: 0 when everything fits the viewport's width. */
@@ -169,6 +146,6 @@ describe('Backup History in Chromium', { skip: !hasChromium() && 'no /usr/bin/ch
   });
 
   test('passes axe in the sidebar', async () => {
-    assert.deepEqual(await axeViolations(), [], 'axe-core on Backup History');
+    await assertAccessible(page, 'Backup History');
   });
 });

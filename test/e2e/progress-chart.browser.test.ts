@@ -9,14 +9,12 @@
  * has a month to lay out and a 1.45M busiest day, the case the issue measured.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DAYS = 30;
 const BUSIEST_DAY = 1_450_000;
 const WIDTHS = [1400, 800];
@@ -81,33 +79,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-/** Serious and critical axe-core violations in the chart's card as it is now, one line each. */
-async function axeViolations(): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  // The chart's own element and what it holds (the rest of the dashboard is other tests' business).
-  const violations: AxeFinding[] = await page.locator('c-backup-progress-chart').evaluate(async (host) =>
-    (await host.ownerDocument.defaultView.axe.run(host)).violations.map(
-      (v: { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown }> }) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-      }),
-    ),
-  );
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
-}
 
 async function box(locator: Locator): Promise<Box> {
   const found = await locator.boundingBox();
@@ -286,7 +257,11 @@ describe('the progress chart in Chromium', { skip: !hasChromium() && 'no /usr/bi
       await assertTooltipBeside(14, 'right');
       await column(22).hover();
       await assertTooltipBeside(22, 'left');
-      assert.deepEqual(await axeViolations(), [], `axe-core with the tooltip shown at ${width} px`);
+      await assertAccessible(
+        page,
+        `the chart with the tooltip shown at ${width} px`,
+        'c-backup-progress-chart',
+      );
       await page.mouse.move(1, 1);
       await tooltip().waitFor({ state: 'detached' });
     }
@@ -308,6 +283,6 @@ describe('the progress chart in Chromium', { skip: !hasChromium() && 'no /usr/bi
     await page.keyboard.press('Home');
     await assertTooltipBeside(0, 'right');
     assert.match((await focusedLabel())!, new RegExp(`^${figuresOf(progress[0]!).date}: `));
-    assert.deepEqual(await axeViolations(), [], 'axe-core with a day focused');
+    await assertAccessible(page, 'the chart with a day focused', 'c-backup-progress-chart');
   });
 });

@@ -6,14 +6,11 @@
  * axe-core (no serious or critical violation).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let stack: PreviewStack;
 let browser: Browser;
@@ -34,29 +31,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
-async function assertAccessible(screen: string): Promise<void> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<AxeFinding[]>(`(async () =>
-    (await window.axe.run(document)).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    })))()`);
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
-  assert.deepEqual(serious, [], `axe-core on ${screen}`);
-}
 
 /** The element with the keyboard focus, through shadow roots: its accessible text and whether a dialog holds it. */
 function focused(): Promise<{ name: string; inDialog: boolean }> {
@@ -110,7 +84,7 @@ describe(
       assert.ok(Math.abs(modal.x + modal.width / 2 - viewport.width / 2) < 2, 'the dialog is centred');
       const backdrop = await box(page.locator('.slds-backdrop'));
       assert.deepEqual([backdrop.width, backdrop.height], [viewport.width, viewport.height]);
-      await assertAccessible('the Enable Auto Backup dialog');
+      await assertAccessible(page, 'the Enable Auto Backup dialog');
 
       // The second choice says what changing the bucket needs; no button pretends to do it.
       await page.keyboard.press('ArrowDown');
@@ -121,7 +95,7 @@ describe(
       assert.equal(await dialog().getByRole('button', { name: 'Start Auto Backup' }).count(), 0);
       await dialog().getByRole('button', { name: 'Check the bucket again' }).click();
       await dialog().getByText(`The backup service still writes to ${storage}.`).waitFor();
-      await assertAccessible('the dialog explaining a change of bucket');
+      await assertAccessible(page, 'the dialog explaining a change of bucket');
 
       // Tab and Shift+Tab stay inside; Escape closes and the focus returns to the button that opens it.
       for (const key of [
@@ -143,7 +117,7 @@ describe(
       await dialog().waitFor({ state: 'detached' });
       assert.deepEqual(await focused(), { name: 'Enable Auto Backup', inDialog: false });
       assert.equal((await stack.api<{ enabled: boolean }>('/dashboard')).enabled, false, 'nothing started');
-      await assertAccessible('the first-run panel');
+      await assertAccessible(page, 'the first-run panel');
     });
 
     test('Start Auto Backup to current bucket starts the backup and shows the dashboard', async () => {
@@ -202,7 +176,7 @@ describe(
       assert.ok(listBox.y >= fieldBox.y + fieldBox.height - 1, 'the list is below the field');
       assert.ok(Math.abs(listBox.width - fieldBox.width) < 2, 'the list is as wide as the field');
       assert.ok(listBox.y + listBox.height <= page.viewportSize()!.height, 'the list is inside the window');
-      await assertAccessible('Settings with the suggestions open');
+      await assertAccessible(page, 'Settings with the suggestions open');
 
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
@@ -236,7 +210,7 @@ describe(
       );
       const [r, g, b] = red.match(/\d+/g)!.map(Number);
       assert.ok(r! > 150 && g! < 80 && b! < 80, `the message is in the error colour, got ${red}`);
-      await assertAccessible('Settings with an unknown object flagged');
+      await assertAccessible(page, 'Settings with an unknown object flagged');
 
       await page.getByRole('button', { name: 'Save' }).click();
       await error.waitFor();
@@ -265,7 +239,7 @@ describe(
       await daily.waitFor();
       assert.equal(await daily.isChecked(), true);
       assert.equal(await page.getByRole('radio', { name: 'Continuous' }).isChecked(), false);
-      await assertAccessible('Settings');
+      await assertAccessible(page, 'Settings');
     });
   },
 );

@@ -7,14 +7,12 @@
  * by the service behind the preview.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { assertAccessible } from './support/axe.js';
 import { hasChromium, launchChromium, type Browser } from './support/browser.js';
 import { startPreviewStack, type PreviewStack } from './support/preview-stack.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The excluded objects are asked for this many at a time here (the page asks for 50; the org has ~10). */
 const EXCLUDED_PAGE = 4;
 
@@ -49,27 +47,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-/** Serious and critical axe-core violations of the page as it is now, one line each. */
-async function assertAccessible(screen: string): Promise<void> {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<
-    Array<{ id: string; impact: string | null; help: string; targets: string[] }>
-  >(
-    `(async () =>
-    (await window.axe.run(document)).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
-    })))()`,
-  );
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
-  assert.deepEqual(serious, [], `axe-core on ${screen}`);
-}
 
 async function openTab(name: string): Promise<Locator> {
   await page.getByRole('tab', { name, exact: true }).click();
@@ -127,7 +104,7 @@ describe('the tables in Chromium', { skip: !hasChromium() && 'no /usr/bin/chromi
       .first()
       .evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).stroke);
     assert.notEqual(stroke, 'none', 'the SLDS illustration colours apply');
-    await assertAccessible('the Errors tab without errors');
+    await assertAccessible(page, 'the Errors tab without errors');
   });
 
   test('the object list counts the whole list and sorts by the column header clicked, by mouse and keyboard', async () => {
@@ -196,7 +173,7 @@ describe('the tables in Chromium', { skip: !hasChromium() && 'no /usr/bin/chromi
 
     const scroll = await pageScroll();
     assert.ok(scroll.scroll <= scroll.client, `no sideways scroll: ${JSON.stringify(scroll)}`);
-    await assertAccessible('the dashboard with its objects list sorted');
+    await assertAccessible(page, 'the dashboard with its objects list sorted');
   });
 
   test('"File objects only" lists the file objects with their files and bytes', async () => {
@@ -218,7 +195,7 @@ describe('the tables in Chromium', { skip: !hasChromium() && 'no /usr/bin/chromi
         `${item.name}: files and their size`,
       );
     }
-    await assertAccessible('the objects list, file objects only');
+    await assertAccessible(page, 'the objects list, file objects only');
   });
 
   test('at 800 px wide the objects table fits the dashboard, every column in view', async () => {
@@ -296,7 +273,7 @@ describe('the tables in Chromium', { skip: !hasChromium() && 'no /usr/bin/chromi
 
     await panel.getByText('What "supported" means').click();
     assert.match(await panel.locator('.support-rules').innerText(), /SystemModstamp/);
-    await assertAccessible('Excluded objects, paged');
+    await assertAccessible(page, 'Excluded objects, paged');
     await page.unroute(/\/excluded\?/);
   });
 });
