@@ -36,6 +36,17 @@
  *   per-object: a first query per object in the backfill, and a query and a getDeleted per object and pass in the
  *   deltas — batched change checks and polling that follows each object's change rate are the way down (they are
  *   the adaptive-polling part of issue #15).
+ * - Then (2026-12-03, the same defaults, measured on a quiet machine, one run each step): a pass reads its objects'
+ *   first slices 5 to a `/composite` call with the getDeleted each run asks riding along (first-slices.ts; a
+ *   caught-up object's first slice is its overlap re-read, empty when idle): backfill 142 → 76, deltas 183 → 43
+ *   (240 → 88 per million). Bulk results pages streamed and 256 MiB each, a large job's first poll later: backfill
+ *   58 (results pages 20 → 5). getDeleted ids settled from what the backup holds (a query only for ids held as
+ *   live): backfill 53 calls (39/M: composite 11, query 12, next pages 8, Bulk create 4, poll 12, results 5,
+ *   describeGlobal 1), deltas 30 (composite 22: 11 a pass, 57 objects at 5 queries a call; query 6; describeGlobal
+ *   2). In all **61 calls per million** (from 240): the goal (≤ 30) is still missed. What is left: the per-pass
+ *   composites (exact reads up to now − lag need a query per object; getUpdated would need ~5 calls a pass but
+ *   vouches only for whole minutes), the first-run Id reconciliations and parent-Id reads (query 12), the REST
+ *   next pages of objects under the Bulk threshold (8) and Bulk polls (12). Peak RSS 617 MiB.
  * - Peak RSS of the engine's process 850 MiB (pages cost ~4-5× their size while read: 478 MiB at
  *   `--page-mib 16`, 701 MiB at 64 on a 400,000-row Bench__c). The engine's default was then set to 32 MiB
  *   (~14 results calls per million rows instead of ~7): a replica reads one page per running worker.
