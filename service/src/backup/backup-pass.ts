@@ -54,7 +54,7 @@ export async function runBackupPass(
   const scan = await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   // Deletes are tracked on every run of a foreground pass (backupObject's default), so their getDeleted rides along.
-  const firstSlices = new FirstSliceReader(ctx, targets, true);
+  const firstSlices = new FirstSliceReader(ctx, targets);
   const limit = pLimit(options.concurrency ?? 2);
   const outcomes = await Promise.all(
     targets.map((o) =>

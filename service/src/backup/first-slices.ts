@@ -47,14 +47,10 @@ export class FirstSliceReader {
   private readonly pending: Pending[];
   private readonly byName = new Map<string, Pending>();
 
-  /**
-   * `objects` in the order their runs start; `withDeletes`: their runs track deletes (a foreground pass), so the
-   * getDeleted each will ask rides along.
-   */
+  /** `objects` in the order their runs start; their runs track deletes (backupObject's default). */
   constructor(
     private readonly ctx: EngineContext,
     objects: readonly RegistryObject[],
-    private readonly withDeletes: boolean,
   ) {
     this.pending = objects.map((object) => ({ object }));
     for (const p of this.pending) this.byName.set(p.object.name, p);
@@ -82,7 +78,7 @@ export class FirstSliceReader {
         if (entry === first) entry.slice = Promise.resolve({});
         continue;
       }
-      const start = this.withDeletes ? getDeletedStart(this.ctx, entry.object, now, upTo) : undefined;
+      const start = getDeletedStart(this.ctx, entry.object, now, upTo);
       group.push({
         entry,
         soql,

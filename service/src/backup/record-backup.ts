@@ -150,16 +150,7 @@ async function backupByCursor(
   };
   let probe = !object.backfillCompletedAt && support.bulk;
   if (probe) {
-    const whole = selectWindow({
-      object: object.name,
-      fields,
-      cursorField: support.cursorField,
-      after: cursor,
-      upTo,
-    });
-    if (!fitsOneQuery(whole) || ctx.options.restSliceSize < ctx.options.bulkThreshold) {
-      // A field list too long for one REST query is read as several (slicePages), and a slice smaller than the
-      // Bulk threshold cannot tell a backlog past it: then a COUNT() says the backlog.
+    if (probeNeedsCount(ctx, object.name, support, fields, cursor, upTo)) {
       probe = false;
       const backlog = await countRows(ctx, object.name, support.cursorField, cursor, upTo);
       if (backlog > ctx.options.bulkThreshold) return throughBulk(backlog);
@@ -451,18 +442,31 @@ export function firstSliceQuery(ctx: EngineContext, object: RegistryObject, upTo
     ctx.options.restSliceSize,
   );
   if (!fitsOneQuery(soql)) return undefined;
-  if (!object.backfillCompletedAt && support.bulk) {
-    // The probe (backupByCursor): a COUNT() comes first when the whole window is too long or slices too small.
-    const whole = selectWindow({
-      object: object.name,
-      fields,
-      cursorField: support.cursorField,
-      after: object.cursor,
-      upTo,
-    });
-    if (!fitsOneQuery(whole) || ctx.options.restSliceSize < ctx.options.bulkThreshold) return undefined;
-  }
+  // A backfill's probe (backupByCursor) may have to start with a COUNT() instead.
+  if (
+    !object.backfillCompletedAt &&
+    support.bulk &&
+    probeNeedsCount(ctx, object.name, support, fields, object.cursor, upTo)
+  )
+    return undefined;
   return soql;
+}
+
+/**
+ * Whether a backfill's backlog is told by a COUNT() rather than by its first REST slice's totalSize: a field list
+ * too long for one REST query is read as several (slicePages), and a slice smaller than the Bulk threshold cannot
+ * tell a backlog past it.
+ */
+function probeNeedsCount(
+  ctx: EngineContext,
+  object: string,
+  support: Supported,
+  fields: string[],
+  after: PackCursor | null,
+  upTo: Date,
+): boolean {
+  const whole = selectWindow({ object, fields, cursorField: support.cursorField, after, upTo });
+  return !fitsOneQuery(whole) || ctx.options.restSliceSize < ctx.options.bulkThreshold;
 }
 
 export async function* slicePages(
