@@ -17,7 +17,7 @@
  * - Reported: calls per million records written, per phase and in all, and the calls by kind (describeGlobal,
  *   describe, query first pages, query next pages, Bulk create / poll / results / delete, getDeleted, limits, …).
  *
- * `npm run bench -- api-calls [--records 1m] [--medium 300k] [--changes 3000] [--passes 2] [--page-mib 64]`
+ * `npm run bench -- api-calls [--records 1m] [--medium 300k] [--changes 3000] [--passes 2] [--page-mib 64] [--detail]`
  * (or BENCH_CALLS_RECORDS, BENCH_CALLS_MEDIUM, BENCH_CALLS_CHANGES, BENCH_CALLS_PASSES).
  *
  * Figures (2026-12-03, defaults: 1,350,015 records backed up — Bench__c 1,000,000, Lead 100,000, Task 150,000,
@@ -47,6 +47,19 @@
  *   composites (exact reads up to now − lag need a query per object; getUpdated would need ~5 calls a pass but
  *   vouches only for whole minutes), the first-run Id reconciliations and parent-Id reads (query 12), the REST
  *   next pages of objects under the Bulk threshold (8) and Bulk polls (12). Peak RSS 617 MiB.
+ * - Then (2026-12-03, session 10, the same defaults, a machine other work kept busy, `--detail` naming each call's
+ *   objects): the pass asks its caught-up objects together whether anything changed or was deleted (getUpdated and
+ *   getDeleted, 25 to a `/composite` call; change-check.ts) and runs only those with news; a getUpdated window ends
+ *   at the first whole minute after now − lag, so an idle object is still claimed caught up to now − lag exactly. A
+ *   pass's schema scan reads the last scan time from the store (a context kept across passes held a stale one and
+ *   described every object each pass); describes fill their calls (50 asked at once). An object read whole from
+ *   nothing needs no first Id reconciliation (history objects, files metadata: the queries 12 → 4). Backfill 46
+ *   calls (34/M: composite 11 — 3 of describes, 8 of first slices —, Bulk polls 14 as the loaded machine ran the
+ *   jobs longer, query next pages 7, results 5, query 4, Bulk create 4, describeGlobal 1), deltas 18 (9 a pass: 3
+ *   check composites for 57 objects, 2 of the changed objects' slices, ContentDocumentLink's 3 queries through its
+ *   documents, describeGlobal). In all **47 calls per million** (from 61): the goal (≤ 30) is still missed. What
+ *   is left is per object and per job: one first read per object (5 to a call), next pages of objects under the
+ *   Bulk threshold, Bulk polls that follow each job's run time. Peak RSS 651 MiB.
  * - Peak RSS of the engine's process 850 MiB (pages cost ~4-5× their size while read: 478 MiB at
  *   `--page-mib 16`, 701 MiB at 64 on a 400,000-row Bench__c). The engine's default was then set to 32 MiB
  *   (~14 results calls per million rows instead of ~7): a replica reads one page per running worker.
@@ -85,6 +98,8 @@ interface Options {
   passes: number;
   /** Bulk results page size in MiB (the engine's `bulkPageBytes`; default: the engine's default). */
   pageMiB: number | null;
+  /** Print, per kind of call, the objects each call touched. */
+  detail: boolean;
 }
 
 function readOptions(): Options {
@@ -100,6 +115,7 @@ function readOptions(): Options {
       flags.pick('page-mib', 'BENCH_CALLS_PAGE_MIB') !== undefined
         ? pick('page-mib', 'BENCH_CALLS_PAGE_MIB', '64')
         : null,
+    detail: flags.pick('detail', 'BENCH_CALLS_DETAIL') !== undefined,
   };
 }
 
@@ -254,12 +270,14 @@ interface PhaseCount {
   /** Calls the org counted against its daily allowance, file bodies aside. */
   calls: number;
   byKind: Map<string, number>;
+  /** Per kind, the objects its calls touched (a composite's: all its subrequests'), for `--detail`. */
+  objectsByKind: Map<string, string[]>;
   written: number;
   seconds: number;
 }
 
 interface RequestLogPage {
-  requests: Array<{ method: string; path: string }>;
+  requests: Array<{ method: string; path: string; objects: string[] }>;
   next: number;
   dropped: number;
 }
@@ -274,14 +292,16 @@ async function measure(sim: SimHandle, run: () => Promise<number>): Promise<Phas
   const written = await run();
   const seconds = (performance.now() - t) / 1000;
   const byKind = new Map<string, number>();
+  const objectsByKind = new Map<string, string[]>();
   const log = await sim.admin<RequestLogPage>('GET', `requests?since=${since}`);
   if (log.dropped > 0) say(`  (the request log dropped ${log.dropped} entries: kinds are partial)`);
   for (const r of log.requests) {
     const kind = callKind(r.method, r.path);
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    objectsByKind.set(kind, [...(objectsByKind.get(kind) ?? []), r.objects.join('+') || '-']);
   }
   const calls = (await apiUsed(sim)) - usedBefore - (byKind.get(FILE_BODY) ?? 0);
-  return { calls, byKind, written, seconds };
+  return { calls, byKind, objectsByKind, written, seconds };
 }
 
 function writtenBy(pass: PassResult): number {
@@ -295,11 +315,14 @@ function writtenBy(pass: PassResult): number {
 
 const perMillion = (calls: number, records: number) => (records > 0 ? (calls / records) * 1e6 : 0);
 
-function describePhase(name: string, p: PhaseCount): string {
+function describePhase(name: string, p: PhaseCount, detail: boolean): string {
   const kinds = [...p.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+  const details = detail
+    ? [...p.objectsByKind].map(([kind, objects]) => `\n    ${kind}: ${objects.join(', ')}`).join('')
+    : '';
   return (
     `${name}: ${p.calls} calls for ${p.written.toLocaleString('en-US')} records ` +
-    `(${perMillion(p.calls, p.written).toFixed(1)} per million) in ${p.seconds.toFixed(0)} s — ${kinds.join(', ')}`
+    `(${perMillion(p.calls, p.written).toFixed(1)} per million) in ${p.seconds.toFixed(0)} s — ${kinds.join(', ')}${details}`
   );
 }
 
@@ -355,7 +378,7 @@ export async function run(): Promise<BenchResult[]> {
 
     await passTheLag();
     const backfill = await measure(s, async () => writtenBy(await runBackupPass(ctx)));
-    say(`  ${describePhase('backfill', backfill)}`);
+    say(`  ${describePhase('backfill', backfill, options.detail)}`);
 
     const per = Math.ceil(options.changes / options.passes / CHURNED.length);
     const ids = await churnIds(ctx, per * options.passes);
@@ -368,7 +391,7 @@ export async function run(): Promise<BenchResult[]> {
       }
       return written;
     });
-    say(`  ${describePhase('delta', delta)}`);
+    say(`  ${describePhase('delta', delta, options.detail)}`);
 
     const calls = backfill.calls + delta.calls;
     const records = backfill.written + delta.written;

@@ -3,13 +3,16 @@
  * available and not excluded, each through backupObject (records, then deletes, under the object's lease). A
  * failing object is recorded in the error list and the others go on.
  *
- * What the pass costs in API calls is kept low (issue #15): the runs' first queries, with their getDeleted, are
- * read 5 objects at a time in one `/composite` call (first-slices.ts); an object with nothing new costs no call
- * of its own.
+ * What the pass costs in API calls is kept low (issue #15): caught-up objects are first asked together whether
+ * anything changed or was deleted (change-check.ts: up to 25 objects a `/composite` call), and those with nothing
+ * new are done without a run; the other runs' first queries, with their getDeleted, are read 5 objects at a time
+ * in one `/composite` call (first-slices.ts).
  */
 import pLimit from 'p-limit';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
+import { checkForChanges } from './change-check.js';
+import { fileObjectSpec } from './file-backup.js';
 import type { EngineContext } from './engine-context.js';
 import { FirstSliceReader } from './first-slices.js';
 import { backupObject, type ObjectOutcome } from './object-slice.js';
@@ -47,17 +50,39 @@ export function objectsToBackUp(registry: RegistryObject[], only?: string[]): Re
   return only.map((n) => byLower.get(n.toLowerCase())!);
 }
 
+/** An object the change check found with nothing new: everything up to now − lag is stored. */
+const idleOutcome = (object: string): ObjectOutcome => ({
+  object,
+  ok: true,
+  written: 0,
+  tombstones: 0,
+  via: 'change check',
+  complete: true,
+});
+
 export async function runBackupPass(
   ctx: EngineContext,
   options: { objects?: string[]; concurrency?: number; progress?: PassProgress } = {},
 ): Promise<PassResult> {
   const scan = await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
-  // Deletes are tracked on every run of a foreground pass (backupObject's default), so their getDeleted rides along.
-  const firstSlices = new FirstSliceReader(ctx, targets);
+  // A foreground pass promises every change and delete up to now − lag (so do the runs: backupObject's default).
+  // File objects always run: their bodies may wait for the mode or a retry even when no record changed.
+  const checkable = targets.filter((o) => !fileObjectSpec(o.name));
+  const checked = ctx.signal?.aborted
+    ? undefined
+    : await checkForChanges(ctx, checkable, { foreground: true });
+  const idle = new Set(checked?.idle);
+  for (const name of idle) {
+    options.progress?.objectStarted?.(name);
+    options.progress?.objectFinished?.(name, idleOutcome(name));
+  }
+  const runs = targets.filter((o) => !idle.has(o.name));
+  // Their getDeleted rides along with their first queries.
+  const firstSlices = new FirstSliceReader(ctx, runs);
   const limit = pLimit(options.concurrency ?? 2);
-  const outcomes = await Promise.all(
-    targets.map((o) =>
+  const ran = await Promise.all(
+    runs.map((o) =>
       limit(async () => {
         // Only an object whose run started is reported finished (not one skipped as stopping or held elsewhere).
         let started = false;
@@ -76,6 +101,8 @@ export async function runBackupPass(
       }),
     ),
   );
+  const ranBy = new Map(ran.map((o) => [o.object, o]));
+  const outcomes = targets.map((o) => ranBy.get(o.name) ?? idleOutcome(o.name));
   const usage = ctx.session.apiUsage;
   if (usage) await recordApiUsage(ctx.store.knex, ctx.org.orgId, usage, new Date(usage.at));
   return { scan, outcomes };

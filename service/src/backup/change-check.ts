@@ -6,8 +6,9 @@
  * Per object, over [caught-up time − overlap, org now − lag] (the same late-commit overlap as the record backup's
  * incremental pass: a transaction that commits up to `lagMs + overlapMs` after its stamp is seen by a later check):
  * - getUpdated for replicateable objects stamped by SystemModstamp. Salesforce reads its windows in whole
- *   minutes and vouches only up to `latestDateCovered` (before in-flight commits), so the object is claimed
- *   caught up to there and no further; a start beyond getUpdated's 30-day reach falls back to a query.
+ *   minutes and vouches only up to `latestDateCovered` (before in-flight commits): the window ends at the first
+ *   whole minute after now − lag, so an idle object is claimed caught up to now − lag exactly, or only to
+ *   `latestDateCovered` when that is earlier; a start beyond getUpdated's 30-day reach falls back to a query.
  * - Otherwise (not replicateable, stamped by CreatedDate) a queryAll `SELECT Id … LIMIT 1` over the window; at
  *   most 5 per call (composite.ts packs them).
  * - getDeleted over [deletes checked until, org now − lag] when due (due-work.ts `deletesDue`); an object that
@@ -32,7 +33,8 @@ type Supported = Extract<ObjectSupport, { supported: true }>;
 /** getUpdated and getDeleted reach 30 days back (REST API developer guide); stay a little inside it. */
 const REPLICATION_REACH_MS = 29 * 24 * 3600_000;
 
-export type SliceReason = 'changed' | 'deleted' | 'failed' | 'not-checkable' | 'deletes-need-slice';
+export type SliceReason =
+  'changed' | 'deleted' | 'failed' | 'not-checkable' | 'deletes-need-slice' | 'not-vouched';
 
 export interface ChangeCheckOutcome {
   /** Objects found idle whose caught-up time moved forward. */
@@ -55,9 +57,17 @@ interface Plan {
   noRecordsHeld: boolean;
 }
 
+export interface ChangeCheckOptions {
+  /** A foreground pass promises every change and delete up to now − lag: getDeleted is asked of every object
+   * holding records (not when its cadence says so), and an object Salesforce vouches for only up to an earlier
+   * time (a transaction in flight) goes to a slice instead of being claimed caught up to there. */
+  foreground?: boolean;
+}
+
 export async function checkForChanges(
   ctx: EngineContext,
   objects: readonly RegistryObject[],
+  options: ChangeCheckOptions = {},
 ): Promise<ChangeCheckOutcome> {
   const outcome: ChangeCheckOutcome = { idle: [], slices: [], unchanged: [], calls: 0 };
   const orgNow = ctx.session.clock.now().getTime();
@@ -72,7 +82,7 @@ export async function checkForChanges(
   };
   const plans: Plan[] = [];
   objects.forEach((object, i) => {
-    const plan = planCheck(ctx, object, i, orgNow, upTo, cadence);
+    const plan = planCheck(ctx, object, i, orgNow, upTo, cadence, options.foreground === true);
     if (plan === 'slice') outcome.slices.push({ object: object.name, reason: 'not-checkable' });
     else if (plan === 'deletes-need-slice')
       outcome.slices.push({ object: object.name, reason: 'deletes-need-slice' });
@@ -105,6 +115,10 @@ export async function checkForChanges(
         continue;
       }
       const covered = new Date(canonicalDatetime('latestDateCovered', body.latestDateCovered));
+      if (covered < plan.upTo && options.foreground) {
+        outcome.slices.push({ object: name, reason: 'not-vouched' });
+        continue;
+      }
       caughtUpTo = covered < plan.upTo ? covered : plan.upTo;
     } else {
       const body = changes.body as { totalSize: number; records: unknown[] };
@@ -134,6 +148,17 @@ export async function checkForChanges(
   return outcome;
 }
 
+/**
+ * Where a getUpdated window ends so that it can vouch for everything up to `upTo` exactly: Salesforce reads the
+ * window in whole minutes, so it ends at the first whole minute after `upTo` (not after the org's own minute, which
+ * it cannot vouch for). The object is then claimed caught up to `upTo` when `latestDateCovered` reaches past it,
+ * and only to `latestDateCovered` when a transaction in flight held it back.
+ */
+function vouchingEnd(upTo: Date, orgNow: number): Date {
+  const nextMinute = Math.floor(upTo.getTime() / 60_000) * 60_000 + 60_000;
+  return new Date(Math.min(nextMinute, Math.floor(orgNow / 60_000) * 60_000));
+}
+
 /** What to ask about `object`, or why a check cannot settle it. */
 function planCheck(
   ctx: EngineContext,
@@ -142,6 +167,7 @@ function planCheck(
   orgNow: number,
   upTo: Date,
   cadence: Cadence,
+  alwaysDeletes: boolean,
 ): Plan | 'slice' | 'deletes-need-slice' | 'wait' {
   const support = object.supportDetail as Supported | undefined;
   const caughtUpAt = object.caughtUpAt;
@@ -162,11 +188,12 @@ function planCheck(
   const from = new Date(caughtUpAt.getTime() - ctx.options.overlapMs);
   if (from >= upTo) return 'wait';
   const reach = orgNow - REPLICATION_REACH_MS;
+  const updatedEnd = vouchingEnd(upTo, orgNow);
   const changes: Plan['changes'] =
-    byGetDeleted && from.getTime() > reach && holdsWholeMinute(from, upTo)
+    byGetDeleted && from.getTime() > reach && holdsWholeMinute(from, updatedEnd)
       ? {
           referenceId: `u${index}`,
-          path: replicationPath('updated', object.name, from, upTo),
+          path: replicationPath('updated', object.name, from, updatedEnd),
           via: 'updated',
         }
       : {
@@ -187,7 +214,7 @@ function planCheck(
   };
   if (byGetDeleted && object.records > 0) {
     const slack = pollIntervalFor(object.newestVersionAt, orgNow, cadence) / 4;
-    if (deletesDue(object, orgNow, cadence, slack)) {
+    if (alwaysDeletes || deletesDue(object, orgNow, cadence, slack)) {
       const start = object.deletesCheckedUntil;
       // Beyond getDeleted's reach the slice reconciles Ids instead.
       if (!start || start.getTime() < reach) return 'deletes-need-slice';

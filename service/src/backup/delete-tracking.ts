@@ -73,13 +73,15 @@ export interface DeleteTrackingResult {
 
 /**
  * `recordsUpTo`: how far the object's records were read just before (its caught-up bound): a record deleted by
- * then that the backup holds nothing of was not in the recycle bin when read.
+ * then that the backup holds nothing of was not in the recycle bin when read. `readWholeSince`: the org time
+ * this run began reading an object it held nothing of, when it read all of it.
  */
 export async function trackDeletes(
   ctx: EngineContext,
   object: RegistryObject,
   prefetched?: PrefetchedDeletes,
   recordsUpTo?: Date,
+  readWholeSince?: Date,
 ): Promise<DeleteTrackingResult> {
   const support = object.supportDetail as Supported;
   const now = ctx.session.clock.now();
@@ -112,6 +114,14 @@ export async function trackDeletes(
   }
   if (!useGetDeleted && object.reconciledAt && !reconcileDue(ctx, object, now))
     return { tombstones: 0, method: 'none' };
+  // A first reconciliation just after reading the whole object would compare it with itself, at the cost of a
+  // read of every Id: the object counts as reconciled when its reading began, and deletes since then are found by
+  // the next reconciliation, when it is due.
+  if (!useGetDeleted && !object.reconciledAt && readWholeSince) {
+    await setReconciledAt(ctx.store.knex, object.objectKey, readWholeSince, ctx.lease);
+    await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo, ctx.lease);
+    return { tombstones: 0, method: 'none' };
+  }
   return reconcileIds(ctx, object, support, now, upTo);
 }
 

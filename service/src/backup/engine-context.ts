@@ -59,7 +59,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   bulkPageBytes: 256 * 1024 * 1024,
   bulkPollIntervalMs: 1000,
   bulkMaxPollIntervalMs: 30_000,
-  describeConcurrency: 25,
+  // Twice a call's 25: while one call is in flight the next fills up, so a scan's calls go out full.
+  describeConcurrency: 50,
   reconcileEveryMs: 7 * 24 * 3600_000,
   pollIntervalMs: 5 * 60_000,
   maxPollIntervalMs: 3600_000,

@@ -118,6 +118,10 @@ export async function backupObject(
   const kind = object.backfillCompletedAt && object.caughtUpAt ? 'check' : 'backfill';
   const run: EngineContext = { ...ctx, session: ctx.session.forKind(kind), signal: stop.signal, lease };
   options.onStarted?.();
+  // An object this run reads from nothing (no cursor, no record held): when it reads all of it, its Ids need no
+  // first comparison with the org's (delete-tracking.ts).
+  const readingFromNothingSince =
+    object.cursor === null && object.records === 0 ? ctx.session.clock.now() : undefined;
   let outcome: ObjectOutcome;
   try {
     const records = await backupRecords(run, object, options.onProgress, options.prefetched);
@@ -130,7 +134,13 @@ export async function backupObject(
     // The record backup moves only the cursor and caught-up times, none of which delete tracking reads.
     const deletes =
       complete && deletesDue && !stop.signal.aborted
-        ? await trackDeletes(run, object, options.prefetchedDeletes, records.caughtUpTo ?? undefined)
+        ? await trackDeletes(
+            run,
+            object,
+            options.prefetchedDeletes,
+            records.caughtUpTo ?? undefined,
+            readingFromNothingSince,
+          )
         : { tombstones: 0 };
     // Records stored before some fields became readable are read again for them, once the object is caught up.
     const refreshed =

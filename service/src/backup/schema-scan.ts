@@ -12,7 +12,7 @@ import {
   type GlobalObject,
 } from '../salesforce/describe.js';
 import { EXCLUDED_FIELD_TYPES } from '../store/packs/canonical-record.js';
-import { updateOrgSettings } from '../store/orgs/org-repository.js';
+import { findOrg, updateOrgSettings } from '../store/orgs/org-repository.js';
 import {
   applyExclusions,
   listRegistry,
@@ -57,9 +57,11 @@ export async function scanSchema(engine: EngineContext): Promise<ScanResult> {
   // is needed. Asked from a little before the last scan (a change during it is looked at again); the first scan of
   // each UTC day describes everything regardless, for changes Salesforce might not date (field access).
   const askedAt = session.clock.now();
+  // The last scan as stored now: a context kept across passes (`autobackup backup` looping) holds an older copy.
+  const lastScanAt = (await findOrg(knex, org.orgId))?.lastScanAt ?? org.lastScanAt;
   const since =
-    org.lastScanAt && org.lastScanAt.toISOString().slice(0, 10) === askedAt.toISOString().slice(0, 10)
-      ? new Date(org.lastScanAt.getTime() - UNCHANGED_SCAN_MARGIN_MS)
+    lastScanAt && lastScanAt.toISOString().slice(0, 10) === askedAt.toISOString().slice(0, 10)
+      ? new Date(lastScanAt.getTime() - UNCHANGED_SCAN_MARGIN_MS)
       : undefined;
   const globalList = await describeGlobal(session, since);
   if (globalList === 'not-modified') {

@@ -224,9 +224,10 @@ describe('batched change checks', () => {
     const objects = await caughtUpObjects();
     const target = objects.find((o) => o.name === CUSTOM[4])!;
     // A slice runs between the check's read and its write: it moves the caught-up time itself.
+    ctx.session.clock.observe((await probeOrgClock(sim.url)).toUTCString());
     await backupObject(ctx, target, { deletes: 'when-due' });
     const moved = (await caughtUpObjects()).find((o) => o.name === CUSTOM[4])!;
-    ctx.session.clock.observe((await probeOrgClock(sim.url)).toUTCString());
+    assert.ok(moved.caughtUpAt! > target.caughtUpAt!, 'the slice moved the caught-up time');
     const outcome = await checkForChanges(ctx, [target]);
     assert.deepEqual(outcome.idle, []);
     assert.deepEqual(outcome.unchanged, [CUSTOM[4]]);

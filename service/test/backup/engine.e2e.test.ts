@@ -329,6 +329,30 @@ describe('backing up an org’s records', () => {
     assert.equal((await recordHistory(ctx.store, sim.orgId, 'ContentDocumentLink', link))[0]?.deleted, true);
   });
 
+  test('an object read whole in one run is not compared Id by Id at once; its next reconciliation finds deletes', async (t) => {
+    const { sim, db, ctx, admin, passTheLag, backUp } = await testOrg(t);
+    // An Id reconciliation of AccountHistory (every Id, recycle bin included) would fail the object's run.
+    await admin('faults', {
+      rules: [{ path: 'q=SELECT%20Id%20FROM%20AccountHistory(&|$)', action: 'status', status: 400 }],
+    });
+    await backUp(['AccountHistory']);
+    const object = await getRegistryObject(db.knex, sim.orgId, 'AccountHistory');
+    assert.ok(object?.reconciledAt && object.deletesCheckedUntil, 'it counts as reconciled');
+    assert.ok(object.records > 0, 'the small org has account history');
+    await admin('faults', undefined, 'DELETE');
+
+    const [row] = sim.org.query('SELECT Id FROM AccountHistory ORDER BY Id LIMIT 1').records;
+    const id = String(row?.Id ?? '');
+    await admin('mutate', { object: 'AccountHistory', ops: [{ op: 'delete', ids: [id], hard: true }] });
+    await passTheLag();
+    const pass = await runBackupPass(
+      { ...ctx, options: { ...ctx.options, reconcileEveryMs: 0 } },
+      { objects: ['AccountHistory'] },
+    );
+    assert.equal(pass.outcomes[0]?.tombstones, 1, 'the due reconciliation finds the delete');
+    assert.equal((await recordHistory(ctx.store, sim.orgId, 'AccountHistory', id))[0]?.deleted, true);
+  });
+
   test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async (t) => {
     const { sim, db, bucketDir, backUp } = await testOrg(t);
     await backUp();
