@@ -23,7 +23,7 @@
  * - the Named Credential, External Credential and callout limits (6 MB answers, 120 s).
  */
 
-const CSV_PASS_THROUGH_MAX_BYTES = 3000000;
+const CSV_PASS_THROUGH_MAX_BYTES = 1000000;
 const PREVIEW_USER_NAME = 'Preview admin';
 // AutoBackupException.ConflictException's message, which the components recognise (c/ldsUtils).
 const CONFLICT_MESSAGE = 'The settings were changed by someone else; reload and try again.';

@@ -60,7 +60,7 @@ export const errorRoutes: RouteSpec[] = [
     method: 'post',
     path: '/api/v1/orgs/{orgId}/errors.csv/link',
     summary:
-      'A signed link to the CSV, valid for 5 minutes, and its size: the package fetches the CSV itself only up to 3,000,000 bytes',
+      'A signed link to the CSV, valid for 5 minutes, and its size: the package fetches the CSV itself only up to 1,000,000 bytes',
     auth: 'key',
     params: s.orgParams,
     body: s.emptyBody,

@@ -148,6 +148,23 @@ describe('c-auto-backup-app', () => {
     expect(element.shadowRoot.querySelector('lightning-tabset')).not.toBeNull();
   });
 
+  it('shows why the dashboard failed without blaming the connection, e.g. a refused credential', async () => {
+    // AutoBackupException.CredentialAccessException's message, as Apex sends it (AuraHandledException).
+    const refused =
+      "Salesforce did not let you use the Auto Backup Service credential (We couldn't access the credential(s).). " +
+      'An admin should give you the permission set "Auto Backup User" (or "Auto Backup Admin") and Read access ' +
+      'to the object User External Credentials: Setup > Profiles (or Permission Sets) > your profile > Object ' +
+      'Settings > User External Credentials > Edit > Read > Save.';
+    getDashboard.mockRejectedValue(apexError(refused));
+    const element = await renderApp();
+
+    const panel = element.shadowRoot.querySelector('c-error-panel');
+    const shown = panel.shadowRoot.textContent;
+    expect(panel.friendlyMessage).toBe('The Auto Backup dashboard could not be loaded.');
+    expect(shown).not.toMatch(/could not reach/i);
+    expect(shown).toContain('Read access to the object User External Credentials');
+  });
+
   it('is accessible', async () => {
     getDashboard.mockResolvedValue(mockDashboard);
     const element = await renderApp();
