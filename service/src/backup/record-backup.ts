@@ -272,6 +272,9 @@ async function backupByCursor(
     }
     // Stopping (in the overlap too): what was read is stored, the cursor never moved back, the next pass starts over.
     if (ctx.signal?.aborted) return false;
+    // A caught-up object's delta larger than a slice (a mass update, an import) is a backlog: its further reads
+    // spend the backfill share, not the reserve that keeps every object's checks going (api-governor.ts).
+    if (ctx.session.defaultKind === 'check') ctx = { ...ctx, session: ctx.session.forKind('backfill') };
     if (readAfter?.systemModstamp === sliceStart?.systemModstamp && readAfter?.id === sliceStart?.id) {
       // Only possible when split queries disagreed on every row (heavy concurrent change): try again next pass.
       throw new Error(

@@ -16,7 +16,9 @@ import { runBackupPass } from '../../src/backup/backup-pass.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
 import { buildDashboard, objectStatus } from '../../src/backup/status.js';
 import { verifyOrg } from '../../src/backup/verify.js';
+import { ApiGovernor, DEFAULT_BUDGET_RULES } from '../../src/salesforce/api-governor.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
+import { PgApiLedger } from '../../src/store/budget/api-ledger.js';
 import { findOrg } from '../../src/store/orgs/org-repository.js';
 import { dashboardFigures, objectErrorNames } from '../../src/store/registry/dashboard-data.js';
 import {
@@ -351,6 +353,38 @@ describe('backing up an org’s records', () => {
     );
     assert.equal(pass.outcomes[0]?.tombstones, 1, 'the due reconciliation finds the delete');
     assert.equal((await recordHistory(ctx.store, sim.orgId, 'AccountHistory', id))[0]?.deleted, true);
+  });
+
+  test('a caught-up object’s delta larger than a slice spends the backfill share, not the checks’ reserve', async (t) => {
+    const { sim, db, ctx, admin, passTheLag, backUp } = await testOrg(t);
+    await backUp(['Account']);
+    ctx.session.governWith(new ApiGovernor(new PgApiLedger(db.knex), sim.orgId, DEFAULT_BUDGET_RULES));
+    const ids = sim.org.query('SELECT Id FROM Account ORDER BY Id LIMIT 20').records.map((r) => String(r.Id));
+    assert.equal(ids.length, 20);
+    await admin('mutate', {
+      object: 'Account',
+      ops: [{ op: 'update', ids, set: { Description: 'mass update' } }],
+    });
+    await passTheLag();
+    const kinds = async () => {
+      const { rows } = await db.knex.raw<{ rows: Array<{ kind: string; n: number }> }>(
+        'SELECT kind, sum(calls)::int AS n FROM api_calls WHERE org_id = ? GROUP BY kind',
+        [sim.orgId],
+      );
+      return Object.fromEntries(rows.map((r) => [r.kind, r.n])) as Record<string, number>;
+    };
+    // Slices of 5 rows: the first is the object's check, the three after it read a backlog.
+    const pass = await runBackupPass(
+      { ...ctx, options: { ...ctx.options, restSliceSize: 5 } },
+      { objects: ['Account'] },
+    );
+    assert.equal(pass.outcomes[0]?.written, 20);
+    const spent = await kinds();
+    assert.ok((spent.check ?? 0) >= 1, `checks: ${JSON.stringify(spent)}`);
+    assert.ok(
+      (spent.backfill ?? 0) >= 3,
+      `the backlog's slices are backfill calls: ${JSON.stringify(spent)}`,
+    );
   });
 
   test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async (t) => {
