@@ -3,6 +3,7 @@ import getErrors from '@salesforce/apex/AutoBackupErrorsController.getErrors';
 import dismissError from '@salesforce/apex/AutoBackupErrorsController.dismissError';
 import getErrorsCsv from '@salesforce/apex/AutoBackupErrorsController.getErrorsCsv';
 import { PagedListLoader, isLoadedEmpty } from 'c/dataLoader';
+import { followLink } from 'c/downloadLink';
 import { loadCanManage } from 'c/managePermission';
 import { hintFor } from './errorHints';
 
@@ -146,7 +147,7 @@ export default class BackupErrorList extends LightningElement {
       const fileName = (result && result.fileName) || 'auto-backup-errors.csv';
       if (result && result.url) {
         // Too large to pass through Salesforce: the service's signed, short-lived link.
-        this.followLink(result.url, fileName, true);
+        followLink(this.template.querySelector('.download-anchor'), result.url, fileName, true);
       } else if (result && typeof result.csv === 'string') {
         this.downloadText(result.csv, fileName);
       } else {
@@ -166,26 +167,10 @@ export default class BackupErrorList extends LightningElement {
   downloadText(text, fileName) {
     const url = URL.createObjectURL(new Blob([text], { type: CSV_TYPE }));
     try {
-      this.followLink(url, fileName, false);
+      followLink(this.template.querySelector('.download-anchor'), url, fileName, false);
     } finally {
       URL.revokeObjectURL(url);
     }
-  }
-
-  /** Starts a download (or opens the signed link in a new tab) through a temporary anchor. */
-  followLink(href, fileName, newTab) {
-    const anchor = document.createElement('a');
-    anchor.href = href;
-    anchor.download = fileName;
-    if (newTab) {
-      anchor.target = '_blank';
-      anchor.rel = 'noopener noreferrer';
-    }
-    anchor.style.display = 'none';
-    const container = this.template.querySelector('.download-anchor');
-    container.appendChild(anchor);
-    anchor.click();
-    container.removeChild(anchor);
   }
 
   showActionError(message, error) {

@@ -6,6 +6,7 @@ import getFieldDescriptions from '@salesforce/apex/AutoBackupHistoryController.g
 import getRecordVersions from '@salesforce/apex/AutoBackupHistoryController.getRecordVersions';
 import getFileDownloadLink from '@salesforce/apex/AutoBackupHistoryController.getFileDownloadLink';
 import { formatBytes } from 'c/backupFormat';
+import { followLink } from 'c/downloadLink';
 import { reduceErrors } from 'c/ldsUtils';
 import { Loader, isLoadedEmpty } from 'c/dataLoader';
 import { describeVersions } from './recordDiff';
@@ -218,26 +219,12 @@ export default class BackupHistory extends LightningElement {
       if (!link || !link.url) {
         throw new Error('The backup service sent no link to the file.');
       }
-      this.openLink(link.url, link.fileName);
+      followLink(this.template.querySelector('.download-anchor'), link.url, link.fileName, true);
     } catch (error) {
       this.downloadError = reduceErrors(error).join(' ') || 'The file could not be downloaded.';
     } finally {
       this.downloadingModstamp = null;
     }
-  }
-
-  /** Opens the signed link in a new tab through a temporary anchor; the service answers it as a download. */
-  openLink(href, fileName) {
-    const anchor = document.createElement('a');
-    anchor.href = href;
-    anchor.download = fileName || '';
-    anchor.target = '_blank';
-    anchor.rel = 'noopener noreferrer';
-    anchor.style.display = 'none';
-    const container = this.template.querySelector('.download-anchor');
-    container.appendChild(anchor);
-    anchor.click();
-    container.removeChild(anchor);
   }
 
   handleLoadOlder() {
