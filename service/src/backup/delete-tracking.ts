@@ -41,25 +41,40 @@ export interface PrefetchedDeletes {
   page: DeletedRecords;
 }
 
-/**
- * Where the object's getDeleted starts when its deletes are tracked at org time `now` up to `upTo`, or undefined
- * when they are not asked through getDeleted then (an Id reconciliation instead, or less than a whole minute since
- * the last check: Salesforce refuses shorter windows). A first check starts at getDeleted's reach.
- */
+/** How the object's deletes are tracked at org time `now` up to `upTo`. */
+type DeleteCheck =
+  | { method: 'get-deleted'; start: Date }
+  | { method: 'id-reconciliation' }
+  /** Nothing to ask now: less than a whole minute since the last getDeleted (Salesforce refuses shorter windows),
+   * or a reconciliation not due yet. */
+  | { method: 'none' };
+
+function deleteCheckFor(ctx: EngineContext, object: RegistryObject, now: Date, upTo: Date): DeleteCheck {
+  const support = object.supportDetail as Supported;
+  if (!support?.supported) return { method: 'none' };
+  const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
+  const checkedUntil = object.deletesCheckedUntil;
+  // Beyond getDeleted's reach (a gap), or when a reconciliation is due, every Id is compared instead.
+  const gap = checkedUntil !== null && checkedUntil < reachStart;
+  const due = reconcileDue(ctx, object, now);
+  if (tracksDeletesByGetDeleted(support) && !gap && !(due && object.reconciledAt)) {
+    // A first check starts at getDeleted's reach.
+    const start = checkedUntil ?? reachStart;
+    return holdsWholeMinute(start, upTo) ? { method: 'get-deleted', start } : { method: 'none' };
+  }
+  if (!tracksDeletesByGetDeleted(support) && object.reconciledAt && !due) return { method: 'none' };
+  return { method: 'id-reconciliation' };
+}
+
+/** Where the object's getDeleted starts when its deletes are asked through getDeleted now, else undefined. */
 export function getDeletedStart(
   ctx: EngineContext,
   object: RegistryObject,
   now: Date,
   upTo: Date,
 ): Date | undefined {
-  const support = object.supportDetail as Supported;
-  if (!support?.supported || !tracksDeletesByGetDeleted(support)) return undefined;
-  const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
-  const checkedUntil = object.deletesCheckedUntil;
-  if (checkedUntil !== null && checkedUntil < reachStart) return undefined;
-  if (reconcileDue(ctx, object, now) && object.reconciledAt) return undefined;
-  const start = checkedUntil ?? reachStart;
-  return holdsWholeMinute(start, upTo) ? start : undefined;
+  const check = deleteCheckFor(ctx, object, now, upTo);
+  return check.method === 'get-deleted' ? check.start : undefined;
 }
 
 function reconcileDue(ctx: EngineContext, object: RegistryObject, now: Date): boolean {
@@ -86,15 +101,12 @@ export async function trackDeletes(
   const support = object.supportDetail as Supported;
   const now = ctx.session.clock.now();
   const upTo = windowUpperBound(ctx);
-  const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
   const checkedUntil = object.deletesCheckedUntil;
-  const gap = checkedUntil !== null && checkedUntil < reachStart;
-
   // Immutable objects (CreatedDate cursor, e.g. field history) lose rows only with their parent: reconciliation covers them.
-  const useGetDeleted = tracksDeletesByGetDeleted(support);
-  if (useGetDeleted && !gap && !(reconcileDue(ctx, object, now) && object.reconciledAt)) {
-    const start = getDeletedStart(ctx, object, now, upTo);
-    if (!start) return { tombstones: 0, method: 'none' };
+  const check = deleteCheckFor(ctx, object, now, upTo);
+  if (check.method === 'none') return { tombstones: 0, method: 'none' };
+  if (check.method === 'get-deleted') {
+    const start = check.start;
     // The answer may be at hand already, asked from the same start up to an earlier bound (the next check goes on
     // from where it covered); a first check's start (getDeleted's reach) moved with the clock meanwhile.
     const usable = prefetched && (checkedUntil === null || prefetched.start.getTime() === start.getTime());
@@ -112,12 +124,10 @@ export async function trackDeletes(
     if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
     return { tombstones: result.written, method: 'get-deleted' };
   }
-  if (!useGetDeleted && object.reconciledAt && !reconcileDue(ctx, object, now))
-    return { tombstones: 0, method: 'none' };
   // A first reconciliation just after reading the whole object would compare it with itself, at the cost of a
   // read of every Id: the object counts as reconciled when its reading began, and deletes since then are found by
   // the next reconciliation, when it is due.
-  if (!useGetDeleted && !object.reconciledAt && readWholeSince) {
+  if (!object.reconciledAt && readWholeSince) {
     await setReconciledAt(ctx.store.knex, object.objectKey, readWholeSince, ctx.lease);
     await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo, ctx.lease);
     return { tombstones: 0, method: 'none' };
