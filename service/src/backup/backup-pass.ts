@@ -9,6 +9,7 @@
  * in one `/composite` call (first-slices.ts).
  */
 import pLimit from 'p-limit';
+import { findOrg } from '../store/orgs/org-repository.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
 import { checkForChanges } from './change-check.js';
@@ -67,8 +68,10 @@ export async function runBackupPass(
   const scan = await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   // A foreground pass promises every change and delete up to now − lag (so do the runs: backupObject's default).
-  // File objects always run: their bodies may wait for the mode or a retry even when no record changed.
-  const checkable = targets.filter((o) => !fileObjectSpec(o.name));
+  // In mode Objects and Files, file objects always run: their bodies may be pending (or due for a retry) when no
+  // record changed. The mode as stored now (a context kept across passes holds an older copy).
+  const mode = (await findOrg(ctx.store.knex, ctx.org.orgId))?.mode ?? ctx.org.mode;
+  const checkable = targets.filter((o) => mode !== 'objects_and_files' || !fileObjectSpec(o.name));
   const checked = ctx.signal?.aborted
     ? undefined
     : await checkForChanges(ctx, checkable, { foreground: true });
