@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { eraseRecords } from '../../src/app/erase-record.js';
@@ -18,6 +19,8 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/eng
 import { SalesforceError } from '../../src/salesforce/errors.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { fileBodyKey } from '../../src/store/files/file-bodies.js';
+import { parsePackKey } from '../../src/store/packs/pack-keys.js';
+import { readWholePack } from '../../src/store/packs/pack-reader.js';
 import { updateOrgSettings } from '../../src/store/orgs/org-repository.js';
 import { rebuildIndex } from '../../src/store/versions/rebuild-index.js';
 import { engineFor, registerSimOrg } from '../support/engine-fixture.js';
@@ -364,8 +367,15 @@ describe('file bodies', () => {
       bucketDir,
       fileBodyKey(sim.orgId, (await orgBody('ContentVersion', twins[0]!)).sha256),
     );
+    const erased = [cv.record_id, twins[0]!];
+    const mapped = (r: { record_id: string; sha256: string | null; state: string }) =>
+      r.state === 'stored' && !erased.includes(r.record_id);
+    const kept = (await fileRows()).filter(mapped).map((r) => `${r.record_id}/${r.sha256}`);
+    assert.ok((await mentioning(twins[0]!)).length > 0);
     const app = { config: {} as never, logger: ctx.logger, store: ctx.store, now: () => new Date() };
-    await eraseRecords(app, { orgId: sim.orgId, object: 'ContentVersion', ids: [cv.record_id, twins[0]!] });
+    const report = await eraseRecords(app, { orgId: sim.orgId, object: 'ContentVersion', ids: erased });
+    assert.ok(report.records.every((r) => r.fileMappings > 0 && r.packsRewritten >= 2));
+    for (const id of erased) assert.deepEqual(await mentioning(id), [], `no bucket object names ${id}`);
     assert.deepEqual(
       (await fileRows('ContentVersion')).filter(
         (r) => r.record_id === cv.record_id || r.record_id === twins[0],
@@ -380,8 +390,39 @@ describe('file bodies', () => {
     const rebuilt = await fileRows('ContentVersion');
     assert.ok(rebuilt.length > 0);
     assert.ok(!rebuilt.some((r) => r.record_id === cv.record_id || r.record_id === twins[0]));
+    assert.deepEqual(
+      (await fileRows())
+        .filter(mapped)
+        .map((r) => `${r.record_id}/${r.sha256}`)
+        .sort(),
+      kept.sort(),
+      'the other mappings come back from the rewritten packs',
+    );
+    // The other twin's body still downloads through its mapping.
+    const other = await db.knex('files').where({ org_id: sim.orgId, record_id: twins[1] }).first();
+    const body = readFileSync(path.join(bucketDir, fileBodyKey(sim.orgId, other.sha256)));
+    assert.equal(createHash('sha256').update(body).digest('hex'), other.sha256);
   });
 });
+
+/** Bucket objects (in the bucket folder) naming `id` in clear: packs read whole by the store's pack reader. */
+async function mentioning(id: string): Promise<string[]> {
+  const blobs = new FsBlobStore(bucketDir);
+  const keys: string[] = [];
+  for await (const { key } of blobs.list(`orgs/${sim.orgId}/`)) {
+    const pack = parsePackKey(key);
+    let text: string;
+    if (pack) {
+      const read = await readWholePack(blobs, key, pack.packId);
+      text = [JSON.stringify(read.header), ...read.blocks.flat().map((l) => l.toString('utf8'))].join('\n');
+    } else {
+      const bytes = await blobs.get(key);
+      text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+    }
+    if (key.includes(id) || text.includes(id)) keys.push(key);
+  }
+  return keys;
+}
 
 function readdirBodies(): string[] {
   const root = path.join(bucketDir, 'orgs', sim.orgId, 'files', 'sha256');

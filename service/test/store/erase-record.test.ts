@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { BlobStore } from '../../src/store/blob/blob-store.js';
+import { fileBodyKey } from '../../src/store/files/file-bodies.js';
+import {
+  recordFileFailure,
+  writeFileMappings,
+  type FileMapping,
+} from '../../src/store/files/file-mappings.js';
+import { parsePackKey } from '../../src/store/packs/pack-keys.js';
+import { readWholePack } from '../../src/store/packs/pack-reader.js';
 import { recordError } from '../../src/store/registry/error-log.js';
 import { claimObjectRun, releaseObjectRun } from '../../src/store/registry/object-registry.js';
 import { countersMatchIndex } from '../../src/store/registry/live-records.js';
@@ -277,4 +286,225 @@ describe('erasing a record from the backup', () => {
     assert.equal(second.versions, 1);
     assert.deepEqual(holding(f.blobs, ERASED), []);
   });
+});
+
+describe('erasing a file record from the backup', () => {
+  const ERASED_FILE = recordId('00P', 1);
+  const KEPT_FILE = recordId('00P', 2);
+  const THIRD_FILE = recordId('00P', 0);
+  const body = (name: string) => Buffer.from(`the body of ${name}\n`.repeat(200));
+  const ALONE = body('the erased record alone');
+  const SHARED = body('both records');
+  const KEPT = body('the kept record');
+  const THIRD = body('a third record');
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  let f: StoreFixture;
+  let now = new Date('2024-06-01T08:00:00.000Z');
+  let target: EraseTarget;
+
+  beforeEach(async () => {
+    now = new Date('2024-06-01T08:00:00.000Z');
+    f = await createStoreFixture({ now: () => now });
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  /**
+   * Three Attachments, three versions each; file mappings in several packs: the erased record's first body next to
+   * another's, its second body shared with that other record, a retried write (a pack holding a copy no row points
+   * at), a writer that died after its upload (an orphan files pack), and a body that failed.
+   */
+  async function backUpFiles(): Promise<void> {
+    const versions = makeVersions(3, 3, { prefix: '00P' });
+    await writeVersions(f.store, ORG_ID, 'Attachment', versions);
+    const stampOf = (id: string, v: number) => versions.filter((x) => x.id === id)[v]!.systemModstamp;
+    const map = (id: string, v: number, bytes: Buffer): FileMapping => ({
+      recordId: id,
+      systemModstamp: stampOf(id, v),
+      sha256: sha(bytes),
+      size: bytes.length,
+    });
+    for (const bytes of [ALONE, SHARED, KEPT, THIRD])
+      await f.blobs.putIfAbsent(fileBodyKey(ORG_ID, sha(bytes)), bytes);
+    const batches = [
+      [map(ERASED_FILE, 0, ALONE), map(KEPT_FILE, 0, KEPT)],
+      [map(ERASED_FILE, 1, SHARED), map(KEPT_FILE, 1, SHARED)],
+      [map(ERASED_FILE, 0, ALONE), map(THIRD_FILE, 0, THIRD)],
+    ];
+    for (const batch of batches) {
+      await writeFileMappings(f.store, ORG_ID, 'Attachment', batch);
+      now = new Date(now.getTime() + 60_000);
+    }
+    const dying: BlobStore = Object.create(f.blobs) as BlobStore;
+    dying.putIfAbsent = async (...args) => {
+      await f.blobs.putIfAbsent(...args);
+      throw new Error('killed after upload');
+    };
+    await assert.rejects(
+      writeFileMappings({ ...f.store, blobs: dying }, ORG_ID, 'Attachment', [
+        map(ERASED_FILE, 1, SHARED),
+        map(KEPT_FILE, 0, KEPT),
+      ]),
+      /killed after upload/,
+    );
+    await recordFileFailure(f.db.knex, ORG_ID, 'Attachment', ERASED_FILE, stampOf(ERASED_FILE, 2), 'gone', {
+      at: now,
+    });
+    const objectKey = (await findObjectKey(f.db.knex, ORG_ID, 'Attachment'))!;
+    target = { orgId: ORG_ID, object: 'Attachment', objectKey };
+  }
+
+  /** Bucket keys whose object names `needle` in clear: packs read whole by the store's pack reader (header and lines). */
+  async function mentioning(blobs: BlobStore, needle: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const { key } of blobs.list('orgs/')) {
+      const pack = parsePackKey(key);
+      let text: string;
+      if (pack) {
+        const read = await readWholePack(blobs, key, pack.packId);
+        text = [JSON.stringify(read.header), ...read.blocks.flat().map((l) => l.toString('utf8'))].join('\n');
+      } else {
+        const bytes = await blobs.get(key);
+        text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+      }
+      if (key.includes(needle) || text.includes(needle)) keys.push(key);
+    }
+    return keys;
+  }
+
+  async function erase(store: StoreContext = f.store) {
+    const lease = 'test-lease';
+    assert.ok(await claimObjectRun(store.knex, target.objectKey, lease));
+    try {
+      return await eraseRecord(store, target, ERASED_FILE, { reason: 'GDPR request 43', by: 'dpo', lease });
+    } finally {
+      await releaseObjectRun(store.knex, target.objectKey, lease);
+    }
+  }
+
+  /** What the erasure must leave: the index as it was without the record, consistent counters, the right bodies. */
+  async function assertErased(before: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
+    assert.deepEqual(await mentioning(f.blobs, ERASED_FILE), [], 'no bucket object names the record');
+    const after = await snapshot(f.db);
+    assert.deepEqual(
+      after.files,
+      before.files.filter((r: { record_id: string }) => r.record_id !== ERASED_FILE),
+      'every other file mapping is still indexed',
+    );
+    assert.equal(await f.blobs.stat(fileBodyKey(ORG_ID, sha(ALONE))), null, 'its own body is deleted');
+    for (const bytes of [SHARED, KEPT, THIRD])
+      assert.ok(await f.blobs.stat(fileBodyKey(ORG_ID, sha(bytes))), 'bodies other records name stay');
+
+    // Each remaining mapping's row points at a pack in the bucket that holds its line.
+    const rows = await f.db
+      .knex('files as f')
+      .join('packs as p', 'p.pack_key', 'f.pack_key')
+      .where({ 'f.org_id': ORG_ID })
+      .select<Array<{ record_id: string; sha256: string; bucket_key: string; pack_id: string }>>(
+        'f.record_id',
+        'f.sha256',
+        'p.bucket_key',
+        'p.pack_id',
+      );
+    assert.equal(rows.length, after.files.length, 'no row points at a pack the index lost');
+    for (const row of rows) {
+      const lines = (await readWholePack(f.blobs, row.bucket_key, row.pack_id)).blocks
+        .flat()
+        .map((l) => JSON.parse(l.toString('utf8')) as { id: string; sha256: string });
+      assert.ok(lines.some((l) => l.id === row.record_id && l.sha256 === row.sha256));
+    }
+
+    const account = await countersMatchIndex(f.db.knex, ORG_ID, 'Attachment');
+    assert.deepEqual(account.stored, account.counted);
+    const object = after.objects.find((o: { name: string }) => o.name === 'Attachment');
+    const stored = after.files.filter((r: { state: string }) => r.state === 'stored');
+    assert.equal(Number(object.files), stored.length);
+    assert.equal(
+      Number(object.file_bytes),
+      stored.reduce((n: number, r: { size: string }) => n + Number(r.size), 0),
+    );
+    const packBytes = await f.db
+      .knex('packs')
+      .where({ object_key: target.objectKey })
+      .sum<{ sum: string }>('bytes')
+      .first();
+    assert.equal(Number(object.bytes), Number(packBytes!.sum), 'object bytes = its packs');
+    const dayFiles = after.daily.reduce((n: number, d: { files: string }) => n + Number(d.files), 0);
+    assert.equal(dayFiles, stored.length, 'per-day files add up');
+  }
+
+  test('its files packs are rewritten without it: no bucket object names it, a rebuild gives the same mappings', async () => {
+    await backUpFiles();
+    const before = await snapshot(f.db);
+    assert.ok((await mentioning(f.blobs, ERASED_FILE)).length >= 5, 'versions, files packs and the orphan');
+
+    const dry = await eraseRecord(f.store, target, ERASED_FILE, { dryRun: true });
+    assert.equal(dry.packsRewritten, 4, 'its versions pack and three indexed files packs');
+    assert.deepEqual(await snapshot(f.db), before, 'a dry run changes nothing');
+
+    const result = await erase();
+    assert.equal(result.outcome, 'erased');
+    assert.equal(result.versions, 3);
+    assert.equal(result.fileMappings, 3, 'two stored mappings and a failed one');
+    assert.equal(result.packsRewritten, 5, 'the versions pack, three files packs and the adopted orphan');
+    assert.equal(result.packsDeleted, 5, 'each old pack is gone at once');
+    await assertErased(before);
+    const live = await snapshot(f.db);
+
+    // A rebuild from the bucket alone restores the same index, mappings included, without the record.
+    const fresh = await createTestDatabase();
+    try {
+      await fresh.knex('orgs').insert({ org_id: ORG_ID });
+      const rebuilt: StoreContext = { knex: fresh.knex, blobs: f.blobs, now: () => now };
+      await rebuildIndex(rebuilt, ORG_ID);
+      const snap = await snapshot(fresh);
+      assert.deepEqual(
+        snap.files,
+        live.files.filter((r: { state: string }) => r.state === 'stored'),
+      );
+      assert.deepEqual(snap, { ...live, files: snap.files }, 'a rebuild equals the live index');
+    } finally {
+      await fresh.destroy();
+    }
+
+    // Running it again changes nothing.
+    const keys = [...f.blobs.objects.keys()].sort();
+    const again = await erase();
+    assert.equal(again.outcome, 'already-erased');
+    assert.deepEqual(await snapshot(f.db), live);
+    assert.deepEqual([...f.blobs.objects.keys()].sort(), keys);
+  });
+
+  for (const [when, failing] of [
+    ['before its bodies are deleted', (_key: string) => true],
+    [
+      'after its bodies are deleted, before the old packs are swept',
+      (key: string) => key.includes('/packs/'),
+    ],
+  ] as const)
+    test(`an erasure cut short ${when} is finished by running it again`, async () => {
+      await backUpFiles();
+      const before = await snapshot(f.db);
+      const dying: BlobStore = Object.create(f.blobs) as BlobStore;
+      dying.delete = async (key) => {
+        if (failing(key)) throw new Error('killed mid-erasure');
+        return f.blobs.delete(key);
+      };
+      await assert.rejects(erase({ ...f.store, blobs: dying }), /killed mid-erasure/);
+      assert.equal((await f.db.knex('erasures').first()).state, 'pending');
+      assert.equal(
+        await f.db.knex('files').where({ record_id: ERASED_FILE }).first(),
+        undefined,
+        'the rewrites committed',
+      );
+      assert.ok((await mentioning(f.blobs, ERASED_FILE)).length > 0, 'the old packs wait for the sweep');
+
+      const resumed = await erase();
+      assert.equal(resumed.outcome, 'erased');
+      assert.equal(resumed.versions, 3, 'counted once across both runs');
+      assert.equal(resumed.packsRewritten, 5);
+      await assertErased(before);
+    });
 });

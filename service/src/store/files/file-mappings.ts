@@ -117,6 +117,39 @@ export async function indexFileEntries(
   return stored;
 }
 
+/**
+ * Deletes `files` rows (those `where` selects, within the org and object) and takes the stored ones off the
+ * object's file counters and their day's `daily_stats`; the SHA-256 of each stored body they named.
+ */
+export async function forgetFileRows(
+  trx: Knex.Transaction,
+  orgId: string,
+  object: string,
+  where: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+): Promise<{ rows: number; bodies: string[] }> {
+  const gone = await where(trx('files').where({ org_id: orgId, object }))
+    .delete()
+    .returning<Array<{ state: string; size: string | null; updated_at: Date; sha256: string | null }>>([
+      'state',
+      'size',
+      'updated_at',
+      'sha256',
+    ]);
+  const stored = gone.filter((f) => f.state === 'stored');
+  if (stored.length > 0) {
+    const bytes = stored.reduce((n, f) => n + Number(f.size ?? 0), 0);
+    await trx('objects')
+      .where({ org_id: orgId, name: object })
+      .decrement({ files: stored.length, file_bytes: bytes });
+    for (const f of stored)
+      await trx.raw(
+        `UPDATE daily_stats SET files = files - 1 WHERE org_id = ? AND day = (?::timestamptz AT TIME ZONE 'UTC')::date`,
+        [orgId, f.updated_at.toISOString()],
+      );
+  }
+  return { rows: gone.length, bodies: stored.flatMap((f) => (f.sha256 === null ? [] : [f.sha256])) };
+}
+
 /** Writes file mappings into a pack, then indexes them in one transaction. Returns how many were new. */
 export async function writeFileMappings(
   store: StoreContext,

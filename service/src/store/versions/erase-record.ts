@@ -8,14 +8,27 @@
  * 3. Every indexed pack holding the record is rewritten alone through the compaction path (compact-packs.ts
  *    rewritePack): a new pack that `replaces` it, without the record's lines; in the same transaction the record's
  *    index rows go and the counters (objects, daily_stats) drop by what went. The old pack is marked for the sweep.
- * 4. The old packs are swept at once (no grace period: see ARCHITECTURE.md "Erasure" for why that is acceptable).
- * 5. Rows elsewhere naming the record (errors, file mappings) go; the tombstone is marked done.
+ *    `files` packs holding its mapping lines are rewritten the same way (files/rewrite-file-pack.ts), their commit
+ *    deleting the record's `files` rows and re-pointing the other mappings at the new pack.
+ * 4. Rows elsewhere naming the record (errors, file mappings left: failed ones) go, then each body it mapped that
+ *    no other mapping names. The bodies are known from its rows and from its lines in the old `files` packs, which
+ *    are still in the bucket until step 5, so a run cut short before it deletes them finds them again.
+ * 5. The old packs are swept at once (no grace period: see ARCHITECTURE.md "Erasure" for why that is acceptable),
+ *    and the tombstone is marked done.
  *
  * The caller holds the object's run lease, which fences backup writers; every rewrite checks it. Each step is
  * idempotent, so a run cut short is finished by running it again (the pending row is picked up).
  */
 import type { Knex } from 'knex';
 import { fileBodyKey } from '../files/file-bodies.js';
+import { forgetFileRows } from '../files/file-mappings.js';
+import {
+  fileRowsOf,
+  indexedFilePacksHolding,
+  mappedBodies,
+  type HeldFilePack,
+} from '../files/file-packs-holding-record.js';
+import { rewriteFilePack } from '../files/rewrite-file-pack.js';
 import type { StoreContext } from '../store-context.js';
 import { storeNow } from '../store-context.js';
 import { rewritePack } from './compact-packs.js';
@@ -61,7 +74,7 @@ export interface RecordErasure {
   erasedAt: string | null;
   /** Index rows removed (a dry run: that would be). */
   versions: number;
-  /** Packs rewritten without the record. */
+  /** Packs rewritten without the record (versions and `files` packs). */
   packsRewritten: number;
   /** Bucket packs deleted (old packs and orphans holding the record). */
   packsDeleted: number;
@@ -114,11 +127,15 @@ export async function eraseRecord(
   const idHash = erasureIdHash(orgId, object, recordId);
   const history = await erasuresOf(knex, orgId, object, idHash);
   const pending = history.find((e) => e.state === 'pending');
-  const stamps = await indexedStamps(knex, objectKey, recordId);
+  // Its stamps: those of its versions and file mappings (the same ones, unless the index lost some).
+  const fileRows = await fileRowsOf(knex, orgId, object, recordId);
+  const versionStamps = await indexedStamps(knex, objectKey, recordId);
+  const stamps = unionStamps(versionStamps, fileRows.stamps);
   const known = unionStamps(stamps, ...history.map((e) => e.versionStamps));
   const loose = await loosePacksHolding(store, orgId, object, objectKey, recordId);
   const indexed = await indexedPacksHolding(store, objectKey, recordId, known);
-  const held = [...indexed, ...loose.held];
+  const indexedFiles = await indexedFilePacksHolding(store, target, recordId, known);
+  const held = [...indexed, ...indexedFiles, ...loose.held];
   if (!pending && stamps.length === 0 && held.length === 0) {
     const last = history[0];
     return last
@@ -130,8 +147,8 @@ export async function eraseRecord(
   }
   if (options.dryRun)
     return result(recordId, 'would-erase', {
-      versions: stamps.length,
-      packsRewritten: indexed.length,
+      versions: versionStamps.length,
+      packsRewritten: indexed.length + indexedFiles.length,
       packsDeleted: held.length,
       packs: held.map((p) => p.bucketKey),
       unreadable: loose.unreadable,
@@ -163,17 +180,35 @@ export async function eraseRecord(
     options.lease,
   );
   for (const key of rewritten) oldKeys.add(key);
+  const files = await rewriteHoldingFilePacks(
+    store,
+    target,
+    recordId,
+    erasure,
+    known,
+    unmarked,
+    options.lease,
+  );
+  for (const key of files.oldKeys) oldKeys.add(key);
 
+  // Every body the record mapped, as its rows and its lines in any pack (old ones not yet swept too) name them.
+  const bodies = new Set([
+    ...fileRows.bodies,
+    ...indexedFiles.flatMap((p) => p.bodies),
+    ...loose.held.filter((p) => p.kind === 'files').flatMap((p) => mappedBodies(p.lines)),
+    ...files.bodies,
+  ]);
+  const traces = await dropRecordTraces(store, orgId, object, recordId, bodies);
   const swept = await collectOrphanPacks(store, orgId, { graceMs: 0, keys: [...oldKeys] });
   await countErasureWork(knex, erasure.erasureId, { packsDeleted: swept.length });
-  const traces = await dropRecordTraces(store, orgId, object, recordId);
   const done = await finishErasure(knex, erasure.erasureId, storeNow(store));
   return result(recordId, 'erased', {
     erasedAt: done.erasedAt.toISOString(),
     versions: done.versions,
     packsRewritten: done.packsRewritten,
     packsDeleted: done.packsDeleted,
-    ...traces,
+    errorRows: traces.errorRows,
+    fileMappings: traces.fileMappings + files.mappings,
     unreadable: loose.unreadable,
   });
 }
@@ -225,6 +260,41 @@ async function rewriteHoldingPacks(
           dropRecordRows(trx, target, recordId, sourceKeys, writtenAt, erasure.erasureId),
       });
       if (size !== null) old.push(pack.bucketKey);
+    }
+  }
+}
+
+/**
+ * Rewrites every indexed `files` pack holding the record's mapping lines until none is left: the old packs' bucket
+ * keys, the record's rows their commits deleted and the bodies those named.
+ */
+async function rewriteHoldingFilePacks(
+  store: StoreContext,
+  target: EraseTarget,
+  recordId: string,
+  erasure: ErasureRow,
+  known: readonly Date[],
+  adopted: readonly string[],
+  lease: string | undefined,
+): Promise<{ oldKeys: string[]; mappings: number; bodies: string[] }> {
+  const done = { oldKeys: [] as string[], mappings: 0, bodies: [] as string[] };
+  for (let round = 0; ; round++) {
+    const todo: HeldFilePack[] = await indexedFilePacksHolding(store, target, recordId, known, adopted);
+    if (todo.length === 0) return done;
+    if (round === MAX_ROUNDS)
+      throw new Error(
+        `erasure of ${target.object} ${recordId}: its file packs kept changing; run erase again`,
+      );
+    for (const pack of todo) {
+      done.bodies.push(...pack.bodies);
+      const rewrite = await rewriteFilePack(store, target.orgId, pack.packKey, recordId, {
+        ...(lease !== undefined ? { lease } : {}),
+        inCommit: (trx) => countErasureWork(trx, erasure.erasureId, { packsRewritten: 1 }),
+      });
+      if (!rewrite) continue;
+      done.oldKeys.push(rewrite.oldKey);
+      done.mappings += rewrite.mappings;
+      done.bodies.push(...rewrite.bodies);
     }
   }
 }
@@ -291,46 +361,25 @@ async function dropRecordRows(
 }
 
 /**
- * Other rows that name the record: its errors (their messages may quote its values) and its file mappings (with
- * the object's file counters); then each file body of the record that no other mapping of the org names is
- * deleted from the bucket. The `files` packs keep their mapping lines (record id, stamp, SHA-256, size: no file
- * content); rebuild-index leaves them out through the erasure marker (see ARCHITECTURE.md).
+ * Other rows that name the record: its errors (their messages may quote its values) and the file mappings no
+ * rewrite took (failed ones, rows of a pack the index lost), with the object's file counters; then each body in
+ * `bodies` (those the record mapped) that no other mapping of the org names is deleted from the bucket.
  */
 async function dropRecordTraces(
   store: StoreContext,
   orgId: string,
   object: string,
   recordId: string,
+  bodies: ReadonlySet<string>,
 ): Promise<{ errorRows: number; fileMappings: number }> {
   const traces = await store.knex.transaction(async (trx) => {
     const errorRows = await trx('errors').where({ org_id: orgId, object, record_id: recordId }).delete();
-    const files = await trx('files')
-      .where({ org_id: orgId, object, record_id: recordId })
-      .delete()
-      .returning<Array<{ state: string; size: string | null; updated_at: Date; sha256: string | null }>>([
-        'state',
-        'size',
-        'updated_at',
-        'sha256',
-      ]);
-    const stored = files.filter((f) => f.state === 'stored');
-    if (stored.length > 0) {
-      const bytes = stored.reduce((n, f) => n + Number(f.size ?? 0), 0);
-      await trx('objects')
-        .where({ org_id: orgId, name: object })
-        .decrement({ files: stored.length, file_bytes: bytes });
-      for (const f of stored)
-        await trx.raw(
-          `UPDATE daily_stats SET files = files - 1 WHERE org_id = ? AND day = (?::timestamptz AT TIME ZONE 'UTC')::date`,
-          [orgId, f.updated_at.toISOString()],
-        );
-    }
-    return { errorRows, fileMappings: files.length, bodies: stored.map((f) => f.sha256) };
+    const files = await forgetFileRows(trx, orgId, object, (q) => q.where({ record_id: recordId }));
+    return { errorRows, fileMappings: files.rows };
   });
-  for (const sha256 of new Set(traces.bodies)) {
-    if (sha256 === null) continue;
+  for (const sha256 of bodies) {
     const named = await store.knex('files').where({ org_id: orgId, sha256 }).first('record_id');
     if (!named) await store.blobs.delete(fileBodyKey(orgId, sha256));
   }
-  return { errorRows: traces.errorRows, fileMappings: traces.fileMappings };
+  return traces;
 }

@@ -3,9 +3,11 @@
  * - indexed packs the index points at for the record, plus indexed packs holding a copy the index does not point
  *   at (a version indexed from another pack: a writer retried after a crash, an adopted orphan). A copy has the
  *   same SystemModstamp as an indexed version, so only packs whose range covers one of the record's stamps are read;
- * - unindexed packs of the object (orphans a crash left, packs marked for the sweep): few, each read whole.
+ * - unindexed packs of the object (orphans a crash left, packs marked for the sweep): few, each read whole; versions
+ *   and `files` packs alike (indexed `files` packs: files/file-packs-holding-record.ts).
  */
 import type { Knex } from 'knex';
+import type { PackKind } from '../packs/pack-format.js';
 import { packsPrefix, parsePackKey } from '../packs/pack-keys.js';
 import { packEntries, readWholePack } from '../packs/pack-reader.js';
 import type { StoreContext } from '../store-context.js';
@@ -22,13 +24,23 @@ export interface IndexedHeldPack extends HeldPack {
 export interface LooseHeldPack extends HeldPack {
   /** Marked for the sweep already (a compaction or erasure source, a redundant orphan). */
   marked: boolean;
+  kind: PackKind;
+  /** The record's lines in the pack (in a `files` pack they name the bodies the record mapped). */
+  lines: Buffer[];
 }
 
-/** True when a versions pack's lines include one of the record. */
-function holdsRecord(blocks: readonly Buffer[][], recordId: string): boolean {
+/** The lines of a pack (versions or files: both begin with the record id) that are the record's. */
+export function recordLines(blocks: readonly Buffer[][], recordId: string): Buffer[] {
   const head = Buffer.from(`{"id":"${recordId}"`);
-  for (const { line } of packEntries(blocks)) if (line.subarray(0, head.length).equals(head)) return true;
-  return false;
+  const lines: Buffer[] = [];
+  for (const { line } of packEntries(blocks))
+    if (line.subarray(0, head.length).equals(head)) lines.push(line);
+  return lines;
+}
+
+/** True when a pack's lines include one of the record. */
+function holdsRecord(blocks: readonly Buffer[][], recordId: string): boolean {
+  return recordLines(blocks, recordId).length > 0;
 }
 
 /** The SystemModstamps of the record's indexed versions. */
@@ -114,11 +126,14 @@ export async function loosePacksHolding(
     if (!parsed || parsed.object !== object || indexed.has(parsed.packId)) continue;
     try {
       const pack = await readWholePack(blobs, info.key, parsed.packId);
-      if (pack.header.kind === 'versions' && holdsRecord(pack.blocks, recordId))
+      const lines = recordLines(pack.blocks, recordId);
+      if (lines.length > 0)
         held.push({
           bucketKey: info.key,
           writtenAt: new Date(pack.header.writtenAt),
           marked: marked.has(info.key),
+          kind: pack.header.kind,
+          lines,
         });
     } catch {
       unreadable.push(info.key);
