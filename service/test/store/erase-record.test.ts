@@ -198,6 +198,45 @@ describe('erasing a record from the backup', () => {
     assert.deepEqual(await snapshot(f.db), snap);
   });
 
+  test('a record a batch read last leaves no trace in the cursor: packs and the object keep its stamp only', async () => {
+    const ids = [recordId('001', 5), recordId('001', 6), ERASED];
+    const batch: VersionInput[] = ids.map((id) => ({
+      id,
+      systemModstamp: '2024-05-01T10:00:00.000Z',
+      deleted: false,
+      fields: { Id: id, Name: `Account ${id}` },
+    }));
+    const cursor = { systemModstamp: '2024-05-01T10:00:00.000Z', id: ERASED };
+    await writeVersions(f.store, ORG_ID, 'Account', batch, { cursor });
+    const objectKey = (await findObjectKey(f.db.knex, ORG_ID, 'Account'))!;
+    target = { orgId: ORG_ID, object: 'Account', objectKey };
+    assert.ok(holding(f.blobs, ERASED).length > 0);
+
+    assert.equal((await erase()).outcome, 'erased');
+    assert.deepEqual(holding(f.blobs, ERASED), [], 'no pack header names it');
+    const row = await f.db.knex('objects').where({ object_key: objectKey }).first();
+    assert.equal(
+      row.cursor_system_modstamp.toISOString(),
+      cursor.systemModstamp,
+      'the cursor keeps its stamp',
+    );
+    assert.notEqual(row.cursor_id, ERASED);
+    assert.ok(row.cursor_id < recordId('001', 5), 'and starts before every record at that stamp');
+    const pack = await f.db.knex('packs').where({ object_key: objectKey }).first();
+    assert.equal(pack.cursor_id, row.cursor_id, 'the rewritten pack carries the same cursor');
+    // A rebuild from the bucket restores that cursor, not the record.
+    const fresh = await createTestDatabase();
+    try {
+      await fresh.knex('orgs').insert({ org_id: ORG_ID });
+      await rebuildIndex({ knex: fresh.knex, blobs: f.blobs, now: () => now }, ORG_ID);
+      const rebuilt = await fresh.knex('objects').where({ org_id: ORG_ID, name: 'Account' }).first();
+      assert.equal(rebuilt.cursor_id, row.cursor_id);
+      assert.equal(rebuilt.cursor_system_modstamp.toISOString(), cursor.systemModstamp);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+
   test('rebuild-index leaves the record out, from packs that still hold it too', async () => {
     await backUp();
     const original = new MemoryBlobStore();

@@ -119,6 +119,23 @@ interface IndexedEntry {
   entry_offset: number;
 }
 
+/**
+ * The lowest record Id (15 zeros and its case suffix): a cursor that named an erased record keeps its stamp with
+ * this Id instead, so no pack header or row names the record, and the next read starts at most that one second
+ * earlier (the versions it reads again are already stored and dropped as duplicates).
+ */
+export const LOWEST_RECORD_ID = '000000000000000AAA';
+
+/** `cursor`, unless it names a record in `dropped`: then the same stamp with the lowest Id. */
+export function cursorWithout(
+  cursor: PackCursor | null,
+  dropped: ReadonlySet<string> | undefined,
+): PackCursor | null {
+  return cursor && dropped?.has(cursor.id)
+    ? { systemModstamp: cursor.systemModstamp, id: LOWEST_RECORD_ID }
+    : cursor;
+}
+
 function latestCursor(sources: readonly SourcePack[]): PackCursor | null {
   let best: PackCursor | null = null;
   for (const s of sources) {
@@ -183,7 +200,7 @@ async function mergeGroup(
       object: first.object,
       schemaHash: first.schema_hash,
       writtenAt: latest.toISOString(),
-      cursor: latestCursor(sources),
+      cursor: cursorWithout(latestCursor(sources), options.drop),
       replaces: sources.map((s) => s.pack_id),
     },
     lines,

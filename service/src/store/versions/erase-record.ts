@@ -31,7 +31,7 @@ import {
 import { rewriteFilePack } from '../files/rewrite-file-pack.js';
 import type { StoreContext } from '../store-context.js';
 import { storeNow } from '../store-context.js';
-import { rewritePack } from './compact-packs.js';
+import { LOWEST_RECORD_ID, rewritePack } from './compact-packs.js';
 import {
   addErasureStamps,
   beginErasure,
@@ -375,6 +375,13 @@ async function dropRecordTraces(
   const traces = await store.knex.transaction(async (trx) => {
     const errorRows = await trx('errors').where({ org_id: orgId, object, record_id: recordId }).delete();
     const files = await forgetFileRows(trx, orgId, object, (q) => q.where({ record_id: recordId }));
+    // The object's cursors name the record when it was the last one a batch read (compact-packs.ts cursorWithout).
+    await trx('objects')
+      .where({ org_id: orgId, name: object, cursor_id: recordId })
+      .update({ cursor_id: LOWEST_RECORD_ID });
+    await trx('objects')
+      .where({ org_id: orgId, name: object, refresh_cursor_id: recordId })
+      .update({ refresh_cursor_id: LOWEST_RECORD_ID });
     return { errorRows, fileMappings: files.rows };
   });
   for (const sha256 of bodies) {
