@@ -210,7 +210,9 @@ describe('the API budget in continuous backup', () => {
     await s.moveClock(10 * 60_000); // past the lag and the poll interval
     assert.equal(await atRest(s, 4000, 240_000), 'waiting');
     const usage = await simUsage(s);
-    assert.ok(usage.used >= 198 && usage.used <= 200, `the service made ${usage.used} calls of its 200`);
+    // The backlog's reads (a delta larger than a slice is a backlog) stop at the share less the checks' reserve
+    // (5 %: 10 calls); the checks may spend the reserve, and nothing goes past the share.
+    assert.ok(usage.used >= 190 && usage.used <= 200, `the service made ${usage.used} calls of its 200`);
     const log = await requests(s);
     assert.equal(log.filter((r) => r.status === 403).length, 0);
     const inFlight = maxOverlap(log);
