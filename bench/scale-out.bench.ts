@@ -39,6 +39,26 @@
  * 1M records per ~73 s; 2.5× needs ≲ 110 CPU-ms per 1000 records. The 1-process run is latency-bound (its
  * workers wait on the orgs' 100 ms). Where the serve CPU goes: record canonicalization, pack building and zlib,
  * jsforce's JSON parsing, describe snapshot hashing, garbage collection; the simulators' SOQL parsing.
+ * Since file bodies are backed up (#15), the demo data set's ~300 MB of bodies per org are downloaded too, as
+ * far as they get before the finish line, which waits for records, not bodies (about a third of them in a 1-org
+ * run, nearly all at the defaults): figures from here on are not comparable with those above. 2026-12-03, 3 demo
+ * orgs × 50k records, 3 processes, median of 3 rounds each on a busy machine (others' CPU 7–50 %), CPU ms per
+ * 1000 records: serve 176.6 → 164.0 (147.8 → 129.6 after start-up), PostgreSQL 37.3 → 31.8, simulators 66.4 →
+ * 55.2, all 280.2 → 251.4, after: the API budget ledger's grant in 2 round trips instead of 5 and without
+ * waiting for its WAL flush (per call: serve 1.2 → 0.3 ms, PostgreSQL 1.6 → 0.8 ms), lease-checked registry
+ * marks in one UPDATE instead of a transaction of four, two fewer queries per version write, the filesystem
+ * bucket's file bodies written 1 MiB per writev with known directories not made again (put + copy + delete of a
+ * 512 KiB body 4.7 → 3.5 CPU-ms), and the simulator's file bodies generated 32 bits at a time (the same bytes, a
+ * third of the CPU). 4 small orgs × 20k records: within the noise (serve 298 / 309, all 416 / 431). What is left
+ * is mostly outside the store: SHA-256 + MD5 of every body and fetch's web streams in the download, jsforce's
+ * parsing, the simulators' JSON rendering of query pages. At the defaults after these changes (2026-12-03, quiet
+ * machine, others' CPU 2 %): 1 process 550.2 s, 3 processes 240.9 s (2.28×, goal missed), 16,906 and 16,234
+ * calls answered (nearly every body downloaded in both runs); per 1000 records with 3 processes serve 211.8
+ * CPU-ms (205.2 after start-up), PostgreSQL 55.9, simulators 99.7, all 367.4, the machine 78 % busy with the
+ * run; with 1 process serve 168.0, PostgreSQL 55.2, simulators 128.9 (the ContentVersion.Checksum MD5s are first
+ * computed there), all 352.2. The 1-process run is latency-bound on file downloads (4 workers, 99 % busy), so
+ * 2.5× now needs the 3-process run ≲ 220 s: about 335 CPU-ms per 1000 records at the same 78 %, or the machine
+ * busier.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

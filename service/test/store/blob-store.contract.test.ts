@@ -416,6 +416,30 @@ describe('filesystem store specifics', () => {
     await store.putIfAbsent('k', Buffer.from('v'));
     assert.deepEqual(readdirSync(incoming), ['recent.tmp']);
   });
+
+  test('a write after its directories were removed from outside makes them again', async () => {
+    const root = path.join(dir, 'removed');
+    const store = openBlobStore(pathToFileURL(root).href, { logger: recordingLogger() });
+    await store.putIfAbsent('orgs/a/packs/x.gz', Buffer.from('first'));
+    rmSync(path.join(root, 'orgs'), { recursive: true });
+    await store.putIfAbsent('orgs/a/packs/y.gz', Buffer.from('second'));
+    rmSync(path.join(root, '.incoming'), { recursive: true });
+    await store.putIfAbsent('orgs/a/packs/z.gz', chunked(Buffer.from('third, streamed'), 4));
+    assert.deepEqual(
+      (await collect(store.list('orgs/'))).map((i) => i.key),
+      ['orgs/a/packs/y.gz', 'orgs/a/packs/z.gz'],
+    );
+    assert.equal((await store.get('orgs/a/packs/z.gz')).toString(), 'third, streamed');
+  });
+
+  test('a stream of many small chunks is stored byte for byte', async () => {
+    const root = path.join(dir, 'small-chunks');
+    const store = openBlobStore(pathToFileURL(root).href, { logger: recordingLogger() });
+    const data = randomBytes(3 * MiB + 12_345);
+    const put = await store.putIfAbsent('body', chunked(data, 1000), { md5: md5(data) });
+    assert.deepEqual(put, { created: true, size: data.length });
+    assert.ok((await store.get('body')).equals(data));
+  });
 });
 
 describe('GCS store specifics (gcs-sim)', () => {

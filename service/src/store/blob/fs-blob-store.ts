@@ -35,6 +35,17 @@ function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
 }
 
+/** Bytes of a streamed body gathered before they are written (one writev). */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/** Writes `chunks` (`total` bytes) at the file's position, all of them even if a write comes back short. */
+async function writeAll(handle: FileHandle, chunks: Buffer[], total: number): Promise<void> {
+  const { bytesWritten } = await handle.writev(chunks);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(chunks, total).subarray(bytesWritten);
+  for (let at = 0; at < rest.length;) at += (await handle.write(rest, at)).bytesWritten;
+}
+
 async function fsyncPath(p: string): Promise<void> {
   const handle = await open(p, 'r');
   try {
@@ -48,6 +59,12 @@ export class FsBlobStore implements BlobStore {
   readonly url: string;
   private readonly incoming: string;
   private sweep: Promise<void> | undefined;
+  /**
+   * Directories this store made or found, so a write does not ask again (a `mkdir -p` is two system calls per
+   * write, and a backfill writes thousands of packs and file bodies). One that goes away meanwhile is made again:
+   * a link or open that fails with ENOENT forgets what is known and retries once.
+   */
+  private readonly knownDirs = new Set<string>();
 
   /** `root` must be absolute; it is created on the first write. */
   constructor(readonly root: string) {
@@ -219,10 +236,29 @@ export class FsBlobStore implements BlobStore {
   }
 
   private async tempFile(): Promise<string> {
-    await mkdir(this.incoming, { recursive: true });
+    await this.ensureDir(this.incoming);
     this.sweep ??= this.sweepStaleTemps();
     await this.sweep;
     return path.join(this.incoming, `${Date.now()}-${randomBytes(8).toString('hex')}.tmp`);
+  }
+
+  /** `mkdir -p dir` unless known to exist; returns the first directory created, as mkdir does. */
+  private async ensureDir(dir: string): Promise<string | undefined> {
+    if (this.knownDirs.has(dir)) return undefined;
+    const firstCreated = await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+    return firstCreated;
+  }
+
+  /** Runs `op`; when it fails because a directory went away (ENOENT), forgets the known ones and runs it again. */
+  private async withDirs<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT') || this.knownDirs.size === 0) throw err;
+      this.knownDirs.clear();
+      return op();
+    }
   }
 
   /** Once per process: removes temp files a crashed writer left behind (older than a day). */
@@ -246,19 +282,33 @@ export class FsBlobStore implements BlobStore {
   ): Promise<{ size: number; md5: string | null }> {
     const hash = withMd5 ? createHash('md5') : null;
     let size = 0;
-    const handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+    const handle = await this.withDirs(async () => {
+      await this.ensureDir(path.dirname(temp));
+      return open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+    });
     try {
       if (Buffer.isBuffer(body)) {
         hash?.update(body);
         size = body.length;
         await handle.writeFile(body);
       } else {
+        // A stream's chunks are small (16–64 KiB off a socket): gathered into one writev per WRITE_BATCH_BYTES,
+        // a file body costs a few system calls and awaits rather than one per chunk.
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
         for await (const chunk of body as AsyncIterable<Buffer | string>) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           hash?.update(bytes);
           size += bytes.length;
-          await handle.write(bytes);
+          pending.push(bytes);
+          pendingBytes += bytes.length;
+          if (pendingBytes >= WRITE_BATCH_BYTES) {
+            await writeAll(handle, pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+          }
         }
+        if (pendingBytes > 0) await writeAll(handle, pending, pendingBytes);
       }
       await handle.sync();
     } finally {
@@ -270,9 +320,12 @@ export class FsBlobStore implements BlobStore {
   /** Links the finished temp file to its key unless the key exists; fsyncs the new directory entries. */
   private async commit(temp: string, target: string, size: number): Promise<PutResult> {
     const dir = path.dirname(target);
-    const firstCreated = await mkdir(dir, { recursive: true });
+    let firstCreated: string | undefined;
     try {
-      await link(temp, target);
+      await this.withDirs(async () => {
+        firstCreated = (await this.ensureDir(dir)) ?? firstCreated;
+        await link(temp, target);
+      });
     } catch (err) {
       if (isErrno(err, 'EEXIST')) return { created: false, size: (await stat(target)).size };
       if (isErrno(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV')) {

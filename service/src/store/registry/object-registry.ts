@@ -296,40 +296,43 @@ export async function assertLeaseHeld(trx: Knex, objectKey: number, lease: strin
   if (row?.running_lease !== lease) throw new LeaseLostError(objectKey);
 }
 
-/** Runs `fn` in a transaction that first checks the lease (when there is one). */
-async function underLease(
-  knex: Knex,
-  objectKey: number,
-  lease: string | undefined,
-  fn: (trx: Knex) => Promise<void>,
-): Promise<void> {
-  if (lease === undefined) return fn(knex);
-  await knex.transaction(async (trx) => {
-    await assertLeaseHeld(trx, objectKey, lease);
-    await fn(trx);
-  });
-}
-
 export function markBackfillComplete(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {
-  return underLease(knex, objectKey, lease, async (db) => {
-    await db('objects')
-      .where({ object_key: objectKey })
-      .whereNull('backfill_completed_at')
-      .update({ backfill_completed_at: at });
-  });
+  return setUnderLease(
+    knex,
+    objectKey,
+    'backfill_completed_at',
+    'coalesce(backfill_completed_at, ?)',
+    at,
+    lease,
+  );
 }
 
 /**
  * Moves a point in time forward, never back: two runs that overlap (a replica whose lease was taken over, a slow
- * one finishing late) must not undo the later one's progress.
+ * one finishing late) must not undo the later one's progress. (GREATEST skips a null: a first time is set.)
  */
 function advance(knex: Knex, objectKey: number, column: string, to: Date, lease?: string): Promise<void> {
-  return underLease(knex, objectKey, lease, async (db) => {
-    await db('objects')
-      .where({ object_key: objectKey })
-      .andWhere((q) => q.whereNull(column).orWhere(column, '<', to))
-      .update({ [column]: to });
-  });
+  return setUnderLease(knex, objectKey, column, `greatest(${column}, ?)`, to, lease);
+}
+
+/**
+ * Sets `column` of the object's row to `expression` (one `?`, bound to `value`), in ONE statement that also checks
+ * the lease when there is one: the UPDATE locks the row and matches it only while `lease` still holds it, so no
+ * other run can take the object over in between (LeaseLostError when the lease has gone). These marks end every
+ * object slice: one round trip rather than a transaction of four.
+ */
+async function setUnderLease(
+  knex: Knex,
+  objectKey: number,
+  column: string,
+  expression: string,
+  value: Date,
+  lease: string | undefined,
+): Promise<void> {
+  const updated = await knex('objects')
+    .where({ object_key: objectKey, ...(lease === undefined ? {} : { running_lease: lease }) })
+    .update({ [column]: knex.raw(expression, [value]) });
+  if (lease !== undefined && updated === 0) throw new LeaseLostError(objectKey);
 }
 
 export function markCaughtUp(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {

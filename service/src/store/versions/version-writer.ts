@@ -27,8 +27,8 @@ import {
 } from '../packs/pack-builder.js';
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { entryMatches } from '../packs/entry-hash.js';
-import { packKey } from '../packs/pack-keys.js';
-import { assertLeaseHeld, LeaseLostError, markBackfillComplete } from '../registry/object-registry.js';
+import { assertObjectName, assertOrgId, packKey } from '../packs/pack-keys.js';
+import { LeaseLostError, markBackfillComplete } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { ensureObjectKey } from './objects-repository.js';
 import {
@@ -185,10 +185,9 @@ export async function writeVersions(
       fields: {},
     });
   const { knex } = store;
-  const objectKey = await ensureObjectKey(knex, orgId, object);
   const unique = sortedUnique(versions);
 
-  const state = await readState(knex, objectKey);
+  const { objectKey, state } = await readStateByName(knex, orgId, object);
   assertMayWrite(object, objectKey, state, options);
   const { fresh } = await sortOutKnown(knex, objectKey, unique, state.newest_version_at);
 
@@ -212,7 +211,7 @@ export async function writeVersions(
   const totals = await knex.transaction(async (trx) => {
     const current = await lockObject(trx, objectKey);
     // Fencing: a run whose lease was taken over while it read or uploaded must not write what the new holder may also write.
-    if (options.lease !== undefined) await assertLeaseHeld(trx, objectKey, options.lease);
+    assertLeaseIn(current, objectKey, options.lease);
     if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
       throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
     }
@@ -243,8 +242,7 @@ export async function recordBackfillComplete(
   options: { lease?: string } = {},
 ): Promise<void> {
   const { knex } = store;
-  const objectKey = await ensureObjectKey(knex, orgId, object);
-  const state = await readState(knex, objectKey);
+  const { objectKey, state } = await readStateByName(knex, orgId, object);
   if (state.backfill_completed_at) return;
   assertMayWrite(object, objectKey, state, options);
   const writtenAt = storeNow(store).toISOString();
@@ -252,8 +250,7 @@ export async function recordBackfillComplete(
   const meta = { orgId, object, schemaHash: null, writtenAt, cursor: cursorOf(state) };
   const prepared = await uploadProgressPack(store, target, meta, at.toISOString());
   await knex.transaction(async (trx) => {
-    await lockObject(trx, objectKey);
-    if (options.lease !== undefined) await assertLeaseHeld(trx, objectKey, options.lease);
+    assertLeaseIn(await lockObject(trx, objectKey), objectKey, options.lease);
     const indexed = await indexPrepared(trx, target, prepared, [], false);
     await applyCounters(trx, orgId, objectKey, indexed, writtenAt);
     await markBackfillComplete(trx, objectKey, at);
@@ -269,10 +266,23 @@ const STATE_COLUMNS = [
   'backfill_completed_at',
 ] as const;
 
-function readState(knex: Knex, objectKey: number): Promise<ObjectState> {
-  return knex('objects')
+/** The object's key and state in one query; the object's row is made first when there is none yet. */
+async function readStateByName(
+  knex: Knex,
+  orgId: string,
+  object: string,
+): Promise<{ objectKey: number; state: ObjectState }> {
+  assertOrgId(orgId);
+  assertObjectName(object);
+  const row = await knex('objects')
+    .where({ org_id: orgId, name: object })
+    .first<(ObjectState & { object_key: number }) | undefined>('object_key', ...STATE_COLUMNS);
+  if (row) return { objectKey: row.object_key, state: row };
+  const objectKey = await ensureObjectKey(knex, orgId, object); // refuses an unknown org
+  const state = await knex('objects')
     .where({ object_key: objectKey })
     .first<ObjectState>(...STATE_COLUMNS);
+  return { objectKey, state };
 }
 
 /** The object's row, locked until the transaction ends: one writer indexes and moves counters at a time. */
@@ -281,6 +291,11 @@ function lockObject(trx: Knex.Transaction, objectKey: number): Promise<{ version
     .where({ object_key: objectKey })
     .forUpdate()
     .first<ObjectState & { versions: number }>(...STATE_COLUMNS, 'versions');
+}
+
+/** The lease check of assertLeaseHeld, on the object's row as lockObject read it (locked: no other query needed). */
+function assertLeaseIn(locked: ObjectState, objectKey: number, lease: string | undefined): void {
+  if (lease !== undefined && locked.running_lease !== lease) throw new LeaseLostError(objectKey);
 }
 
 /**
