@@ -53,13 +53,17 @@
  *   at the first whole minute after now − lag, so an idle object is still claimed caught up to now − lag exactly. A
  *   pass's schema scan reads the last scan time from the store (a context kept across passes held a stale one and
  *   described every object each pass); describes fill their calls (50 asked at once). An object read whole from
- *   nothing needs no first Id reconciliation (history objects, files metadata: the queries 12 → 4). Backfill 46
- *   calls (34/M: composite 11 — 3 of describes, 8 of first slices —, Bulk polls 14 as the loaded machine ran the
- *   jobs longer, query next pages 7, results 5, query 4, Bulk create 4, describeGlobal 1), deltas 18 (9 a pass: 3
- *   check composites for 57 objects, 2 of the changed objects' slices, ContentDocumentLink's 3 queries through its
+ *   nothing needs no first Id reconciliation (history objects, files metadata: the queries 12 → 4). On a quiet
+ *   machine: backfill 44 calls (33/M: composite 11 — 3 of describes, 8 of first slices —, Bulk polls 12, query
+ *   next pages 7, results 5, query 4, Bulk create 4, describeGlobal 1), deltas 20 (10 a pass: 4 check composites
+ *   for 57 objects — getUpdated and getDeleted of each object holding records, 5 queries a call for the objects
+ *   getUpdated cannot check —, 2 of the changed objects' slices, ContentDocumentLink's 3 queries through its
  *   documents, describeGlobal). In all **47 calls per million** (from 61): the goal (≤ 30) is still missed. What
  *   is left is per object and per job: one first read per object (5 to a call), next pages of objects under the
- *   Bulk threshold, Bulk polls that follow each job's run time. Peak RSS 651 MiB.
+ *   Bulk threshold, Bulk polls that follow each job's run time. On this mix the documented limits alone put the
+ *   floor above the goal, at about 31 per million: backfill 57 first reads at 5 a call (12), 4 Bulk jobs at ≥ 3
+ *   calls (12), describes (4); per delta pass ≥ 3 check calls, 2 for the 6 changed objects' reads, 1 for
+ *   ContentDocumentLink, describeGlobal. Peak RSS 619 MiB.
  * - Peak RSS of the engine's process 850 MiB (pages cost ~4-5× their size while read: 478 MiB at
  *   `--page-mib 16`, 701 MiB at 64 on a 400,000-row Bench__c). The engine's default was then set to 32 MiB
  *   (~14 results calls per million rows instead of ~7): a replica reads one page per running worker.
