@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { eraseRecords } from '../../src/app/erase-record.js';
@@ -19,11 +18,10 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/eng
 import { SalesforceError } from '../../src/salesforce/errors.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { fileBodyKey } from '../../src/store/files/file-bodies.js';
-import { parsePackKey } from '../../src/store/packs/pack-keys.js';
-import { readWholePack } from '../../src/store/packs/pack-reader.js';
 import { updateOrgSettings } from '../../src/store/orgs/org-repository.js';
 import { rebuildIndex } from '../../src/store/versions/rebuild-index.js';
 import { engineFor, registerSimOrg } from '../support/engine-fixture.js';
+import { bucketObjectsMentioning } from '../support/bucket-mentions.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
 
 const FILE_OBJECTS = ['ContentVersion', 'Attachment', 'Document'];
@@ -405,24 +403,9 @@ describe('file bodies', () => {
   });
 });
 
-/** Bucket objects (in the bucket folder) naming `id` in clear: packs read whole by the store's pack reader. */
-async function mentioning(id: string): Promise<string[]> {
-  const blobs = new FsBlobStore(bucketDir);
-  const keys: string[] = [];
-  for await (const { key } of blobs.list(`orgs/${sim.orgId}/`)) {
-    const pack = parsePackKey(key);
-    let text: string;
-    if (pack) {
-      const read = await readWholePack(blobs, key, pack.packId);
-      text = [JSON.stringify(read.header), ...read.blocks.flat().map((l) => l.toString('utf8'))].join('\n');
-    } else {
-      const bytes = await blobs.get(key);
-      text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-    }
-    if (key.includes(id) || text.includes(id)) keys.push(key);
-  }
-  return keys;
-}
+/** Bucket objects (in the bucket folder) naming `id` in clear. */
+const mentioning = (id: string) =>
+  bucketObjectsMentioning(new FsBlobStore(bucketDir), `orgs/${sim.orgId}/`, id);
 
 function readdirBodies(): string[] {
   const root = path.join(bucketDir, 'orgs', sim.orgId, 'files', 'sha256');

@@ -9,7 +9,6 @@ import {
   writeFileMappings,
   type FileMapping,
 } from '../../src/store/files/file-mappings.js';
-import { parsePackKey } from '../../src/store/packs/pack-keys.js';
 import { readWholePack } from '../../src/store/packs/pack-reader.js';
 import { recordError } from '../../src/store/registry/error-log.js';
 import { claimObjectRun, releaseObjectRun } from '../../src/store/registry/object-registry.js';
@@ -22,6 +21,7 @@ import { rebuildIndex } from '../../src/store/versions/rebuild-index.js';
 import type { VersionInput } from '../../src/store/versions/version-entry.js';
 import { recordHistory } from '../../src/store/versions/version-reader.js';
 import { writeVersions } from '../../src/store/versions/version-writer.js';
+import { bucketObjectsMentioning } from '../support/bucket-mentions.js';
 import { createTestDatabase } from '../support/test-db.js';
 import { exportAll, snapshot } from './support/index-snapshot.js';
 import { MemoryBlobStore } from './support/memory-blob-store.js';
@@ -395,23 +395,8 @@ describe('erasing a file record from the backup', () => {
     target = { orgId: ORG_ID, object: 'Attachment', objectKey };
   }
 
-  /** Bucket keys whose object names `needle` in clear: packs read whole by the store's pack reader (header and lines). */
-  async function mentioning(blobs: BlobStore, needle: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const { key } of blobs.list('orgs/')) {
-      const pack = parsePackKey(key);
-      let text: string;
-      if (pack) {
-        const read = await readWholePack(blobs, key, pack.packId);
-        text = [JSON.stringify(read.header), ...read.blocks.flat().map((l) => l.toString('utf8'))].join('\n');
-      } else {
-        const bytes = await blobs.get(key);
-        text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-      }
-      if (key.includes(needle) || text.includes(needle)) keys.push(key);
-    }
-    return keys;
-  }
+  /** Bucket keys whose object names `needle` in clear. */
+  const mentioning = (blobs: BlobStore, needle: string) => bucketObjectsMentioning(blobs, 'orgs/', needle);
 
   async function erase(store: StoreContext = f.store) {
     const lease = 'test-lease';
