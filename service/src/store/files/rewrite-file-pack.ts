@@ -16,6 +16,7 @@ import { packKey } from '../packs/pack-keys.js';
 import { packEntries, readWholePack } from '../packs/pack-reader.js';
 import { assertLeaseHeld } from '../registry/object-registry.js';
 import type { StoreContext } from '../store-context.js';
+import type { IndexedPackRow } from '../versions/compact-packs.js';
 import { markForSweep } from '../versions/rebuild-index.js';
 import { packRow } from '../versions/version-writer.js';
 import { forgetFileRows } from './file-mappings.js';
@@ -26,16 +27,6 @@ export interface FilePackRewrite {
   /** The record's `files` rows deleted with it, and the bodies the stored ones named. */
   mappings: number;
   bodies: string[];
-}
-
-interface SourcePack {
-  pack_key: number;
-  pack_id: string;
-  object_key: number;
-  object: string;
-  bucket_key: string;
-  bytes: string;
-  written_at: Date;
 }
 
 interface KeptLine extends PackLine {
@@ -58,7 +49,7 @@ async function upload(store: StoreContext, orgId: string, key: string, pack: Bui
 /** Indexes the new pack (or finds it indexed: an adopted identical orphan) and moves the kept lines' rows onto it. */
 async function indexNewPack(
   trx: Knex.Transaction,
-  source: SourcePack,
+  source: IndexedPackRow,
   orgId: string,
   pack: BuiltPack,
   kept: readonly KeptLine[],
@@ -99,7 +90,7 @@ export async function rewriteFilePack(
   const source = await knex('packs as p')
     .join('objects as o', 'o.object_key', 'p.object_key')
     .where({ 'p.org_id': orgId, 'p.pack_key': packKeyValue, 'p.kind': 'files' })
-    .first<SourcePack | undefined>(
+    .first<IndexedPackRow | undefined>(
       'p.pack_key',
       'p.pack_id',
       'p.object_key',

@@ -55,15 +55,19 @@ export interface CompactResult {
 // A merged pack is built in memory (its lines decompressed): 12 MiB of gzip is ~70 MiB of JSON.
 const DEFAULTS = { smallBytes: 2 * 1024 * 1024, targetBytes: 12 * 1024 * 1024 };
 
-interface SourcePack {
+/** An indexed pack as a rewrite reads it (its `packs` row, with its object's name). */
+export interface IndexedPackRow {
   pack_key: number;
   pack_id: string;
   object_key: number;
   object: string;
   bucket_key: string;
   bytes: string;
-  schema_hash: string | null;
   written_at: Date;
+}
+
+interface SourcePack extends IndexedPackRow {
+  schema_hash: string | null;
   cursor_system_modstamp: Date | null;
   cursor_id: string | null;
 }
