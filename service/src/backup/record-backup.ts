@@ -11,6 +11,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
+import { compositeGets, MAX_QUERY_SUBREQUESTS, type CompositeResult } from '../salesforce/composite.js';
 import { queryPages, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
@@ -350,17 +351,9 @@ async function backupThroughParents(
     written.push(...result.packs);
     batch = [];
   };
-  for await (const parents of parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false)) {
-    const soql = selectWindow({
-      object: object.name,
-      fields,
-      cursorField: support.cursorField,
-      after: start,
-      upTo,
-      filter: `${access.parentField} IN (${idList(parents)})`,
-      orderBy: false,
-    });
-    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, { batchSize: 2000 })) {
+  const read = async (soql: string, first: RawQueryPage | undefined) => {
+    const options = { batchSize: 2000, ...(first ? { first } : {}) };
+    for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
       batch.push(...versions);
@@ -368,7 +361,47 @@ async function backupThroughParents(
       if (batch.length >= MAX_BATCH_VERSIONS) await flush();
       report(page.records.length);
     }
+  };
+  // The queries of 5 parent batches go in one `/composite` call (composite.ts): an org's documents cost a call per
+  // 1,500 instead of per 300. A subrequest that failed is asked again on its own, which reports its error as usual.
+  const readGroup = async (soqls: string[]) => {
+    const firsts =
+      soqls.length > 1
+        ? await compositeGets(
+            ctx.session,
+            soqls.map((soql, i) => ({
+              referenceId: `parents${i}`,
+              path: `/query/?q=${encodeURIComponent(soql)}`,
+              query: true,
+              headers: { 'Sforce-Query-Options': 'batchSize=2000' },
+            })),
+            ctx.session.defaultKind,
+          )
+        : new Map<string, CompositeResult>();
+    for (const [i, soql] of soqls.entries()) {
+      const result = firsts.get(`parents${i}`);
+      await read(soql, result?.ok ? (result.body as RawQueryPage) : undefined);
+    }
+  };
+  let group: string[] = [];
+  for await (const parents of parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false)) {
+    group.push(
+      selectWindow({
+        object: object.name,
+        fields,
+        cursorField: support.cursorField,
+        after: start,
+        upTo,
+        filter: `${access.parentField} IN (${idList(parents)})`,
+        orderBy: false,
+      }),
+    );
+    if (group.length === MAX_QUERY_SUBREQUESTS) {
+      await readGroup(group);
+      group = [];
+    }
   }
+  if (group.length > 0) await readGroup(group);
   if (newest && newest !== start) await flush(newest);
   else if (batch.length > 0) await flush();
 }

@@ -387,6 +387,33 @@ describe('backing up an org’s records', () => {
     );
   });
 
+  test('ContentDocumentLink is read through its documents five batches of parents to a call', async (t) => {
+    const { sim, ctx, admin, passTheLag, backUp } = await testOrg(t);
+    await backUp(['Account']); // the schema scan's describes are behind
+    // Over 700 documents: three batches of parent Ids, each with its links.
+    for (let i = 0; i < 700; i++)
+      sim.org.create('ContentVersion', {
+        Title: `Document ${i}`,
+        PathOnClient: `document-${i}.txt`,
+        VersionData: Buffer.from(`document ${i}`).toString('base64'),
+      });
+    const since = (
+      (await admin(`requests?since=${Number.MAX_SAFE_INTEGER}`, undefined, 'GET')) as { next: number }
+    ).next;
+    await passTheLag();
+    const pass = await runBackupPass(ctx, { objects: ['ContentDocumentLink'] });
+    assert.equal(pass.outcomes[0]?.ok, true);
+    assert.ok((pass.outcomes[0]?.written ?? 0) >= 700, `links read: ${pass.outcomes[0]?.written}`);
+    const log = (await admin(`requests?since=${since}&object=ContentDocumentLink`, undefined, 'GET')) as {
+      requests: Array<{ path: string }>;
+    };
+    const alone = log.requests.filter((r) => /\/query\/?$/.test(r.path)).length;
+    const together = log.requests.filter((r) => r.path.endsWith('/composite')).length;
+    assert.equal(alone, 0, 'no batch of parents asked on its own');
+    assert.equal(together, 1, 'three batches in one call');
+    assert.deepEqual(await truthMismatches(sim, ctx.store, ['ContentDocumentLink'], ctx.options.lagMs), []);
+  });
+
   test('the dashboard reads Backfilling, then Running Continuously once every object is caught up', async (t) => {
     const { sim, db, bucketDir, backUp } = await testOrg(t);
     await backUp();
