@@ -58,7 +58,10 @@
  *   next pages 7, results 5, query 4, Bulk create 4, describeGlobal 1), deltas 20 (10 a pass: 4 check composites
  *   for 57 objects — getUpdated and getDeleted of each object holding records, 5 queries a call for the objects
  *   getUpdated cannot check —, 2 of the changed objects' slices, ContentDocumentLink's 3 queries through its
- *   documents, describeGlobal). In all **47 calls per million** (from 61): the goal (≤ 30) is still missed. What
+ *   documents, describeGlobal). In all 47 calls per million (from 61). ContentDocumentLink's batches of parent Ids
+ *   then went 5 to a `/composite` call (its 3 queries a pass → a query of the documents' Ids and one composite):
+ *   backfill 44 (Bulk polls 13, the machine busy with a test run), deltas 18, in all **46 calls per million**: the
+ *   goal (≤ 30) is still missed. What
  *   is left is per object and per job: one first read per object (5 to a call), next pages of objects under the
  *   Bulk threshold, Bulk polls that follow each job's run time. On this mix the documented limits alone put the
  *   floor above the goal, at about 31 per million: backfill 57 first reads at 5 a call (12), 4 Bulk jobs at ≥ 3
