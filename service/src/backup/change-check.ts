@@ -20,6 +20,7 @@
  */
 import { compositeGets, packSubrequests, type CompositeGet } from '../salesforce/composite.js';
 import { holdsWholeMinute, replicationPath } from '../salesforce/replication.js';
+import { querySubrequest } from '../salesforce/rest-query.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { advanceIdleObject } from '../store/schedule/schedule-state.js';
@@ -197,12 +198,12 @@ function planCheck(
           via: 'updated',
         }
       : {
-          referenceId: `q${index}`,
-          path: `/queryAll/?q=${encodeURIComponent(
+          ...querySubrequest(
+            `q${index}`,
             `SELECT Id FROM ${object.name} WHERE ${support.cursorField} >= ${soqlDatetime(from)} ` +
               `AND ${support.cursorField} <= ${soqlDatetime(upTo)} LIMIT 1`,
-          )}`,
-          query: true,
+            { scanAll: true },
+          ),
           via: 'query',
         };
   const plan: Plan = {

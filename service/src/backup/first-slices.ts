@@ -17,7 +17,7 @@
  */
 import { compositeGets, MAX_QUERY_SUBREQUESTS, type CompositeGet } from '../salesforce/composite.js';
 import { replicationPath, type DeletedRecords } from '../salesforce/replication.js';
-import type { RawQueryPage } from '../salesforce/rest-query.js';
+import { querySubrequest, type RawQueryPage } from '../salesforce/rest-query.js';
 import type { ApiCallKind } from '../salesforce/session.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { getDeletedStart, type PrefetchedDeletes } from './delete-tracking.js';
@@ -99,12 +99,7 @@ export class FirstSliceReader {
     // One object's query and getDeleted alone cost as much in the object's own run.
     if (group.length === 1 && !group[0]!.deleted) return out;
     const subs: CompositeGet[] = group.flatMap(({ soql, deleted }, i) => [
-      {
-        referenceId: `first${i}`,
-        path: `/queryAll/?q=${encodeURIComponent(soql)}`,
-        query: true,
-        headers: { 'Sforce-Query-Options': 'batchSize=2000' },
-      },
+      querySubrequest(`first${i}`, soql, { scanAll: true, batchSize: 2000 }),
       ...(deleted ? [{ referenceId: `deleted${i}`, path: deleted.path }] : []),
     ]);
     // Backfilling objects' reads are backfill calls; caught-up objects' are checks (the budget's reserve).

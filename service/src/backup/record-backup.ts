@@ -12,7 +12,7 @@ import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
 import { compositeGets, MAX_QUERY_SUBREQUESTS, type CompositeResult } from '../salesforce/composite.js';
-import { queryPages, type RawQueryPage } from '../salesforce/rest-query.js';
+import { queryPages, querySubrequest, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
 import { markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
@@ -369,12 +369,7 @@ async function backupThroughParents(
       soqls.length > 1
         ? await compositeGets(
             ctx.session,
-            soqls.map((soql, i) => ({
-              referenceId: `parents${i}`,
-              path: `/query/?q=${encodeURIComponent(soql)}`,
-              query: true,
-              headers: { 'Sforce-Query-Options': 'batchSize=2000' },
-            })),
+            soqls.map((soql, i) => querySubrequest(`parents${i}`, soql, { batchSize: 2000 })),
             ctx.session.defaultKind,
           )
         : new Map<string, CompositeResult>();

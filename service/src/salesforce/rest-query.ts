@@ -2,6 +2,7 @@
  * REST query and queryAll, page by page through nextRecordsUrl (REST API developer guide, "Query" /
  * "QueryAll"). Used for small deltas and for objects Bulk API 2.0 does not support.
  */
+import type { CompositeGet } from './composite.js';
 import type { SalesforceSession } from './session.js';
 
 export interface QueryPage<R> {
@@ -23,20 +24,43 @@ export function clampBatchSize(n: number): number {
   return Math.min(2000, Math.max(200, Math.floor(n)));
 }
 
+interface QueryOptions {
+  /** queryAll: deleted and archived rows too. */
+  scanAll?: boolean;
+  /** Rows per page (Sforce-Query-Options). */
+  batchSize?: number;
+}
+
+/** The resource path and headers of a query's first page. */
+function queryRequest(
+  soql: string,
+  options: QueryOptions,
+): { path: string; headers: Record<string, string> } {
+  return {
+    path: `/${options.scanAll ? 'queryAll' : 'query'}/?q=${encodeURIComponent(soql)}`,
+    headers: options.batchSize
+      ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` }
+      : {},
+  };
+}
+
+/** A query's first page as a `/composite` subrequest (one of the 5 queries a call may carry). */
+export function querySubrequest(referenceId: string, soql: string, options: QueryOptions = {}): CompositeGet {
+  const { path, headers } = queryRequest(soql, options);
+  return { referenceId, path, query: true, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
+}
+
 export async function* queryPages<R extends Record<string, unknown>>(
   session: SalesforceSession,
   soql: string,
-  options: {
-    scanAll?: boolean;
-    batchSize?: number;
+  options: QueryOptions & {
     /** This query's first page, already fetched (in a `/composite` call): the pages after it are asked for. */
     first?: RawQueryPage;
   } = {},
 ): AsyncGenerator<QueryPage<R>> {
-  const headers: Record<string, string> = options.batchSize
-    ? { 'Sforce-Query-Options': `batchSize=${clampBatchSize(options.batchSize)}` }
-    : {};
-  let path: string | undefined = `/${options.scanAll ? 'queryAll' : 'query'}/?q=${encodeURIComponent(soql)}`;
+  const request = queryRequest(soql, options);
+  const headers = request.headers;
+  let path: string | undefined = request.path;
   let prefetched = options.first;
   while (path) {
     const page: RawQueryPage = prefetched ?? (await session.request<RawQueryPage>({ path, headers })).body;

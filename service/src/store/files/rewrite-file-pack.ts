@@ -11,14 +11,13 @@
  */
 import type { Knex } from 'knex';
 import { buildPacks, packSummary, type BuiltPack, type PackLine } from '../packs/pack-builder.js';
-import { PACK_CONTENT_TYPE } from '../packs/pack-format.js';
 import { packKey } from '../packs/pack-keys.js';
 import { packEntries, readWholePack } from '../packs/pack-reader.js';
 import { assertLeaseHeld } from '../registry/object-registry.js';
 import type { StoreContext } from '../store-context.js';
 import type { IndexedPackRow } from '../versions/compact-packs.js';
 import { markForSweep } from '../versions/rebuild-index.js';
-import { packRow } from '../versions/version-writer.js';
+import { packRow, uploadOrReclaim } from '../versions/version-writer.js';
 import { forgetFileRows } from './file-mappings.js';
 
 export interface FilePackRewrite {
@@ -31,19 +30,6 @@ export interface FilePackRewrite {
 
 interface KeptLine extends PackLine {
   id: string;
-}
-
-/**
- * Uploads `pack` unless it is there; a pack already there (an identical earlier rewrite whose commit failed, then
- * marked) is taken back from the sweep first, as the version writer does: removing the mark waits for a sweep
- * holding it, which deletes the blob before it lets go, so a blob missing then is uploaded again.
- */
-async function upload(store: StoreContext, orgId: string, key: string, pack: BuiltPack): Promise<void> {
-  const { created } = await store.blobs.putIfAbsent(key, pack.bytes, { contentType: PACK_CONTENT_TYPE });
-  if (created) return;
-  await store.knex('orphan_packs').where({ org_id: orgId, bucket_key: key }).delete();
-  if (!(await store.blobs.stat(key)))
-    await store.blobs.putIfAbsent(key, pack.bytes, { contentType: PACK_CONTENT_TYPE });
 }
 
 /** Indexes the new pack (or finds it indexed: an adopted identical orphan) and moves the kept lines' rows onto it. */
@@ -128,7 +114,8 @@ export async function rewriteFilePack(
       { ...store.packOptions, maxPackBytes: Number.MAX_SAFE_INTEGER },
     );
     pack = built[0]!;
-    await upload(store, orgId, packKey(orgId, source.object, pack.id), pack);
+    // A pack already there (an identical rewrite whose commit failed, then marked) is taken back from the sweep.
+    await uploadOrReclaim(store, { orgId, objectKey: source.object_key, object: source.object }, pack);
   }
 
   return knex.transaction(async (trx) => {

@@ -400,9 +400,14 @@ async function uploadProgressPack(
     ...(backfillCompletedAt ? { backfillCompletedAt } : {}),
     ...(store.packOptions?.level !== undefined ? { level: store.packOptions.level } : {}),
   });
+  await uploadOrReclaim(store, target, pack);
+  return { packs: [pack], packKeys: [], rows: [] };
+}
+
+/** Uploads one pack; one already in the bucket (an identical earlier upload) is taken back from collection. */
+export async function uploadOrReclaim(store: StoreContext, target: Target, pack: BuiltPack): Promise<void> {
   const { created } = await uploadPack(store, target, pack);
   if (!created) await reclaimFromCollection(store, target, [pack]);
-  return { packs: [pack], packKeys: [], rows: [] };
 }
 
 function uploadPack(store: StoreContext, target: Target, pack: BuiltPack): Promise<{ created: boolean }> {
@@ -594,7 +599,7 @@ export interface PackToIndex {
   rows: readonly IndexRow[];
 }
 
-type Target = { orgId: string; objectKey: number; object: string };
+export type Target = { orgId: string; objectKey: number; object: string };
 
 function emptyTotals(): IndexTotals {
   return {
