@@ -10,11 +10,7 @@ import { SalesforceError } from '../salesforce/errors.js';
 import { getDeleted, holdsWholeMinute, type DeletedRecords } from '../salesforce/replication.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import { liveRecordIds, newestDeletedFlags } from '../store/registry/live-records.js';
-import {
-  setDeletesCheckedUntil,
-  setReconciledAt,
-  type RegistryObject,
-} from '../store/registry/object-registry.js';
+import { markDeletesChecked, type RegistryObject } from '../store/registry/object-registry.js';
 import { tombstone, type VersionInput } from '../store/versions/version-entry.js';
 import { writeVersions } from '../store/versions/version-writer.js';
 import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
@@ -119,17 +115,25 @@ export async function trackDeletes(
     const stones = await purgedOf(ctx, object, deleted, recordsUpTo);
     const result = await writeVersions(ctx.store, ctx.org.orgId, object.name, stones, leaseOf(ctx));
     // Salesforce vouches only up to latestDateCovered (whole minutes, before in-flight commits): resume there.
-    await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, coveredUntil, ctx.lease);
-    // Nothing was held before the first check.
-    if (!object.reconciledAt) await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
+    // Nothing was held before the first check: it counts as reconciled then.
+    await markDeletesChecked(
+      ctx.store.knex,
+      object.objectKey,
+      { deletesCheckedUntil: coveredUntil, ...(object.reconciledAt ? {} : { reconciledAt: now }) },
+      ctx.lease,
+    );
     return { tombstones: result.written, method: 'get-deleted' };
   }
   // A first reconciliation just after reading the whole object would compare it with itself, at the cost of a
   // read of every Id: the object counts as reconciled when its reading began, and deletes since then are found by
   // the next reconciliation, when it is due.
   if (!object.reconciledAt && readWholeSince) {
-    await setReconciledAt(ctx.store.knex, object.objectKey, readWholeSince, ctx.lease);
-    await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo, ctx.lease);
+    await markDeletesChecked(
+      ctx.store.knex,
+      object.objectKey,
+      { deletesCheckedUntil: upTo, reconciledAt: readWholeSince },
+      ctx.lease,
+    );
     return { tombstones: 0, method: 'none' };
   }
   return reconcileIds(ctx, object, support, now, upTo);
@@ -226,7 +230,11 @@ async function reconcileIds(
     [...held].map((id) => tombstone(id, at)),
     leaseOf(ctx),
   );
-  await setReconciledAt(ctx.store.knex, object.objectKey, now, ctx.lease);
-  await setDeletesCheckedUntil(ctx.store.knex, object.objectKey, upTo, ctx.lease);
+  await markDeletesChecked(
+    ctx.store.knex,
+    object.objectKey,
+    { deletesCheckedUntil: upTo, reconciledAt: now },
+    ctx.lease,
+  );
   return { tombstones: result.written, method: 'id-reconciliation' };
 }

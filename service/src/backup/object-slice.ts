@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { isProcessAlive, pidNamespaceIdentity, processStartTime } from '../process-identity.js';
-import { closeObjectErrors, recordError } from '../store/registry/error-log.js';
+import { recordError } from '../store/registry/error-log.js';
 import {
   claimObjectRun,
+  completeObjectRun,
   LEASE_RENEW_MS,
   LeaseLostError,
   releaseObjectRun,
@@ -123,6 +124,8 @@ export async function backupObject(
   const readingFromNothingSince =
     object.cursor === null && object.records === 0 ? ctx.session.clock.now() : undefined;
   let outcome: ObjectOutcome;
+  /** Released with the run's success (completeObjectRun); otherwise in `finally`. */
+  let released = false;
   try {
     const records = await backupRecords(run, object, options.onProgress, options.prefetched);
     const complete = records.caughtUpTo !== null;
@@ -152,8 +155,15 @@ export async function backupObject(
       complete && fileObjectSpec(object.name) && !stop.signal.aborted
         ? await backupFiles(run, object, records.written + refreshed.written)
         : { complete: true, paused: false };
-    await closeObjectErrors(knex, ctx.org.orgId, object.name, new Date());
-    await recordSliceOutcome(knex, object.objectKey, true);
+    // Errors closed, failures cleared and the lease released, in one round trip.
+    await completeObjectRun(knex, {
+      orgId: ctx.org.orgId,
+      object: object.name,
+      objectKey: object.objectKey,
+      lease,
+      at: new Date(),
+    });
+    released = true;
     outcome = {
       ...none,
       ok: true,
@@ -201,7 +211,7 @@ export async function backupObject(
   } finally {
     for (const t of timers) clearTimeout(t);
     ctx.signal?.removeEventListener('abort', onOuterAbort);
-    await releaseObjectRun(knex, object.objectKey, lease);
+    if (!released) await releaseObjectRun(knex, object.objectKey, lease);
   }
   return outcome;
 }

@@ -352,7 +352,7 @@ async function backupThroughParents(
     batch = [];
   };
   const read = async (soql: string, first: RawQueryPage | undefined) => {
-    const options = { batchSize: 2000, ...(first ? { first } : {}) };
+    const options = { batchSize: 2000, keepAttributes: true, ...(first ? { first } : {}) };
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
@@ -511,7 +511,8 @@ export async function* slicePages(
   first?: RawQueryPage,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
   // Pages of 2,000 rows, the most Salesforce gives (Sforce-Query-Options batchSize): one call per 2,000 rows.
-  const options = { scanAll: true, batchSize: 2000 };
+  // Each record keeps its `attributes` (toVersion ignores them): no copy of every record.
+  const options = { scanAll: true, batchSize: 2000, keepAttributes: true };
   if (fitsOneQuery(soql)) {
     let rows = 0;
     const pages = queryPages<Record<string, unknown>>(ctx.session, soql, {
@@ -855,13 +856,14 @@ async function readBulkWindow(
   return done;
 }
 
-/** About how many bytes a row takes in Bulk CSV: its values' text, quoted and separated. */
+/** About how many bytes a row takes in Bulk CSV: its values' text, quoted and separated (REST `attributes` aside). */
 function csvRowBytes(rows: Array<Record<string, unknown>>): number {
   if (rows.length === 0) return 0;
   let bytes = 0;
   for (const row of rows)
-    for (const value of Object.values(row))
-      bytes += (value === null || value === undefined ? 0 : String(value).length) + 3;
+    for (const [key, value] of Object.entries(row))
+      if (key !== 'attributes')
+        bytes += (value === null || value === undefined ? 0 : String(value).length) + 3;
   return Math.ceil(bytes / rows.length);
 }
 

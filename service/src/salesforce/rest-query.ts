@@ -56,6 +56,11 @@ export async function* queryPages<R extends Record<string, unknown>>(
   options: QueryOptions & {
     /** This query's first page, already fetched (in a `/composite` call): the pages after it are asked for. */
     first?: RawQueryPage;
+    /**
+     * Records as Salesforce sent them, `attributes` included: for a reader that ignores that member (as
+     * canonicalizeRecord does), which spares a copy of every record.
+     */
+    keepAttributes?: boolean;
   } = {},
 ): AsyncGenerator<QueryPage<R>> {
   const request = queryRequest(soql, options);
@@ -65,7 +70,10 @@ export async function* queryPages<R extends Record<string, unknown>>(
   while (path) {
     const page: RawQueryPage = prefetched ?? (await session.request<RawQueryPage>({ path, headers })).body;
     prefetched = undefined;
-    yield { records: (page.records as R[]).map(stripAttributes), totalSize: page.totalSize, done: page.done };
+    const records = options.keepAttributes
+      ? (page.records as R[])
+      : (page.records as R[]).map(stripAttributes);
+    yield { records, totalSize: page.totalSize, done: page.done };
     path = page.done ? undefined : page.nextRecordsUrl;
   }
 }

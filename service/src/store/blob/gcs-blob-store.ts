@@ -7,9 +7,11 @@
  * The client honours `STORAGE_EMULATOR_HOST` (tests point it at test/gcs-sim).
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { IdempotencyStrategy, RETRYABLE_ERR_FN_DEFAULT, Storage, type File } from '@google-cloud/storage';
+import type * as GcsSdk from '@google-cloud/storage';
+import type { File, Storage } from '@google-cloud/storage';
 import { nativeCrc32cGenerator } from './crc32c.js';
 import { rangeBeyondEnd, validateBlobKey, validateBlobPrefix, validateRange } from './blob-key.js';
 import {
@@ -71,12 +73,21 @@ export function gcsStatusOf(err: unknown): number | undefined {
 }
 
 /**
+ * The SDK, loaded when a GCS store is first made or asked: it takes about half a second of CPU to load, which
+ * every process start paid when STORAGE_URL names a filesystem bucket.
+ */
+function gcsSdk(): typeof GcsSdk {
+  return createRequire(import.meta.url)('@google-cloud/storage') as typeof GcsSdk;
+}
+
+/**
  * The SDK's own test, plus HTTP 408/429/5xx wherever the status sits (the SDK looks only at
  * `code`, so a 503 answering a resumable session's status query, a gaxios error with `status`,
  * ends the upload). Used for restarting whole uploads only: handing it to the client as its
  * retryableErrorFn would retry that status query in a way that runs two upload loops at once.
  */
 export function isRetryableGcsError(err: unknown): boolean {
+  const { RETRYABLE_ERR_FN_DEFAULT } = gcsSdk();
   if (RETRYABLE_ERR_FN_DEFAULT(err as Parameters<typeof RETRYABLE_ERR_FN_DEFAULT>[0])) return true;
   const status = gcsStatusOf(err);
   return status !== undefined && (status === 408 || status === 429 || status >= 500);
@@ -130,6 +141,7 @@ export class GcsBlobStore implements BlobStore {
     if (this.chunkSize % (256 * 1024) !== 0)
       throw new Error(`GCS chunkSize must be a multiple of 256 KiB, got ${this.chunkSize}`);
     const projectId = options.projectId ?? emulatorProjectId();
+    const { IdempotencyStrategy, Storage } = gcsSdk();
     this.storage = new Storage({
       crc32cGenerator: nativeCrc32cGenerator,
       ...(options.apiEndpoint !== undefined && { apiEndpoint: options.apiEndpoint }),

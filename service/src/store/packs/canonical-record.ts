@@ -86,6 +86,13 @@ interface KeyPlan {
 interface ShapePlan {
   keys: readonly string[];
   plan: readonly KeyPlan[];
+  /**
+   * A canonical record of this shape with every value null: the keys it can hold (those with a versioned type),
+   * in output order. Each record's canonical form starts as a copy of it, so every canonical record of the shape
+   * shares one compact object layout, where one built key by key becomes a hash table (slower to serialise and
+   * several times the memory while a batch waits to be written).
+   */
+  template: CanonicalRecord;
 }
 
 /**
@@ -111,7 +118,12 @@ function shapePlan(keys: readonly string[], fieldTypes: FieldTypes): ShapePlan {
     const type = Object.hasOwn(fieldTypes, name) ? fieldTypes[name] : undefined;
     plan.push({ name, type, kind: type === undefined ? undefined : fieldKind(type) });
   }
-  const shape = { keys, plan };
+  const output = plan.filter((k) => k.kind !== undefined && k.kind !== 'excluded').map((k) => k.name);
+  // JSON.parse makes an object with the compact layout; the keys are in the order `out` was built in before.
+  const template = JSON.parse(
+    `{${output.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`,
+  ) as CanonicalRecord;
+  const shape = { keys, plan, template };
   if (shapes.length >= SHAPES_KEPT) shapes.pop();
   shapes.unshift(shape);
   return shape;
@@ -135,8 +147,8 @@ export function canonicalizeRecord(
 ): CanonicalRecord {
   if (source !== 'rest' && source !== 'bulk')
     throw new Error(`unknown record source "${String(source)}" (expected rest or bulk)`);
-  const { plan } = shapePlan(Object.keys(record), fieldTypes);
-  const out: CanonicalRecord = {};
+  const { plan, template } = shapePlan(Object.keys(record), fieldTypes);
+  const out: CanonicalRecord = { ...template };
   for (const { name, type, kind } of plan) {
     const raw = record[name];
     if (kind === undefined) {

@@ -345,11 +345,28 @@ export function setDeletesCheckedUntil(
   until: Date,
   lease?: string,
 ): Promise<void> {
-  return advance(knex, objectKey, 'deletes_checked_until', until, lease);
+  return markDeletesChecked(knex, objectKey, { deletesCheckedUntil: until }, lease);
 }
 
-export function setReconciledAt(knex: Knex, objectKey: number, at: Date, lease?: string): Promise<void> {
-  return advance(knex, objectKey, 'reconciled_at', at, lease);
+/**
+ * A delete check's marks in one statement: `deletes_checked_until` and, when given, `reconciled_at` move forward,
+ * never back (as `advance`), under the lease when there is one (LeaseLostError otherwise).
+ */
+export async function markDeletesChecked(
+  knex: Knex,
+  objectKey: number,
+  marks: { deletesCheckedUntil: Date; reconciledAt?: Date },
+  lease?: string,
+): Promise<void> {
+  const updated = await knex('objects')
+    .where({ object_key: objectKey, ...(lease === undefined ? {} : { running_lease: lease }) })
+    .update({
+      deletes_checked_until: knex.raw('greatest(deletes_checked_until, ?)', [marks.deletesCheckedUntil]),
+      ...(marks.reconciledAt
+        ? { reconciled_at: knex.raw('greatest(reconciled_at, ?)', [marks.reconciledAt]) }
+        : {}),
+    });
+  if (lease !== undefined && updated === 0) throw new LeaseLostError(objectKey);
 }
 
 /** How long a lease lives without renewal; holders renew it every LEASE_RENEW_MS. */
@@ -368,6 +385,18 @@ export async function claimObjectRun(
   options: { staleMs?: number; isHolderGone?: (lease: string) => boolean } = {},
 ): Promise<boolean> {
   const staleMs = options.staleMs ?? LEASE_STALE_MS;
+  // Free or stale (the usual case): taken in one UPDATE, which re-checks its condition on the row it locks.
+  const taken = await knex('objects')
+    .where({ object_key: objectKey })
+    .where((free) =>
+      free
+        .whereNull('running_lease')
+        .orWhereNull('running_since')
+        .orWhereRaw(`running_since < now() - ? * interval '1 millisecond'`, [staleMs]),
+    )
+    .update({ running_since: knex.fn.now(), running_lease: lease });
+  if (taken > 0) return true;
+  // Held: taken over only when its holder is gone (asked outside the database), under the row's lock.
   return knex.transaction(async (trx) => {
     const row = await trx('objects')
       .where({ object_key: objectKey })
@@ -402,6 +431,28 @@ export async function releaseObjectRun(knex: Knex, objectKey: number, lease: str
   await knex('objects')
     .where({ object_key: objectKey, running_lease: lease })
     .update({ running_since: null, running_lease: null });
+}
+
+/**
+ * The end of a run that succeeded, in one statement: the object's open errors close (closeObjectErrors), its
+ * failures and waits are cleared (recordSliceOutcome), and `lease` is released if it still holds the object
+ * (releaseObjectRun). Every run ends this way unless it failed.
+ */
+export async function completeObjectRun(
+  knex: Knex,
+  run: { orgId: string; object: string; objectKey: number; lease: string; at: Date },
+): Promise<void> {
+  await knex.raw(
+    `WITH closed AS (
+       UPDATE errors SET closed_at = ?
+        WHERE org_id = ? AND object = ? AND record_id IS NULL AND closed_at IS NULL AND dismissed_at IS NULL
+     )
+     UPDATE objects SET failures = 0, retry_after = NULL, budget_wait_until = NULL, last_slice_at = CURRENT_TIMESTAMP,
+            running_since = CASE WHEN running_lease = ? THEN NULL ELSE running_since END,
+            running_lease = CASE WHEN running_lease = ? THEN NULL ELSE running_lease END
+      WHERE object_key = ?`,
+    [run.at, run.orgId, run.object, run.lease, run.lease, run.objectKey],
+  );
 }
 
 /**

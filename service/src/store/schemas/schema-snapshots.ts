@@ -6,18 +6,36 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseSchemaKey, schemaKey, schemasPrefix } from '../packs/pack-keys.js';
+import {
+  assertObjectName,
+  assertOrgId,
+  parseSchemaKey,
+  schemaKey,
+  schemasPrefix,
+} from '../packs/pack-keys.js';
 import { storeNow, type StoreContext } from '../store-context.js';
-import { ensureObjectKey } from '../versions/objects-repository.js';
+import { UnknownOrgError } from '../versions/objects-repository.js';
 
-/** JSON with object keys sorted at every level, so equal describes hash equally. */
+/**
+ * JSON with object keys sorted at every level (by code unit), so equal describes hash equally. Written into one
+ * string as it goes: a describe has thousands of small objects, and building lists of entries for each was most
+ * of a schema scan's own CPU.
+ */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableStringify(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${stableStringify(v)}`;
+  }
+  return `${out}}`;
 }
 
 function fieldCount(describe: unknown): number {
@@ -39,15 +57,29 @@ export async function saveSchemaSnapshot(
   const key = schemaKey(orgId, object, hash);
   await store.blobs.putIfAbsent(key, gzipSync(json), { contentType: 'application/gzip' });
   const now = storeNow(store);
-  const result = await store.knex.raw<{ rows: Array<{ inserted: boolean }> }>(
-    `INSERT INTO schemas (org_id, object, hash, bucket_key, field_count, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (org_id, object, hash) DO UPDATE SET last_seen_at = GREATEST(schemas.last_seen_at, EXCLUDED.last_seen_at)
-     RETURNING (xmax = 0) AS inserted`,
-    [orgId, object, hash, key, fieldCount(describe), now, now],
+  assertOrgId(orgId);
+  assertObjectName(object);
+  // One round trip: the schemas row, and the object's row (made when there is none yet) naming the snapshot.
+  const result = await store.knex.raw<{ rows: Array<{ inserted: boolean; objects: number }> }>(
+    `WITH snapshot AS (
+       INSERT INTO schemas (org_id, object, hash, bucket_key, field_count, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, object, hash) DO UPDATE SET last_seen_at = GREATEST(schemas.last_seen_at, EXCLUDED.last_seen_at)
+       RETURNING (xmax = 0) AS inserted
+     ), updated AS (
+       UPDATE objects SET describe_hash = ? WHERE org_id = ? AND name = ? RETURNING object_key
+     ), created AS (
+       INSERT INTO objects (org_id, name, describe_hash)
+       SELECT org_id, ?, ? FROM orgs WHERE org_id = ? AND NOT EXISTS (SELECT 1 FROM updated)
+       ON CONFLICT (org_id, name) DO UPDATE SET describe_hash = EXCLUDED.describe_hash
+       RETURNING object_key
+     )
+     SELECT (SELECT inserted FROM snapshot) AS inserted,
+            (SELECT count(*) FROM updated)::int + (SELECT count(*) FROM created)::int AS objects`,
+    [orgId, object, hash, key, fieldCount(describe), now, now, hash, orgId, object, object, hash, orgId],
   );
-  await ensureObjectKey(store.knex, orgId, object);
-  await store.knex('objects').where({ org_id: orgId, name: object }).update({ describe_hash: hash });
-  return { hash, created: result.rows[0]?.inserted === true };
+  const row = result.rows[0];
+  if (!row || row.objects === 0) throw new UnknownOrgError(orgId);
+  return { hash, created: row.inserted === true };
 }
 
 /** A stored describe snapshot. */

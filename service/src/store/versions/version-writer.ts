@@ -28,7 +28,7 @@ import {
 import { PACK_CONTENT_TYPE, type PackCursor, type PackHeader } from '../packs/pack-format.js';
 import { entryMatches } from '../packs/entry-hash.js';
 import { assertObjectName, assertOrgId, packKey } from '../packs/pack-keys.js';
-import { LeaseLostError, markBackfillComplete } from '../registry/object-registry.js';
+import { LeaseLostError } from '../registry/object-registry.js';
 import { storeNow, type StoreContext } from '../store-context.js';
 import { ensureObjectKey } from './objects-repository.js';
 import {
@@ -184,6 +184,13 @@ export async function writeVersions(
       deleted: false,
       fields: {},
     });
+  // Nothing to store and no cursor to move (a delete check that found nothing): no query at all. A lease lost
+  // meanwhile is found by the caller's next write, which checks it.
+  if (versions.length === 0 && !options.cursor) {
+    assertOrgId(orgId);
+    assertObjectName(object);
+    return { written: 0, duplicates: 0, newRecords: 0, packs: [] };
+  }
   const { knex } = store;
   const unique = sortedUnique(versions);
 
@@ -207,18 +214,21 @@ export async function writeVersions(
   // No new version but a cursor that moves: the bucket learns it too, or a rebuild would forget it.
   else if (options.cursor && isAfter(options.cursor, cursorOf(state)))
     prepared = await uploadProgressPack(store, target, meta);
+  // Nothing to index and no cursor that moves (a delete check that found nothing, a re-read of known versions):
+  // the write would change nothing, and its checks were made above (assertMayWrite).
+  if (prepared.packs.length === 0)
+    return { written: 0, duplicates: versions.length, newRecords: 0, packs: [] };
 
+  const changes: ObjectChanges = { writtenAt, ...(options.cursor ? { cursor: options.cursor } : {}) };
   const totals = await knex.transaction(async (trx) => {
-    const current = await lockObject(trx, objectKey);
+    // The copy's savepoint is set with the lock (one round trip): see indexPrepared.
+    const current = await lockObject(trx, objectKey, { savepoint: fresh.length > 0 });
     // Fencing: a run whose lease was taken over while it read or uploaded must not write what the new holder may also write.
     assertLeaseIn(current, objectKey, options.lease);
     if (options.expectedCursor !== undefined && !sameCursor(options.expectedCursor, cursorOf(current))) {
       throw new CursorConflictError(object, options.expectedCursor, cursorOf(current));
     }
-    const indexed = await indexPrepared(trx, target, prepared, fresh, current.versions === 0);
-    await applyCounters(trx, orgId, objectKey, indexed, writtenAt);
-    if (options.cursor) await advanceCursor(trx, objectKey, options.cursor);
-    return indexed;
+    return indexPrepared(trx, target, prepared, fresh, current.versions === 0, changes);
   });
 
   return {
@@ -251,9 +261,7 @@ export async function recordBackfillComplete(
   const prepared = await uploadProgressPack(store, target, meta, at.toISOString());
   await knex.transaction(async (trx) => {
     assertLeaseIn(await lockObject(trx, objectKey), objectKey, options.lease);
-    const indexed = await indexPrepared(trx, target, prepared, [], false);
-    await applyCounters(trx, orgId, objectKey, indexed, writtenAt);
-    await markBackfillComplete(trx, objectKey, at);
+    await indexPrepared(trx, target, prepared, [], false, { writtenAt, backfillCompletedAt: at });
   });
 }
 
@@ -285,12 +293,28 @@ async function readStateByName(
   return { objectKey, state };
 }
 
-/** The object's row, locked until the transaction ends: one writer indexes and moves counters at a time. */
-function lockObject(trx: Knex.Transaction, objectKey: number): Promise<{ versions: number } & ObjectState> {
-  return trx('objects')
-    .where({ object_key: objectKey })
-    .forUpdate()
-    .first<ObjectState & { versions: number }>(...STATE_COLUMNS, 'versions');
+/**
+ * The object's row, locked until the transaction ends: one writer indexes and moves counters at a time. With
+ * `savepoint`, the copy's savepoint (COPY_SAVEPOINT) is set in the same round trip, as a second statement of one
+ * text (the key is an integer, written as a literal: a text with parameters may hold one statement only).
+ */
+async function lockObject(
+  trx: Knex.Transaction,
+  objectKey: number,
+  options: { savepoint?: boolean } = {},
+): Promise<{ versions: number } & ObjectState> {
+  if (!options.savepoint)
+    return trx('objects')
+      .where({ object_key: objectKey })
+      .forUpdate()
+      .first<ObjectState & { versions: number }>(...STATE_COLUMNS, 'versions');
+  if (!Number.isSafeInteger(objectKey)) throw new Error(`not an object key: ${objectKey}`);
+  const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+  const [locked] = (await connection.query(
+    `SELECT ${[...STATE_COLUMNS, 'versions'].join(', ')} FROM objects WHERE object_key = ${objectKey} FOR UPDATE;
+     SAVEPOINT ${COPY_SAVEPOINT}`,
+  )) as unknown as [pg.QueryResult<{ versions: number } & ObjectState>];
+  return locked.rows[0]!;
 }
 
 /** The lease check of assertLeaseHeld, on the object's row as lockObject read it (locked: no other query needed). */
@@ -423,9 +447,13 @@ async function nextPackKey(knex: Knex): Promise<number> {
   return Number(result.rows[0]!.key);
 }
 
+/** The savepoint a write's COPY runs under (set by lockObject, with the lock). */
+const COPY_SAVEPOINT = 'autobackup_copy_index';
+
 /**
- * Indexes prepared packs inside the caller's transaction, which holds the object's row lock: binary COPY under a
- * savepoint; when some version turns out to be indexed already (another writer, an adopted orphan), the COPY is
+ * Indexes prepared packs inside the caller's transaction, which holds the object's row lock, and makes the object
+ * row's `changes` with the counters. Versions go by binary COPY under COPY_SAVEPOINT (which the caller set, with
+ * the lock); when some version turns out to be indexed already (another writer, an adopted orphan), the COPY is
  * rolled back to its savepoint and the packs are indexed row by row, skipping what exists.
  */
 async function indexPrepared(
@@ -434,12 +462,12 @@ async function indexPrepared(
   prepared: PreparedPacks,
   fresh: readonly VersionInput[],
   objectIsEmpty: boolean,
+  changes: ObjectChanges,
 ): Promise<IndexTotals> {
-  if (prepared.packs.length === 0) return emptyTotals();
   if (fresh.length > 0) {
-    const copied = await copyPrepared(trx, target, prepared, fresh, objectIsEmpty);
+    const copied = await copyPrepared(trx, target, prepared, fresh, objectIsEmpty, changes);
     if (copied) return copied;
-  }
+  } else return indexProgressPacks(trx, target, prepared.packs, changes);
   const items: PackToIndex[] = prepared.packs.map((p) => ({
     pack: packSummary(p),
     rows: packLocations(p).map((loc, i) => {
@@ -447,22 +475,27 @@ async function indexPrepared(
       return { id: v.id, systemModstamp: v.systemModstamp, deleted: v.deleted, ...loc };
     }),
   }));
-  return indexPacks(trx, target, items);
+  const totals = await indexPacks(trx, target, items);
+  await updateObjectRow(trx, target, totals, changes);
+  return totals;
 }
 
-/** The fast path of indexPrepared; null when a row or pack was indexed before (rolled back to its savepoint). */
+/**
+ * The fast path of indexPrepared: COPY, then the packs rows with the object row's changes in one statement. Null
+ * when a row or pack was indexed before (rolled back to COPY_SAVEPOINT, with the changes).
+ */
 async function copyPrepared(
   trx: Knex.Transaction,
   target: Target,
   prepared: PreparedPacks,
   fresh: readonly VersionInput[],
   objectIsEmpty: boolean,
+  changes: ObjectChanges,
 ): Promise<IndexTotals | null> {
   const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
   // Counted before any row of this batch exists, under the object's row lock: records with no version yet.
   const ids = [...new Set(fresh.map((v) => v.id))];
   const newRecords = objectIsEmpty ? ids.length : await countNewRecords(connection, target.objectKey, ids);
-  await connection.query('SAVEPOINT autobackup_copy_index');
   let copied = true;
   try {
     await pipeline(Readable.from(copyChunks(prepared.rows)), connection.query(copyFrom(VERSION_COPY_SQL)));
@@ -470,14 +503,66 @@ async function copyPrepared(
     if ((err as { code?: string }).code !== '23505') throw err;
     copied = false;
   }
-  if (!copied || !(await insertCopiedPackRows(trx, target, prepared.packs, prepared.packKeys))) {
-    await connection.query('ROLLBACK TO SAVEPOINT autobackup_copy_index');
+  const totals = copied ? copiedTotals(prepared, fresh, newRecords) : null;
+  if (!totals || !(await insertCopiedPackRows(trx, target, prepared, totals, changes))) {
+    await connection.query(`ROLLBACK TO SAVEPOINT ${COPY_SAVEPOINT}`);
     return null;
   }
-  await connection.query('RELEASE SAVEPOINT autobackup_copy_index');
+  // The savepoint is released with the commit.
+  return totals;
+}
+
+/**
+ * Progress packs (no entries) indexed with the object row's changes, in one statement: the counters only gain the
+ * bytes of packs not indexed before (as indexPacks and applyCounters count them), and the day's stats only those.
+ */
+async function indexProgressPacks(
+  trx: Knex.Transaction,
+  target: Target,
+  packs: readonly BuiltPack[],
+  changes: ObjectChanges,
+): Promise<IndexTotals> {
+  const insert = packsInsert(packs.map((pack) => packRow(target, packSummary(pack))));
+  const { sets, bindings } = objectRowChanges(changes);
+  const result = await trx.raw<{ rows: Array<{ bytes: number }> }>(
+    `WITH inserted AS (${insert.sql} RETURNING bytes),
+     object_row AS (
+       UPDATE objects SET ${['bytes = bytes + (SELECT coalesce(sum(bytes), 0) FROM inserted)', ...sets].join(', ')}
+        WHERE object_key = ?
+     ),
+     day_row AS (
+       INSERT INTO daily_stats (org_id, day, versions, bytes)
+       SELECT ?, (?::timestamptz AT TIME ZONE 'UTC')::date, 0, sum(bytes) FROM inserted HAVING count(*) > 0
+       ON CONFLICT (org_id, day) DO UPDATE SET bytes = daily_stats.bytes + EXCLUDED.bytes
+     )
+     SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM inserted`,
+    [...insert.bindings, ...bindings, target.objectKey, target.orgId, changes.writtenAt],
+  );
+  return { ...emptyTotals(), packBytes: Number(result.rows[0]!.bytes) };
+}
+
+/** INSERT of packs rows (all with the same columns), skipping a pack indexed before. */
+function packsInsert(rows: ReadonlyArray<Record<string, unknown>>): {
+  sql: string;
+  bindings: Knex.RawBinding[];
+} {
+  const columns = Object.keys(rows[0]!);
+  const values = rows.map(() => `(${columns.map(() => '?').join(', ')})`);
+  return {
+    sql: `INSERT INTO packs (${columns.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (org_id, pack_id) DO NOTHING`,
+    bindings: rows.flatMap((row) => columns.map((c) => row[c] as Knex.RawBinding)),
+  };
+}
+
+/** What a COPY of every row of `prepared` added (each packs row is new, or the copy would not stand). */
+function copiedTotals(
+  prepared: PreparedPacks,
+  fresh: readonly VersionInput[],
+  newRecords: number,
+): IndexTotals {
   const totals = emptyTotals();
   for (const pack of prepared.packs) {
-    totals.packBytes += pack.bytes.length; // every packs row is new, or the copy would not stand
+    totals.packBytes += pack.bytes.length;
     for (const block of pack.blocks) for (const length of block.lengths) totals.rawBytes += length;
   }
   totals.versions = fresh.length;
@@ -530,24 +615,33 @@ async function countNewRecords(
 }
 
 /**
- * The packs rows for rows already copied, with the pack keys the copy used. False when a pack was
- * indexed before (the same bytes written by an earlier batch): the copied rows must then go.
+ * The packs rows for rows already copied, with the pack keys the copy used, and the object row's changes
+ * (updateObjectRow), in one statement. False when a pack was indexed before (the same bytes written by an earlier
+ * batch): the copied rows and the changes must then go.
  */
 async function insertCopiedPackRows(
   trx: Knex.Transaction,
   target: Target,
-  packs: readonly BuiltPack[],
-  packKeys: readonly number[],
+  prepared: PreparedPacks,
+  totals: IndexTotals,
+  changes: ObjectChanges,
 ): Promise<boolean> {
-  for (const [i, pack] of packs.entries()) {
-    const inserted = await trx('packs')
-      .insert({ pack_key: packKeys[i], ...packRow(target, packSummary(pack)) })
-      .onConflict(['org_id', 'pack_id'])
-      .ignore()
-      .returning<Array<{ pack_key: number }>>('pack_key');
-    if (!inserted[0]) return false;
-  }
-  return true;
+  const insert = packsInsert(
+    prepared.packs.map((pack, i) => ({
+      pack_key: prepared.packKeys[i],
+      ...packRow(target, packSummary(pack)),
+    })),
+  );
+  const parts = [
+    { name: 'inserted', sql: `${insert.sql} RETURNING pack_key`, bindings: insert.bindings },
+    ...objectRowStatements(target, totals, changes),
+  ];
+  const result = await trx.raw<{ rows: Array<{ packs: number }> }>(
+    `WITH ${parts.map((p) => `${p.name} AS (${p.sql})`).join(', ')}
+     SELECT (SELECT count(*) FROM inserted)::int AS packs`,
+    parts.flatMap((p) => p.bindings),
+  );
+  return result.rows[0]!.packs === prepared.packs.length;
 }
 
 /**
@@ -797,7 +891,7 @@ export async function indexPacks(
   return totals;
 }
 
-/** Counters of the object and the org's per-day progress, in the caller's transaction. */
+/** Counters of the object and the org's per-day progress, in the caller's transaction (one statement). */
 export async function applyCounters(
   trx: Knex.Transaction,
   orgId: string,
@@ -805,16 +899,47 @@ export async function applyCounters(
   totals: IndexTotals,
   writtenAt: string,
 ): Promise<void> {
-  if (totals.versions === 0 && totals.packBytes === 0) return;
-  await trx.raw(
-    `UPDATE objects SET
-       records = records + ?, versions = versions + ?, deleted_versions = deleted_versions + ?,
+  await updateObjectRow(trx, { orgId, objectKey }, totals, { writtenAt });
+}
+
+/** What a write changes on the object's row besides its counters. */
+interface ObjectChanges {
+  /** When the write was made (the day of the org's stats, the object's last backup). */
+  writtenAt: string;
+  /** The cursor moves here, forward only (as advanceCursor). */
+  cursor?: PackCursor;
+  /** The backfill completed then, unless it was recorded before (as markBackfillComplete). */
+  backfillCompletedAt?: Date;
+}
+
+/** One statement of a `WITH` list: its name, its text with `?` placeholders, its values. */
+interface NamedStatement {
+  name: string;
+  sql: string;
+  bindings: Knex.RawBinding[];
+}
+
+/**
+ * The statements that bring the object's row and the org's day up to date after indexing `totals`: the counters
+ * (when anything was added), the cursor and the backfill's completion in one UPDATE, and the day's stats.
+ */
+function objectRowStatements(
+  target: Pick<Target, 'orgId' | 'objectKey'>,
+  totals: IndexTotals,
+  changes: ObjectChanges,
+): NamedStatement[] {
+  const counted = totals.versions !== 0 || totals.packBytes !== 0;
+  const sets: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  if (counted) {
+    sets.push(
+      `records = records + ?, versions = versions + ?, deleted_versions = deleted_versions + ?,
        raw_bytes = raw_bytes + ?, bytes = bytes + ?,
        oldest_version_at = LEAST(oldest_version_at, ?::timestamptz),
        newest_version_at = GREATEST(newest_version_at, ?::timestamptz),
-       last_backup_at = CASE WHEN ? > 0 THEN GREATEST(last_backup_at, ?::timestamptz) ELSE last_backup_at END
-     WHERE object_key = ?`,
-    [
+       last_backup_at = CASE WHEN ? > 0 THEN GREATEST(last_backup_at, ?::timestamptz) ELSE last_backup_at END`,
+    );
+    bindings.push(
       totals.newRecords,
       totals.versions,
       totals.deletedVersions,
@@ -823,14 +948,62 @@ export async function applyCounters(
       totals.oldest,
       totals.newest,
       totals.versions,
-      writtenAt,
-      objectKey,
-    ],
-  );
+      changes.writtenAt,
+    );
+  }
+  const moved = objectRowChanges(changes);
+  sets.push(...moved.sets);
+  bindings.push(...moved.bindings);
+  const statements: NamedStatement[] = [];
+  if (sets.length > 0)
+    statements.push({
+      name: 'object_row',
+      sql: `UPDATE objects SET ${sets.join(', ')} WHERE object_key = ?`,
+      bindings: [...bindings, target.objectKey],
+    });
+  if (counted)
+    statements.push({
+      name: 'day_row',
+      sql: `INSERT INTO daily_stats (org_id, day, versions, bytes) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
+            ON CONFLICT (org_id, day) DO UPDATE SET versions = daily_stats.versions + EXCLUDED.versions, bytes = daily_stats.bytes + EXCLUDED.bytes`,
+      bindings: [target.orgId, changes.writtenAt, totals.versions, totals.packBytes],
+    });
+  return statements;
+}
+
+/** The SET items (and their values) of the cursor and the backfill's completion, when `changes` has them. */
+function objectRowChanges(changes: ObjectChanges): { sets: string[]; bindings: Knex.RawBinding[] } {
+  const sets: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  if (changes.cursor) {
+    // advanceCursor's condition, as a CASE: both columns are compared with the row as it was.
+    const moves = `(cursor_system_modstamp IS NULL OR (cursor_system_modstamp, cursor_id COLLATE "C") < (?::timestamptz, ? COLLATE "C"))`;
+    const { systemModstamp, id } = changes.cursor;
+    sets.push(
+      `cursor_system_modstamp = CASE WHEN ${moves} THEN ?::timestamptz ELSE cursor_system_modstamp END,
+       cursor_id = CASE WHEN ${moves} THEN ? ELSE cursor_id END`,
+    );
+    bindings.push(systemModstamp, id, systemModstamp, systemModstamp, id, id);
+  }
+  if (changes.backfillCompletedAt) {
+    sets.push('backfill_completed_at = coalesce(backfill_completed_at, ?)');
+    bindings.push(changes.backfillCompletedAt);
+  }
+  return { sets, bindings };
+}
+
+/** objectRowStatements in one round trip (nothing when nothing changes). */
+async function updateObjectRow(
+  trx: Knex.Transaction,
+  target: Pick<Target, 'orgId' | 'objectKey'>,
+  totals: IndexTotals,
+  changes: ObjectChanges,
+): Promise<void> {
+  const statements = objectRowStatements(target, totals, changes);
+  if (statements.length === 0) return;
   await trx.raw(
-    `INSERT INTO daily_stats (org_id, day, versions, bytes) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
-     ON CONFLICT (org_id, day) DO UPDATE SET versions = daily_stats.versions + EXCLUDED.versions, bytes = daily_stats.bytes + EXCLUDED.bytes`,
-    [orgId, writtenAt, totals.versions, totals.packBytes],
+    `WITH ${statements.map((s) => `${s.name} AS (${s.sql})`).join(', ')} SELECT 1`,
+    statements.flatMap((s) => s.bindings),
   );
 }
 
