@@ -1,5 +1,5 @@
 /**
- * One backup pass over an org (`autobackup backup`): a schema scan, then every object that is supported,
+ * One backup pass over an org (`autobackup backup`): a schema scan (or, when asked, only when one is due), then every object that is supported,
  * available and not excluded, each through backupObject (records, then deletes, under the object's lease). A
  * failing object is recorded in the error list and the others go on.
  *
@@ -12,12 +12,12 @@ import pLimit from 'p-limit';
 import { findOrg } from '../store/orgs/org-repository.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
-import { checkForChanges } from './change-check.js';
 import { fileObjectSpec } from './file-backup.js';
 import type { EngineContext } from './engine-context.js';
 import { FirstSliceReader } from './first-slices.js';
+import { openPass } from './pass-opening.js';
 import { backupObject, type ObjectOutcome } from './object-slice.js';
-import { scanSchema, type ScanResult } from './schema-scan.js';
+import { scanSchema, scanSchemaWhenDue, type ScanResult } from './schema-scan.js';
 
 export type { ObjectOutcome } from './object-slice.js';
 
@@ -63,26 +63,35 @@ const idleOutcome = (object: string): ObjectOutcome => ({
 
 export async function runBackupPass(
   ctx: EngineContext,
-  options: { objects?: string[]; concurrency?: number; progress?: PassProgress } = {},
+  options: {
+    objects?: string[];
+    concurrency?: number;
+    progress?: PassProgress;
+    /** 'when-due': scan the schema only when its cadence says (a looping foreground run after its first pass). */
+    scan?: 'always' | 'when-due';
+  } = {},
 ): Promise<PassResult> {
-  const scan = await scanSchema(ctx);
+  // The org's time now (a free call): the clock moves only when the org answers, and a scan may not be due.
+  await ctx.session
+    .refreshClock()
+    .catch((err: unknown) =>
+      ctx.logger.debug({ type: 'backup-pass', orgId: ctx.org.orgId, err }, 'could not read the org clock'),
+    );
+  const scan = options.scan === 'when-due' ? await scanSchemaWhenDue(ctx) : await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   // A foreground pass promises every change and delete up to now − lag (so do the runs: backupObject's default).
   // In mode Objects and Files, file objects always run: their bodies may be pending (or due for a retry) when no
   // record changed. The mode as stored now (a context kept across passes holds an older copy).
   const mode = (await findOrg(ctx.store.knex, ctx.org.orgId))?.mode ?? ctx.org.mode;
   const checkable = targets.filter((o) => mode !== 'objects_and_files' || !fileObjectSpec(o.name));
-  const checked = ctx.signal?.aborted
-    ? undefined
-    : await checkForChanges(ctx, checkable, { foreground: true });
-  const idle = new Set(checked?.idle);
+  // Their getDeleted rides along with their first queries; some ride in the checks' calls (pass-opening.ts).
+  const firstSlices = new FirstSliceReader(ctx, targets);
+  const idle = new Set(ctx.signal?.aborted ? [] : await openPass(ctx, targets, checkable, firstSlices));
   for (const name of idle) {
     options.progress?.objectStarted?.(name);
     options.progress?.objectFinished?.(name, idleOutcome(name));
   }
   const runs = targets.filter((o) => !idle.has(o.name));
-  // Their getDeleted rides along with their first queries.
-  const firstSlices = new FirstSliceReader(ctx, runs);
   const limit = pLimit(options.concurrency ?? 2);
   const ran = await Promise.all(
     runs.map((o) =>

@@ -18,7 +18,12 @@
  * fails when a slice holds its run lease or moved it meanwhile. Anything else — a change, a delete, a failed
  * subrequest, a reconciliation due, an object a check cannot ask — is left to a normal slice.
  */
-import { compositeGets, packSubrequests, type CompositeGet } from '../salesforce/composite.js';
+import {
+  compositeGets,
+  packSubrequests,
+  type CompositeGet,
+  type CompositeResult,
+} from '../salesforce/composite.js';
 import { holdsWholeMinute, replicationPath } from '../salesforce/replication.js';
 import { querySubrequest } from '../salesforce/rest-query.js';
 import { canonicalDatetime } from '../store/packs/canonical-record.js';
@@ -70,6 +75,29 @@ export async function checkForChanges(
   objects: readonly RegistryObject[],
   options: ChangeCheckOptions = {},
 ): Promise<ChangeCheckOutcome> {
+  const planned = planChangeChecks(ctx, objects, options);
+  if (planned.subs.length === 0) return planned.settle(new Map());
+  const outcome = await planned.settle(await compositeGets(ctx.session, planned.subs, 'check'));
+  return { ...outcome, calls: packSubrequests(planned.subs).length };
+}
+
+/** Change checks planned: their subrequests (to send in `/composite` calls, maybe with others) and their settling. */
+export interface PlannedChecks {
+  subs: CompositeGet[];
+  /** The subrequests asked of each object planned. */
+  subsOf(name: string): CompositeGet[];
+  /** The same plan without these objects (read otherwise): nothing is asked of them and they settle nowhere. */
+  omit(names: ReadonlySet<string>): PlannedChecks;
+  /** Reads the answers (by referenceId) and moves idle objects forward; `calls` is left for the sender to say. */
+  settle(results: Map<string, CompositeResult>): Promise<ChangeCheckOutcome>;
+}
+
+/** What to ask of `objects` (referenceIds `u…`, `q…`, `d…`), and how their answers settle them. */
+export function planChangeChecks(
+  ctx: EngineContext,
+  objects: readonly RegistryObject[],
+  options: ChangeCheckOptions = {},
+): PlannedChecks {
   const outcome: ChangeCheckOutcome = { idle: [], slices: [], unchanged: [], calls: 0 };
   const orgNow = ctx.session.clock.now().getTime();
   const upTo = windowUpperBound(ctx);
@@ -90,11 +118,40 @@ export async function checkForChanges(
     else if (plan === 'wait') outcome.unchanged.push(object.name);
     else plans.push(plan);
   });
-  const subs = plans.flatMap((p) => (p.deletes ? [p.changes, p.deletes] : [p.changes]));
-  if (subs.length === 0) return outcome;
-  const results = await compositeGets(ctx.session, subs, 'check');
-  outcome.calls = packSubrequests(subs).length;
+  return plannedChecks(ctx, plans, outcome, options);
+}
 
+function plannedChecks(
+  ctx: EngineContext,
+  plans: Plan[],
+  outcome: ChangeCheckOutcome,
+  options: ChangeCheckOptions,
+): PlannedChecks {
+  const subsOfPlan = (p: Plan) => (p.deletes ? [p.changes, p.deletes] : [p.changes]);
+  return {
+    subs: plans.flatMap(subsOfPlan),
+    subsOf: (name) => {
+      const plan = plans.find((p) => p.object.name === name);
+      return plan ? subsOfPlan(plan) : [];
+    },
+    omit: (names) =>
+      plannedChecks(
+        ctx,
+        plans.filter((p) => !names.has(p.object.name)),
+        outcome,
+        options,
+      ),
+    settle: (results) => settleChecks(ctx, plans, results, outcome, options),
+  };
+}
+
+async function settleChecks(
+  ctx: EngineContext,
+  plans: Plan[],
+  results: Map<string, CompositeResult>,
+  outcome: ChangeCheckOutcome,
+  options: ChangeCheckOptions,
+): Promise<ChangeCheckOutcome> {
   for (const plan of plans) {
     const name = plan.object.name;
     const changes = results.get(plan.changes.referenceId);

@@ -2,7 +2,7 @@
  * Asking the org about record Ids: which of some Ids it still has (recycle bin included), every Id of an object,
  * and the batches of parent Ids through which Salesforce lets some objects (ContentDocumentLink) be listed.
  */
-import { queryPages } from '../salesforce/rest-query.js';
+import { queryPages, type RawQueryPage } from '../salesforce/rest-query.js';
 import type { EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { soqlString } from './soql.js';
@@ -17,20 +17,27 @@ export function idList(ids: readonly string[]): string {
   return ids.map(soqlString).join(',');
 }
 
+/** The query of every Id of `parentObject`, whose batches list an object read through its parents' Ids. */
+export function parentIdsQuery(parentObject: string): string {
+  return `SELECT Id FROM ${parentObject}`;
+}
+
 /** The Ids of `parentObject` (with `includeDeleted`, those in the recycle bin too), `size` at a time. */
 export async function* parentIdBatches(
   ctx: EngineContext,
   parentObject: string,
   size: number,
   includeDeleted: boolean,
+  /** The query's first page, already read (`parentIdsQuery`, without deleted rows). */
+  first?: RawQueryPage,
 ): AsyncGenerator<string[]> {
   const parents: string[] = [];
-  const options = { scanAll: includeDeleted, batchSize: 2000 };
-  for await (const page of queryPages<{ Id: string }>(
-    ctx.session,
-    `SELECT Id FROM ${parentObject}`,
-    options,
-  )) {
+  const options = {
+    scanAll: includeDeleted,
+    batchSize: 2000,
+    ...(first && !includeDeleted ? { first } : {}),
+  };
+  for await (const page of queryPages<{ Id: string }>(ctx.session, parentIdsQuery(parentObject), options)) {
     parents.push(...page.records.map((r) => r.Id));
   }
   for (let i = 0; i < parents.length; i += size) yield parents.slice(i, i + size);

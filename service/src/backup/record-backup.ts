@@ -20,7 +20,8 @@ import { compareVersions, type VersionInput } from '../store/versions/version-en
 import { recordBackfillComplete, writeVersions } from '../store/versions/version-writer.js';
 import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
-import { idList, parentIdBatches } from './org-ids.js';
+import { idList, parentIdBatches, parentIdsQuery } from './org-ids.js';
+import { estimatedBacklog } from './backlog-estimate.js';
 import { countWindow, MAX_ID, selectWindow } from './soql.js';
 
 export interface RecordBackupResult {
@@ -44,6 +45,11 @@ export interface PrefetchedSlice {
   page: RawQueryPage;
 }
 
+/** The prefetched first page when it answers `soql` (a run asks its first query as `firstSliceQuery` wrote it). */
+function prefetchedPage(prefetched: PrefetchedSlice | undefined, soql: string): RawQueryPage | undefined {
+  return prefetched?.soql === soql ? prefetched.page : undefined;
+}
+
 export async function backupRecords(
   ctx: EngineContext,
   object: RegistryObject,
@@ -65,7 +71,20 @@ export async function backupRecords(
 
   let complete = true;
   if (support.access.kind === 'parent-id-batches') {
-    await backupThroughParents(ctx, object, support, support.access, fields, fieldTypes, upTo, report, state);
+    const parentIds = prefetchedPage(prefetched, parentIdsQuery(support.access.parentObject));
+    const access = support.access;
+    await backupThroughParents(
+      ctx,
+      object,
+      support,
+      access,
+      fields,
+      fieldTypes,
+      upTo,
+      report,
+      state,
+      parentIds,
+    );
   } else {
     complete = await backupByCursor(
       ctx,
@@ -181,7 +200,7 @@ async function backupByCursor(
       limit,
     );
     // The prefetched first page serves this query once, if the query is the one it answered.
-    const first = prefetched?.soql === soql ? prefetched.page : undefined;
+    const first = prefetchedPage(prefetched, soql);
     prefetched = undefined;
     const sliceStart = readAfter;
     state.usedRest = true;
@@ -263,7 +282,11 @@ async function backupByCursor(
     // Stopping (in the overlap too): what was read is stored, the cursor never moved back, the next pass goes on.
     if (stopped) return false;
     probe = false;
-    if (toBulk !== null) return throughBulk(toBulk);
+    if (toBulk !== null) {
+      // A totalSize the slice's LIMIT capped says only "at least this many": the org's count tells the rest.
+      if (toBulk >= limit) toBulk = Math.max(toBulk, (await estimatedBacklog(ctx, object)) ?? 0);
+      return throughBulk(toBulk);
+    }
     if (!slice.full) {
       // A slice that was not cut short by its LIMIT reached its upper bound: everything up to there is stored.
       if (sliceUpTo.getTime() >= upTo.getTime()) return true;
@@ -334,6 +357,8 @@ async function backupThroughParents(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
+  /** The parent-Ids query's first page, read ahead (first-slices.ts). */
+  firstParentIds?: RawQueryPage,
 ): Promise<void> {
   const start = object.cursor;
   let newest: PackCursor | null = start;
@@ -379,7 +404,8 @@ async function backupThroughParents(
     }
   };
   let group: string[] = [];
-  for await (const parents of parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false)) {
+  const batches = parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false, firstParentIds);
+  for await (const parents of batches) {
     group.push(
       selectWindow({
         object: object.name,
@@ -452,14 +478,28 @@ function sliceQuery(
   });
 }
 
+/** A run's first REST query: queryAll for records' windows (deleted rows too), query for parents' Ids. */
+export interface FirstQuery {
+  soql: string;
+  scanAll: boolean;
+}
+
 /**
  * The query an object's run starts with, up to `upTo`, when that is one REST query whose first page can be read
  * ahead with other objects' (first-slices.ts); undefined when the run starts otherwise (a COUNT(), a split field
- * list, batches of parent Ids).
+ * list). An object read through its parents' Ids starts with the query of those Ids.
  */
-export function firstSliceQuery(ctx: EngineContext, object: RegistryObject, upTo: Date): string | undefined {
+export function firstSliceQuery(
+  ctx: EngineContext,
+  object: RegistryObject,
+  upTo: Date,
+): FirstQuery | undefined {
   const support = object.supportDetail as Supported | undefined;
-  if (!support?.supported || !object.fields || support.access.kind !== 'query') return undefined;
+  if (!support?.supported || !object.fields) return undefined;
+  // Read through batches of its parents' Ids: the run starts with the query of those Ids.
+  if (support.access.kind === 'parent-id-batches')
+    return { soql: parentIdsQuery(support.access.parentObject), scanAll: false };
+  if (support.access.kind !== 'query') return undefined;
   const fields = object.fields.map((f) => f.name);
   const overlapFrom = overlapStart(ctx, object);
   const readAfter = overlapFrom ? null : object.cursor;
@@ -480,7 +520,7 @@ export function firstSliceQuery(ctx: EngineContext, object: RegistryObject, upTo
     probeNeedsCount(ctx, object.name, support, fields, object.cursor, upTo)
   )
     return undefined;
-  return soql;
+  return { soql, scanAll: true };
 }
 
 /**

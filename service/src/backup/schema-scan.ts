@@ -44,6 +44,34 @@ export function versionedFields(fields: readonly DescribeField[]): ObjectField[]
   return fields.filter((f) => !EXCLUDED_FIELD_TYPES.has(f.type)).map((f) => ({ name: f.name, type: f.type }));
 }
 
+/**
+ * A scan when one is due: `scanIntervalMs` (hourly by default) after the last one by the org's clock, the cadence
+ * the scheduler keeps. A foreground pass that loops (`autobackup backup`) scans on its first pass and then on this
+ * cadence, not every 30 s (each scan costs a describeGlobal call even when nothing changed). Otherwise the
+ * registry's account, unchanged.
+ */
+export async function scanSchemaWhenDue(engine: EngineContext): Promise<ScanResult> {
+  const lastScanAt = (await findOrg(engine.store.knex, engine.org.orgId))?.lastScanAt;
+  const due =
+    !lastScanAt ||
+    engine.session.clock.now().getTime() - lastScanAt.getTime() >= engine.options.scanIntervalMs;
+  return due ? scanSchema(engine) : schemaAsKnown(engine);
+}
+
+/** The schema as the registry holds it (a scan that found nothing changed, or none due). */
+async function schemaAsKnown(ctx: EngineContext): Promise<ScanResult> {
+  const known = (await listRegistry(ctx.store.knex, ctx.org.orgId)).filter((o) => o.access === 'available');
+  const supported = known.filter((o) => o.support === 'supported').length;
+  return {
+    objects: known.length,
+    supported,
+    unsupported: known.length - supported,
+    unavailable: [],
+    changes: [],
+    complete: true,
+  };
+}
+
 /** How far before the last scan an unchanged-schema check asks from. */
 const UNCHANGED_SCAN_MARGIN_MS = 5 * 60_000;
 
@@ -65,18 +93,10 @@ export async function scanSchema(engine: EngineContext): Promise<ScanResult> {
       : undefined;
   const globalList = await describeGlobal(session, since);
   if (globalList === 'not-modified') {
-    const known = (await listRegistry(knex, org.orgId)).filter((o) => o.access === 'available');
     await updateOrgSettings(knex, org.orgId, { lastScanAt: askedAt });
-    const supportedNow = known.filter((o) => o.support === 'supported').length;
-    logger.info({ type: 'schema-scan', orgId: org.orgId, objects: known.length }, 'schema unchanged');
-    return {
-      objects: known.length,
-      supported: supportedNow,
-      unsupported: known.length - supportedNow,
-      unavailable: [],
-      changes: [],
-      complete: true,
-    };
+    const known = await schemaAsKnown(ctx);
+    logger.info({ type: 'schema-scan', orgId: org.orgId, objects: known.objects }, 'schema unchanged');
+    return known;
   }
   const scanTime = session.clock.now();
   const registry = new Map((await listRegistry(knex, org.orgId)).map((o) => [o.name, o]));

@@ -105,11 +105,16 @@ export function registerBackupCommands(program: Command): void {
         }
         let failed = false;
         const maintenance = new MaintenanceSchedule(ctx.options.maintenanceIntervalMs);
-        while (!lifecycle.stopping) {
+        // The first pass scans the schema; later ones when its cadence says (hourly), as `serve` does.
+        for (let first = true; !lifecycle.stopping; first = false) {
           const reporter = progressReporter();
           try {
             const pass = await guarded(
-              runBackupPass(ctx, { ...(objects ? { objects } : {}), progress: reporter }),
+              runBackupPass(ctx, {
+                ...(objects ? { objects } : {}),
+                progress: reporter,
+                scan: first ? 'always' : 'when-due',
+              }),
             );
             failed = pass.outcomes.some((o) => !o.ok);
             const written = pass.outcomes.reduce((n, o) => n + o.written, 0);

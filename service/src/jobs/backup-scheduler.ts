@@ -271,7 +271,7 @@ export class BackupScheduler {
    */
   private async refreshSessionClock(ctx: EngineContext): Promise<void> {
     try {
-      ctx.session.clock.observe((await probeOrgClock(ctx.org.instanceUrl)).toUTCString());
+      await ctx.session.refreshClock();
     } catch (err) {
       this.deps.logger.debug(
         { type: 'scheduler', orgId: ctx.org.orgId, err },

@@ -5,7 +5,7 @@
  * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm).
  *
  * Every call here counts against the org's daily API allowance, so a job is read with as few as it can:
- * create (1) + polls (about log2 of the job's seconds, see `waitForJob`) + one call per results page, pages
+ * create (1) + polls (one or two when the job's pace is known, see `waitForJob`) + one call per results page, pages
  * sized to about `pageBytes` of CSV each. Pages are streamed to the caller (`bulkQueryPages`), never held whole,
  * so a page's size costs no memory and pages can be large. A finished job is left for Salesforce to delete (it
  * keeps results 7 days): a DELETE would be one more call per job and frees nothing of the daily result-storage
@@ -156,17 +156,58 @@ export function pageRows(pageLength: number, rows: number, pageBytes: number): n
  * The wait before a job's first poll: `pollIntervalMs`, or for a large job about 30 ms per thousand rows it is
  * expected to read (a million rows: 30 s), at most `maxInterval`. A job of a million rows takes minutes to
  * prepare, so its polls at 1, 2, 4, 8 and 16 s would each be a call spent on "InProgress"; a small job keeps its
- * short first wait.
+ * short first wait. When the org's pace is known from its earlier jobs (bulk-pace.ts), the wait is the time it
+ * expects instead.
  */
-export function firstPollWait(pollIntervalMs: number, maxInterval: number, expectedRows = 0): number {
+export function firstPollWait(
+  pollIntervalMs: number,
+  maxInterval: number,
+  expectedRows = 0,
+  expectedMs?: number,
+): number {
+  if (expectedMs !== undefined) return clampEstimate(expectedMs, pollIntervalMs);
   return Math.min(maxInterval, Math.max(pollIntervalMs, Math.round(expectedRows * 0.03)));
 }
 
 /**
- * Polls until the job is JobComplete. Each poll is a call: waits double from `pollIntervalMs` up to
- * `maxPollIntervalMs`, so a job that takes T seconds costs about log2(T) + 1 polls while T is short and one poll
- * per `maxPollIntervalMs` after that (1 s, 2 s, 4 s … 30 s: a 1-minute job costs 7 polls, where polling every
- * second cost 60), and it is seen complete at most one wait late.
+ * The wait before the next poll of a job still in progress. A job reports the rows it has read so far
+ * (numberRecordsProcessed, Bulk API 2.0 developer guide, "Get Information About a Query Job":
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_one_job.htm), so with the
+ * rows it is expected to read the rest of its time follows from its pace so far: the next poll waits that long
+ * (a little more), and a job of minutes costs two or three polls instead of one every `maxInterval`; once it has
+ * read every row expected it is looked at again soon. Without progress the wait doubles from `previous` up to
+ * `maxInterval`.
+ */
+export function nextPollWait(
+  progress: { processed: number; expectedRows?: number; elapsedMs: number },
+  previous: number,
+  pollIntervalMs: number,
+  maxInterval: number,
+): number {
+  const { processed, expectedRows, elapsedMs } = progress;
+  if (processed > 0 && expectedRows !== undefined && elapsedMs > 0) {
+    if (expectedRows > processed)
+      return clampEstimate(((expectedRows - processed) * elapsedMs) / processed, pollIntervalMs);
+    // Every row expected is read: the job is finishing (or holds more rows than the estimate said), so it is
+    // looked at again after a quarter of its time so far, not after the doubled wait.
+    return Math.min(maxInterval, Math.max(pollIntervalMs, Math.round(elapsedMs / 4)));
+  }
+  return Math.min(previous * 2, maxInterval);
+}
+
+/** The longest wait an estimate may set: a wrong estimate costs at most this much lateness. */
+const MAX_ESTIMATED_WAIT_MS = 5 * 60_000;
+
+/** An estimated time left, with a margin (a job seen one poll early costs a call), within sane bounds. */
+function clampEstimate(ms: number, pollIntervalMs: number): number {
+  return Math.round(Math.min(MAX_ESTIMATED_WAIT_MS, Math.max(pollIntervalMs, ms * 1.15 + 250)));
+}
+
+/**
+ * Polls until the job is JobComplete. Each poll is a call, so the waits follow the job's own progress where it
+ * reports any (`nextPollWait`), and otherwise double from `pollIntervalMs` up to `maxPollIntervalMs` (1 s, 2 s,
+ * 4 s … 30 s: a 1-minute job costs 7 polls, where polling every second cost 60). The pace seen is remembered for
+ * the org's next job's first wait (`pace`).
  */
 async function waitForJob(
   session: SalesforceSession,
@@ -174,13 +215,30 @@ async function waitForJob(
   options: BulkQueryOptions,
 ): Promise<void> {
   const started = Date.now();
-  const maxInterval = Math.max(options.pollIntervalMs ?? 1000, options.maxPollIntervalMs ?? 30_000);
-  let interval = firstPollWait(options.pollIntervalMs ?? 1000, maxInterval, options.expectedRows);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const maxInterval = Math.max(pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
+  const expectedRows = options.expectedRows;
+  const pace = session.bulkPace;
+  let interval = firstPollWait(
+    pollIntervalMs,
+    maxInterval,
+    expectedRows,
+    expectedRows ? pace.expectedMs(expectedRows) : undefined,
+  );
   for (;;) {
     await sleep(interval);
-    interval = Math.min(interval * 2, maxInterval);
     const info = (await session.request<BulkJobInfo>({ path: `/jobs/query/${jobId}` })).body;
+    const processed = info.numberRecordsProcessed ?? 0;
+    const elapsedMs = Date.now() - started;
+    if (info.state === 'JobComplete' || (info.state === 'InProgress' && processed > 0))
+      pace.observe(processed, elapsedMs);
     if (info.state === 'JobComplete') return;
+    interval = nextPollWait(
+      { processed, elapsedMs, ...(expectedRows ? { expectedRows } : {}) },
+      interval,
+      pollIntervalMs,
+      maxInterval,
+    );
     if (info.state === 'Failed' || info.state === 'Aborted') {
       throw new SalesforceError(
         `Bulk query job ${jobId} ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'}`,

@@ -10,11 +10,13 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../logger.js';
 import { BudgetExhaustedError, type ApiGovernor, type ApiPermit, type SeenUsage } from './api-governor.js';
 import { parseLimitInfo, type ApiUsage } from './api-usage.js';
+import { BulkPace } from './bulk-pace.js';
 import { SalesforceError, toSalesforceError } from './errors.js';
 import { salesforceRetry } from './retry-policy.js';
 import { openDownload, type StreamRequest, type StreamResponse } from './file-download.js';
 import { buildJwtAssertion } from './jwt-assertion.js';
-import { OrgClock } from './org-clock.js';
+import { OrgClock, probeOrgClock } from './org-clock.js';
+import { RecordCountCache } from './record-counts.js';
 
 export const DEFAULT_API_VERSION = '62.0';
 
@@ -75,6 +77,10 @@ export interface OrgIdentity {
 
 export class SalesforceSession {
   readonly clock = new OrgClock();
+  /** The pace of this org's Bulk query jobs, for the polls' waits (shared by every `forKind` view). */
+  readonly bulkPace = new BulkPace();
+  /** Approximate record counts, asked for many objects at once (shared by every `forKind` view). */
+  readonly recordCounts = new RecordCountCache();
   private usage: ApiUsage | undefined;
   /** The latest usage a governed call reported, with that call's grant number (for the governor). */
   private seenUsage: SeenUsage | undefined;
@@ -204,6 +210,15 @@ export class SalesforceSession {
     view.permitCall = (k: ApiCallKind) => this.permitCall(k);
     view.observeResponse = (headers, permit, outcome) => this.observeResponse(headers, permit, outcome);
     return view;
+  }
+
+  /**
+   * Reads the org's time afresh (the versions resource: no API call counted, see org-clock.ts): windows are bounded
+   * by the org's now − lag, and the clock otherwise moves only when the org answers a call. Throws when the org
+   * cannot be reached.
+   */
+  async refreshClock(): Promise<void> {
+    this.clock.observe((await probeOrgClock(this.instanceUrl)).toUTCString());
   }
 
   /** What this session's calls are for when a request does not say (see `forKind`). */

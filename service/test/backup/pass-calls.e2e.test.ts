@@ -36,14 +36,16 @@ interface LoggedRequest {
  * A pass, with the API calls it cost (the org's daily counter) besides file bodies (one call per file, by design)
  * and the paths of the requests it sent.
  */
-async function countedPass(): Promise<{ pass: PassResult; calls: number; paths: string[] }> {
+async function countedPass(
+  options: Parameters<typeof runBackupPass>[1] = {},
+): Promise<{ pass: PassResult; calls: number; paths: string[] }> {
   const used = async () =>
     ((await admin('org', undefined, 'GET')) as { apiUsage: { used: number } }).apiUsage.used;
   const since = (
     (await admin(`requests?since=${Number.MAX_SAFE_INTEGER}`, undefined, 'GET')) as { next: number }
   ).next;
   const before = await used();
-  const pass = await runBackupPass(ctx);
+  const pass = await runBackupPass(ctx, options);
   const log = (await admin(`requests?since=${since}`, undefined, 'GET')) as { requests: LoggedRequest[] };
   const bodies = log.requests.filter((r) => /\/(Body|VersionData)$/.test(r.path)).length;
   const calls = (await used()) - before - bodies;
@@ -97,6 +99,47 @@ describe('the API calls of a backup pass', () => {
       idle.calls <= Math.ceil(objects / 10) + 4,
       `an idle pass over ${objects} objects cost ${idle.calls} calls (${idle.paths.join(', ')})`,
     );
+  });
+
+  test('a looping foreground run scans the schema on its first pass, then once an hour, not on every pass', async () => {
+    const describeGlobals = (paths: string[]) => paths.filter((p) => /\/sobjects\/?$/.test(p)).length;
+    await passTheLag();
+    const within = await countedPass({ scan: 'when-due' });
+    assert.equal(describeGlobals(within.paths), 0, `no scan within the hour: ${within.paths.join(', ')}`);
+    await admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.scanIntervalMs });
+    const later = await countedPass({ scan: 'when-due' });
+    assert.equal(describeGlobals(later.paths), 1, `a scan once the hour is up: ${later.paths.join(', ')}`);
+    await passTheLag();
+    assert.equal(describeGlobals((await countedPass()).paths), 1, "a run's first pass scans");
+  });
+
+  test("an object that changed lately is read in the checks' own call: its next change costs no call beyond an idle pass", async () => {
+    const [contact] = sim.org
+      .query('SELECT Id FROM Contact ORDER BY Id DESC LIMIT 1')
+      .records.map((r) => String(r.Id));
+    assert.ok(contact);
+    const retitle = (title: string) =>
+      admin('mutate', { object: 'Contact', ops: [{ op: 'update', ids: [contact], set: { Title: title } }] });
+    // Objects read the plain way only (no file objects or parent-Id reads running besides).
+    const pass = {
+      scan: 'when-due',
+      objects: ['Account', 'Contact', 'Lead', 'Opportunity', 'Case'],
+    } as const;
+    await retitle('lately 1');
+    await passTheLag();
+    await countedPass({ ...pass, objects: [...pass.objects] });
+    await passTheLag();
+    const idle = await countedPass({ ...pass, objects: [...pass.objects] });
+    assert.equal(idle.calls, 1, `an idle pass over 5 objects: one call (${idle.paths.join(', ')})`);
+    await retitle('lately 2');
+    await passTheLag();
+    const changed = await countedPass({ ...pass, objects: [...pass.objects] });
+    assert.equal(
+      (await recordHistory(ctx.store, sim.orgId, 'Contact', contact))[0]?.fields.Title,
+      'lately 2',
+      'the change is backed up',
+    );
+    assert.equal(changed.calls, 1, `the pass with the change: ${changed.paths.join(', ')}`);
   });
 
   test('changes, soft deletes and hard deletes in several objects are all read by a pass that batches its queries', async () => {

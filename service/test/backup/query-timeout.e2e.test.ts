@@ -183,4 +183,27 @@ describe('what a backfill costs in API calls', () => {
     assert.ok(queries <= 1 + 2 * jobs, `${queries} queries for ${jobs} windows`);
     await expectNothingLost();
   });
+
+  test("a backlog its probe's LIMIT hides is sized by the org's record count, so Bulk windows stay within their bound", async (t) => {
+    // The probe reads a slice of 5,000 rows: its totalSize says only "at least 5,000" of the 30,000.
+    const { admin, backUp, expectNothingLost, requests } = await scene(t, 30_000, {
+      restSliceSize: 5000,
+      bulkThreshold: 5000,
+      bulkWindowMaxRows: 12_000,
+      bulkPollIntervalMs: 20,
+    });
+    const outcome = await backUp();
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+    assert.equal(outcome.written, 30_000);
+    const log = await requests();
+    const all = (await admin('requests?since=0', undefined, 'GET')) as { requests: Array<{ path: string }> };
+    assert.equal(
+      all.requests.filter((r) => /\/limits\/recordCount$/.test(r.path)).length,
+      1,
+      'one record count call',
+    );
+    const jobs = log.filter(isJobCreate).length;
+    assert.ok(jobs >= 3 && jobs <= 5, `30,000 rows in windows of at most 12,000: ${jobs} Bulk jobs`);
+    await expectNothingLost();
+  });
 });
