@@ -14,7 +14,11 @@ export async function estimatedBacklog(
   object: RegistryObject,
 ): Promise<number | undefined> {
   const count = await ctx.session.recordCounts
-    .countOf(object.name, async () => recordCounts(ctx.session, await backfillingObjects(ctx, object.name)))
+    .countOf(
+      object.name,
+      () => backfillingObjects(ctx),
+      (names) => recordCounts(ctx.session, names),
+    )
     .catch((err: unknown) => {
       ctx.logger.debug({ type: 'record-counts', orgId: ctx.org.orgId, err }, 'no record counts');
       return undefined;
@@ -23,10 +27,9 @@ export async function estimatedBacklog(
 }
 
 /** The objects whose backfill may need an estimate: supported, available, not yet backfilled, readable by Bulk. */
-async function backfillingObjects(ctx: EngineContext, asking: string): Promise<string[]> {
-  const names = (await listRegistry(ctx.store.knex, ctx.org.orgId))
+async function backfillingObjects(ctx: EngineContext): Promise<string[]> {
+  return (await listRegistry(ctx.store.knex, ctx.org.orgId))
     .filter((o) => o.support === 'supported' && o.access === 'available' && !o.backfillCompletedAt)
     .filter((o) => (o.supportDetail as { bulk?: boolean } | null)?.bulk === true)
     .map((o) => o.name);
-  return names.includes(asking) ? names : [asking, ...names];
 }

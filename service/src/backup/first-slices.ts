@@ -12,7 +12,8 @@
  * whole minutes.
  *
  * Pages are fetched in the order the objects run, a group of 5 when the first of them is asked for, so at most a
- * group or two of pages is held at once. A query that fails in the batch (or a batch that fails whole) is left to
+ * group or two of pages is held at once. Some first reads are planned ahead instead (`planAhead`), to ride in a
+ * call made for other work: the pass's change checks (pass-opening.ts). A query that fails in the batch (or a batch that fails whole) is left to
  * the object's own run, which asks again and reports the failure as usual.
  */
 import {

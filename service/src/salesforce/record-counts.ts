@@ -27,24 +27,34 @@ export async function recordCounts(
 
 /**
  * Counts asked once for many objects and kept a while (one per session, shared by its `forKind` views): the first
- * object that needs one asks for every object the caller names, so the others find theirs without a call.
+ * object that needs one asks for every object `candidates` names, so the others find theirs without a call; an
+ * object that was not among them (it began its backfill since) asks again.
  */
 export class RecordCountCache {
-  private asked: { atMs: number; counts: Promise<Map<string, number>> } | undefined;
+  private asked:
+    { atMs: number; answer: Promise<{ names: Set<string>; counts: Map<string, number> }> } | undefined;
 
   constructor(private readonly maxAgeMs = 10 * 60_000) {}
 
-  /** The count of `name`, from counts asked through `ask` at most `maxAgeMs` ago (undefined: not among them). */
-  async countOf(name: string, ask: () => Promise<Map<string, number>>): Promise<number | undefined> {
-    const now = Date.now();
-    if (!this.asked || now - this.asked.atMs > this.maxAgeMs) {
-      const counts = ask();
-      this.asked = { atMs: now, counts };
-      // A failed ask is forgotten, so the next object asks again.
-      counts.catch(() => {
-        if (this.asked?.counts === counts) this.asked = undefined;
-      });
-    }
-    return (await this.asked.counts).get(name);
+  /** The count of `name` (undefined: the org gave none), from counts asked at most `maxAgeMs` ago. */
+  async countOf(
+    name: string,
+    candidates: () => Promise<string[]>,
+    ask: (names: string[]) => Promise<Map<string, number>>,
+  ): Promise<number | undefined> {
+    const fresh = this.asked && Date.now() - this.asked.atMs <= this.maxAgeMs ? this.asked : undefined;
+    const held = fresh ? await fresh.answer.catch(() => undefined) : undefined;
+    if (held?.names.has(name)) return held.counts.get(name);
+    // Asked afresh; a failed ask is forgotten, so the next object asks again.
+    const answer = (async () => {
+      const names = [...new Set([name, ...(await candidates())])];
+      return { names: new Set(names), counts: await ask(names) };
+    })();
+    const entry = { atMs: Date.now(), answer };
+    this.asked = entry;
+    answer.catch(() => {
+      if (this.asked === entry) this.asked = undefined;
+    });
+    return (await answer).counts.get(name);
   }
 }
