@@ -153,20 +153,15 @@ export function pageRows(pageLength: number, rows: number, pageBytes: number): n
 }
 
 /**
- * The wait before a job's first poll: `pollIntervalMs`, or for a large job about 30 ms per thousand rows it is
- * expected to read (a million rows: 30 s), at most `maxInterval`. A job of a million rows takes minutes to
+ * The wait before a job's first poll: `pollIntervalMs`, or for a large job about 60 ms per thousand rows it is
+ * expected to read (a million rows: a minute), at most 5 minutes. A job of a million rows takes minutes to
  * prepare, so its polls at 1, 2, 4, 8 and 16 s would each be a call spent on "InProgress"; a small job keeps its
- * short first wait. When the org's pace is known from its earlier jobs (bulk-pace.ts), the wait is the time it
- * expects instead.
+ * short first wait, and a poll that finds a job in progress follows its pace from there (`nextPollWait`). When
+ * the org's pace is known from its earlier jobs (bulk-pace.ts), the wait is the time it expects instead.
  */
-export function firstPollWait(
-  pollIntervalMs: number,
-  maxInterval: number,
-  expectedRows = 0,
-  expectedMs?: number,
-): number {
+export function firstPollWait(pollIntervalMs: number, expectedRows = 0, expectedMs?: number): number {
   if (expectedMs !== undefined) return clampEstimate(expectedMs, pollIntervalMs);
-  return Math.min(maxInterval, Math.max(pollIntervalMs, Math.round(expectedRows * 0.03)));
+  return Math.min(MAX_ESTIMATED_WAIT_MS, Math.max(pollIntervalMs, Math.round(expectedRows * 0.06)));
 }
 
 /**
@@ -221,7 +216,6 @@ async function waitForJob(
   const pace = session.bulkPace;
   let interval = firstPollWait(
     pollIntervalMs,
-    maxInterval,
     expectedRows,
     expectedRows ? pace.expectedMs(expectedRows) : undefined,
   );

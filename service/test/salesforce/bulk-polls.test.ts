@@ -51,12 +51,14 @@ describe('when a Bulk query job is polled (each poll is an API call)', () => {
   test("a job's first poll waits as long as the org's earlier jobs say it takes", () => {
     const pace = new BulkPace();
     assert.equal(pace.expectedMs(200_000), undefined, 'nothing learned yet');
-    assert.equal(firstPollWait(POLL, MAX, 200_000, pace.expectedMs(200_000)), 6_000, '30 ms per 1,000 rows');
+    assert.equal(firstPollWait(POLL, 200_000, pace.expectedMs(200_000)), 12_000, '60 ms per 1,000 rows');
+    assert.equal(firstPollWait(POLL, 20_000_000), 300_000, 'at most 5 minutes');
+    assert.equal(firstPollWait(POLL, 10_000), POLL, 'a small job keeps its short first wait');
     pace.observe(500, 2_000); // too small a job to tell the org's pace
     assert.equal(pace.expectedMs(200_000), undefined);
     pace.observe(100_000, 20_000); // 5 rows a millisecond
     assert.equal(pace.expectedMs(200_000), 40_000);
-    const wait = firstPollWait(POLL, MAX, 200_000, pace.expectedMs(200_000));
+    const wait = firstPollWait(POLL, 200_000, pace.expectedMs(200_000));
     assert.ok(wait >= 40_000 && wait <= 50_000, `first wait ${wait} ms`);
     pace.observe(100_000, 10_000); // the org got faster: the latest pace counts
     assert.equal(pace.expectedMs(200_000), 20_000);
