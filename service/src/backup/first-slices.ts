@@ -13,7 +13,13 @@
  *
  * Pages are fetched in the order the objects run, a group of 5 when the first of them is asked for, so at most a
  * group or two of pages is held at once. Some first reads are planned ahead instead (`planAhead`), to ride in a
- * call made for other work: the pass's change checks (pass-opening.ts). A query that fails in the batch (or a batch that fails whole) is left to
+ * call made for other work: the pass's change checks (pass-opening.ts).
+ *
+ * The next pages of reads that go on through REST (a caught-up object's slice, a backlog under the Bulk threshold,
+ * parent Ids) ride the same way: each page that says more follows is queued as a QueryMore subrequest, and the
+ * next call a run needs carries the queued ones first (an object's own pages follow one another, but several
+ * objects' pages share a call). A run asks its next page of the reader (`more`); one whose call failed asks on its
+ * own. A query that fails in the batch (or a batch that fails whole) is left to
  * the object's own run, which asks again and reports the failure as usual.
  */
 import {
@@ -51,6 +57,9 @@ interface Planned extends FirstQuery {
 export class FirstSliceReader {
   private readonly pending: Pending[];
   private readonly byName = new Map<string, Pending>();
+  /** Next pages of the queries read ahead, by nextRecordsUrl; `queued` holds those not yet asked. */
+  private readonly follows = new Map<string, Follow>();
+  private queued: Follow[] = [];
 
   /** `objects` in the order their runs start; their runs track deletes (backupObject's default). */
   constructor(
@@ -66,7 +75,7 @@ export class FirstSliceReader {
     const entry = this.byName.get(name);
     if (!entry) return {};
     this.byName.delete(name);
-    entry.slice ??= this.fetchGroupFrom(entry);
+    entry.slice ??= this.fetchFrom(entry);
     return entry.slice;
   }
 
@@ -99,7 +108,7 @@ export class FirstSliceReader {
     const answered = new Promise<Map<string, CompositeResult> | undefined>((resolve) => (settle = resolve));
     planned.forEach((plan, i) => {
       plan.entry.slice = answered.then((results) =>
-        results ? prefetchedFrom(plan, upTo, results, refs(i)) : {},
+        results ? this.prefetchedFrom(plan, upTo, results, refs(i)) : {},
       );
     });
     return {
@@ -123,41 +132,56 @@ export class FirstSliceReader {
     };
   }
 
-  /** Fetches the first slices of `first` and the next unfetched objects after it, up to 5 queries in one call. */
-  private fetchGroupFrom(first: Pending): Promise<Prefetched> {
+  /**
+   * One call of up to 5 queries for the run that waits: its first slice (`first`) or a next page it asked for
+   * (`follow`), the other next pages waiting to be asked, then the first slices of the objects that run next.
+   */
+  private fetchFrom(first?: Pending, follow?: Follow): Promise<Prefetched> {
     const upTo = windowUpperBound(this.ctx);
     const now = this.ctx.session.clock.now();
+    const follows = follow ? [follow] : [];
     const group: Planned[] = [];
-    for (let i = this.pending.indexOf(first); i < this.pending.length; i++) {
-      const entry = this.pending[i]!;
-      if (entry !== first && entry.slice) continue;
-      const plan = this.plan(entry, upTo, now);
-      if (!plan) {
-        if (entry === first) entry.slice = Promise.resolve({});
-        continue;
-      }
-      group.push(plan);
-      if (group.length === MAX_QUERY_SUBREQUESTS) break;
+    if (first) {
+      const plan = this.plan(first, upTo, now);
+      if (!plan) first.slice = Promise.resolve({});
+      else group.push(plan);
     }
-    if (group.length === 0) return first.slice ?? Promise.resolve({});
-    const fetched = this.fetch(group, upTo);
+    const room = () => MAX_QUERY_SUBREQUESTS - follows.length - group.length;
+    this.queued = this.queued.filter((f) => {
+      if (f === follow || room() === 0) return f !== follow;
+      follows.push(f);
+      return false;
+    });
+    for (let i = first ? this.pending.indexOf(first) + 1 : 0; i < this.pending.length && room() > 0; i++) {
+      const entry = this.pending[i]!;
+      if (entry.slice || !this.byName.has(entry.object.name)) continue;
+      const plan = this.plan(entry, upTo, now);
+      if (plan) group.push(plan);
+    }
+    for (const f of follows) f.sent = true;
+    const fetched = this.fetch(group, follows, upTo);
     for (const { entry } of group) entry.slice = fetched.then((pages) => pages.get(entry) ?? {});
-    return first.slice!;
+    return first?.slice ?? Promise.resolve({});
   }
 
-  private async fetch(group: Planned[], upTo: Date): Promise<Map<Pending, Prefetched>> {
+  private async fetch(group: Planned[], follows: Follow[], upTo: Date): Promise<Map<Pending, Prefetched>> {
     const out = new Map<Pending, Prefetched>();
     // One object's query and getDeleted alone cost as much in the object's own run.
-    if (group.length === 1 && !group[0]!.deleted) return out;
+    if (follows.length === 0 && group.length <= 1 && !group[0]?.deleted) return out;
     const refs = (i: number) => ({ query: `first${i}`, deleted: `deleted${i}` });
-    const subs = group.flatMap((plan, i) => subrequestsOf(plan, refs(i)));
+    const subs = [
+      ...group.flatMap((plan, i) => subrequestsOf(plan, refs(i))),
+      ...follows.map((f, i) => ({ referenceId: `more${i}`, path: versionRootPath(f.path), query: true })),
+    ];
     // Backfilling objects' reads are backfill calls; caught-up objects' are checks (the budget's reserve).
-    const kind: ApiCallKind = group.every(({ entry }) => entry.object.backfillCompletedAt)
-      ? 'check'
-      : 'backfill';
+    const kind: ApiCallKind =
+      group.every(({ entry }) => entry.object.backfillCompletedAt) && follows.every((f) => f.kind === 'check')
+        ? 'check'
+        : 'backfill';
+    let results: Map<string, CompositeResult> | undefined;
     try {
-      const results = await compositeGets(this.ctx.session, subs, kind);
-      group.forEach((plan, i) => out.set(plan.entry, prefetchedFrom(plan, upTo, results, refs(i))));
+      results = await compositeGets(this.ctx.session, subs, kind);
+      group.forEach((plan, i) => out.set(plan.entry, this.prefetchedFrom(plan, upTo, results!, refs(i))));
     } catch (err) {
       this.ctx.logger.warn(
         {
@@ -169,8 +193,93 @@ export class FirstSliceReader {
         'reading first slices together failed; each object reads its own',
       );
     }
+    follows.forEach((f, i) => {
+      const result = results?.get(`more${i}`);
+      const page = result?.ok ? (result.body as RawQueryPage) : undefined;
+      if (page) this.followOn(page, f.kind);
+      f.resolve(page);
+    });
     return out;
   }
+
+  /** What a run takes from the answers: a failed subrequest is left for the run to ask again (and report). */
+  private prefetchedFrom(
+    plan: Planned,
+    upTo: Date,
+    results: Map<string, CompositeResult>,
+    refs: Refs,
+  ): Prefetched {
+    const result = results.get(refs.query);
+    const deleted = results.get(refs.deleted);
+    const page = result?.ok ? (result.body as RawQueryPage) : undefined;
+    const kind: ApiCallKind = plan.entry.object.backfillCompletedAt ? 'check' : 'backfill';
+    if (page && this.readsOnByRest(plan, page)) this.followOn(page, kind);
+    return {
+      ...(page ? { slice: { upTo, soql: plan.soql, page, more: (path) => this.more(path, kind) } } : {}),
+      ...(plan.deleted && deleted?.ok
+        ? { deletes: { start: plan.deleted.start, page: deleted.body as DeletedRecords } }
+        : {}),
+    };
+  }
+
+  /**
+   * Whether the run reads this query's pages on through REST: a caught-up object's slice, an object Bulk cannot
+   * read, the parent Ids of an object read through them, or a backlog under the Bulk threshold (the probe of a
+   * larger one goes to Bulk API 2.0 instead, record-backup.ts).
+   */
+  private readsOnByRest(plan: Planned, page: RawQueryPage): boolean {
+    const object = plan.entry.object;
+    const bulk = (object.supportDetail as { bulk?: boolean } | null)?.bulk === true;
+    return (
+      !plan.scanAll ||
+      !!object.backfillCompletedAt ||
+      !bulk ||
+      page.totalSize < this.ctx.options.bulkThreshold
+    );
+  }
+
+  /** The page after `page`, queued to ride in the next call (its run will ask for it). */
+  private followOn(page: RawQueryPage, kind: ApiCallKind): void {
+    if (page.done || !page.nextRecordsUrl || this.follows.has(page.nextRecordsUrl)) return;
+    const follow = newFollow(page.nextRecordsUrl, kind);
+    this.follows.set(follow.path, follow);
+    this.queued.push(follow);
+  }
+
+  /** A next page for a run: read ahead, or asked now with whatever else waits; on its own when that failed. */
+  private async more(path: string, kind: ApiCallKind): Promise<RawQueryPage> {
+    let follow = this.follows.get(path);
+    if (!follow) {
+      follow = newFollow(path, kind);
+      this.follows.set(path, follow);
+    }
+    if (!follow.sent) void this.fetchFrom(undefined, follow);
+    const page = await follow.page;
+    this.follows.delete(path);
+    return page ?? (await this.ctx.session.request<RawQueryPage>({ path, kind })).body;
+  }
+}
+
+/** A next page of a query read ahead (a QueryMore subrequest, one of a call's 5 queries). */
+interface Follow {
+  /** The nextRecordsUrl. */
+  path: string;
+  kind: ApiCallKind;
+  sent: boolean;
+  /** Undefined when its call or subrequest failed: the run then asks for it on its own. */
+  page: Promise<RawQueryPage | undefined>;
+  resolve(page: RawQueryPage | undefined): void;
+}
+
+function newFollow(path: string, kind: ApiCallKind): Follow {
+  let resolve!: (page: RawQueryPage | undefined) => void;
+  const page = new Promise<RawQueryPage | undefined>((r) => (resolve = r));
+  return { path, kind, sent: false, page, resolve };
+}
+
+/** A nextRecordsUrl (`/services/data/vNN.N/query/…`) as a subrequest path from the version root. */
+function versionRootPath(url: string): string {
+  return url.replace(/^\/services\/data\/v\d+\.\d+/, '');
 }
 
 /** First reads planned to ride in another call: settle with that call's answers (undefined when it failed). */
@@ -190,21 +299,4 @@ function subrequestsOf(plan: Planned, refs: Refs): CompositeGet[] {
     querySubrequest(refs.query, plan.soql, { scanAll: plan.scanAll, batchSize: 2000 }),
     ...(plan.deleted ? [{ referenceId: refs.deleted, path: plan.deleted.path }] : []),
   ];
-}
-
-/** What a run takes from the answers: a failed subrequest is left for the run to ask again (and report). */
-function prefetchedFrom(
-  plan: Planned,
-  upTo: Date,
-  results: Map<string, CompositeResult>,
-  refs: Refs,
-): Prefetched {
-  const result = results.get(refs.query);
-  const deleted = results.get(refs.deleted);
-  return {
-    ...(result?.ok ? { slice: { upTo, soql: plan.soql, page: result.body as RawQueryPage } } : {}),
-    ...(plan.deleted && deleted?.ok
-      ? { deletes: { start: plan.deleted.start, page: deleted.body as DeletedRecords } }
-      : {}),
-  };
 }

@@ -2,7 +2,7 @@
  * Asking the org about record Ids: which of some Ids it still has (recycle bin included), every Id of an object,
  * and the batches of parent Ids through which Salesforce lets some objects (ContentDocumentLink) be listed.
  */
-import { queryPages, type RawQueryPage } from '../salesforce/rest-query.js';
+import { queryPages, type QueryStart } from '../salesforce/rest-query.js';
 import type { EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { soqlString } from './soql.js';
@@ -28,15 +28,11 @@ export async function* parentIdBatches(
   parentObject: string,
   size: number,
   includeDeleted: boolean,
-  /** The query's first page, already read (`parentIdsQuery`, without deleted rows). */
-  first?: RawQueryPage,
+  /** Where the query starts when read ahead (`parentIdsQuery`, without deleted rows). */
+  start: QueryStart = {},
 ): AsyncGenerator<string[]> {
   const parents: string[] = [];
-  const options = {
-    scanAll: includeDeleted,
-    batchSize: 2000,
-    ...(first && !includeDeleted ? { first } : {}),
-  };
+  const options = { scanAll: includeDeleted, batchSize: 2000, ...(includeDeleted ? {} : start) };
   for await (const page of queryPages<{ Id: string }>(ctx.session, parentIdsQuery(parentObject), options)) {
     parents.push(...page.records.map((r) => r.Id));
   }

@@ -12,7 +12,7 @@ import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
 import { compositeGets, MAX_QUERY_SUBREQUESTS, type CompositeResult } from '../salesforce/composite.js';
-import { queryPages, querySubrequest, type RawQueryPage } from '../salesforce/rest-query.js';
+import { queryPages, querySubrequest, type QueryStart, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
 import { markCaughtUp, type RegistryObject } from '../store/registry/object-registry.js';
@@ -43,11 +43,14 @@ export interface PrefetchedSlice {
   upTo: Date;
   soql: string;
   page: RawQueryPage;
+  /** How its next pages are fetched (read ahead with other queries); on their own when not given. */
+  more?: (nextRecordsUrl: string) => Promise<RawQueryPage>;
 }
 
-/** The prefetched first page when it answers `soql` (a run asks its first query as `firstSliceQuery` wrote it). */
-function prefetchedPage(prefetched: PrefetchedSlice | undefined, soql: string): RawQueryPage | undefined {
-  return prefetched?.soql === soql ? prefetched.page : undefined;
+/** Where `soql` starts when it is the prefetched query (a run asks its first query as `firstSliceQuery` wrote it). */
+function prefetchedStart(prefetched: PrefetchedSlice | undefined, soql: string): QueryStart {
+  if (prefetched?.soql !== soql) return {};
+  return { first: prefetched.page, ...(prefetched.more ? { more: prefetched.more } : {}) };
 }
 
 export async function backupRecords(
@@ -71,7 +74,7 @@ export async function backupRecords(
 
   let complete = true;
   if (support.access.kind === 'parent-id-batches') {
-    const parentIds = prefetchedPage(prefetched, parentIdsQuery(support.access.parentObject));
+    const parentIds = prefetchedStart(prefetched, parentIdsQuery(support.access.parentObject));
     const access = support.access;
     await backupThroughParents(
       ctx,
@@ -200,7 +203,7 @@ async function backupByCursor(
       limit,
     );
     // The prefetched first page serves this query once, if the query is the one it answered.
-    const first = prefetchedPage(prefetched, soql);
+    const start = prefetchedStart(prefetched, soql);
     prefetched = undefined;
     const sliceStart = readAfter;
     state.usedRest = true;
@@ -235,7 +238,7 @@ async function backupByCursor(
         soql,
         limit,
         slice,
-        first,
+        start,
       )) {
         // The probe's LIMIT (a slice, at least the threshold) caps totalSize: reaching the threshold means Bulk.
         if (probe && (slice.totalSize ?? 0) >= ctx.options.bulkThreshold) {
@@ -357,8 +360,8 @@ async function backupThroughParents(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
-  /** The parent-Ids query's first page, read ahead (first-slices.ts). */
-  firstParentIds?: RawQueryPage,
+  /** Where the parent-Ids query starts when read ahead (first-slices.ts). */
+  parentIdsStart: QueryStart,
 ): Promise<void> {
   const start = object.cursor;
   let newest: PackCursor | null = start;
@@ -404,7 +407,7 @@ async function backupThroughParents(
     }
   };
   let group: string[] = [];
-  const batches = parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false, firstParentIds);
+  const batches = parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false, parentIdsStart);
   for await (const parents of batches) {
     group.push(
       selectWindow({
@@ -548,7 +551,7 @@ export async function* slicePages(
   soql: string,
   limit: number,
   slice: SliceState,
-  first?: RawQueryPage,
+  start: QueryStart = {},
 ): AsyncGenerator<Array<Record<string, unknown>>> {
   // Pages of 2,000 rows, the most Salesforce gives (Sforce-Query-Options batchSize): one call per 2,000 rows.
   // Each record keeps its `attributes` (toVersion ignores them): no copy of every record.
@@ -557,7 +560,7 @@ export async function* slicePages(
     let rows = 0;
     const pages = queryPages<Record<string, unknown>>(ctx.session, soql, {
       ...options,
-      ...(first ? { first } : {}),
+      ...start,
     });
     for await (const page of pages) {
       rows += page.records.length;

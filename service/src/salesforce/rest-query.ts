@@ -50,25 +50,36 @@ export function querySubrequest(referenceId: string, soql: string, options: Quer
   return { referenceId, path, query: true, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
 }
 
+/** Where a query starts when its first page was read ahead (in a `/composite` call). */
+export interface QueryStart {
+  /** This query's first page, already fetched: the pages after it are asked for. */
+  first?: RawQueryPage;
+  /** How the pages after the first are fetched, when not on their own (first-slices.ts reads them ahead). */
+  more?: (nextRecordsUrl: string) => Promise<RawQueryPage>;
+}
+
 export async function* queryPages<R extends Record<string, unknown>>(
   session: SalesforceSession,
   soql: string,
-  options: QueryOptions & {
-    /** This query's first page, already fetched (in a `/composite` call): the pages after it are asked for. */
-    first?: RawQueryPage;
-    /**
-     * Records as Salesforce sent them, `attributes` included: for a reader that ignores that member (as
-     * canonicalizeRecord does), which spares a copy of every record.
-     */
-    keepAttributes?: boolean;
-  } = {},
+  options: QueryOptions &
+    QueryStart & {
+      /**
+       * Records as Salesforce sent them, `attributes` included: for a reader that ignores that member (as
+       * canonicalizeRecord does), which spares a copy of every record.
+       */
+      keepAttributes?: boolean;
+    } = {},
 ): AsyncGenerator<QueryPage<R>> {
   const request = queryRequest(soql, options);
   const headers = request.headers;
   let path: string | undefined = request.path;
   let prefetched = options.first;
   while (path) {
-    const page: RawQueryPage = prefetched ?? (await session.request<RawQueryPage>({ path, headers })).body;
+    const page: RawQueryPage =
+      prefetched ??
+      (options.more && path !== request.path
+        ? await options.more(path)
+        : (await session.request<RawQueryPage>({ path, headers })).body);
     prefetched = undefined;
     const records = options.keepAttributes
       ? (page.records as R[])

@@ -142,6 +142,33 @@ describe('the API calls of a backup pass', () => {
     assert.equal(changed.calls, 1, `the pass with the change: ${changed.paths.join(', ')}`);
   });
 
+  test("the next pages of several objects' reads share calls instead of costing one each", async () => {
+    const make = (object: string, n: number, extra: Record<string, string> = {}) =>
+      admin('mutate', {
+        object,
+        ops: [
+          {
+            op: 'create',
+            records: Array.from({ length: n }, (_, i) => ({ LastName: `Paged ${i}`, ...extra })),
+          },
+        ],
+      });
+    // 2,500 new rows each: a read of 2,000 rows a page needs a second page.
+    await make('Contact', 2500);
+    await make('Lead', 2500, { Company: 'Paged Ltd' });
+    await passTheLag();
+    const { paths, pass } = await countedPass({ scan: 'when-due' });
+    const written = (name: string) => pass.outcomes.find((o) => o.object === name)?.written ?? 0;
+    assert.ok(written('Contact') >= 2500 && written('Lead') >= 2500, 'both read whole');
+    const nextPagesAlone = paths.filter((p) => /\/query(All)?\/[^/?]+$/.test(p));
+    assert.deepEqual(nextPagesAlone, [], `next pages rode in composite calls: ${paths.join(', ')}`);
+    assert.deepEqual(
+      await truthMismatches(sim, ctx.store, ['Contact', 'Lead'], ctx.options.lagMs),
+      [],
+      'the backup matches the ground truth',
+    );
+  });
+
   test('changes, soft deletes and hard deletes in several objects are all read by a pass that batches its queries', async () => {
     const [contact] = sim.org
       .query('SELECT Id FROM Contact ORDER BY Id LIMIT 1')
