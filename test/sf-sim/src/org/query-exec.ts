@@ -99,7 +99,9 @@ export class QueryEngine {
       arr.sort(plan.compare!);
       return { rows: arr, materialized: true, fresh: () => arr };
     }
-    const arr = [...filtered(book.scan(plan.obj, plan.bounds, scanAll), plan.predicate)];
+    const arr: Row[] = [];
+    const predicate = plan.predicate;
+    for (const r of book.scan(plan.obj, plan.bounds, scanAll)) if (!predicate || predicate(r)) arr.push(r);
     if (plan.compare) arr.sort(plan.compare);
     return { rows: arr, materialized: true, fresh: () => arr };
   }

@@ -39,7 +39,13 @@ import { AGGREGATE_FUNCTIONS, aggregateRefusal } from './aggregate-rules.js';
 import { formatter } from './format.js';
 import { distance, pointOf } from './geolocation.js';
 import { groupingSets, labelOf } from './grouping.js';
-import { orderCompare, valueCompare, type ValueCompare } from './ordering.js';
+import {
+  comparesByValue,
+  orderCompare,
+  storedFieldOrder,
+  valueCompare,
+  type ValueCompare,
+} from './ordering.js';
 
 /** What the compiler needs from the org. */
 export interface CompileContext {
@@ -265,6 +271,109 @@ function csvWriter(f: FieldDef | null, get: Getter): (row: Row) => string | null
   return (row) => formatCsv(f, get(row));
 }
 
+/** A REST record's `attributes`. */
+interface RecordAttributes {
+  type: string;
+  url: string;
+}
+
+function attributesOf(o: ObjectDef, row: Row, apiVersion: string): RecordAttributes {
+  return { type: o.name, url: `/services/data/v${apiVersion}/sobjects/${o.name}/${String(row.Id)}` };
+}
+
+/** A record key's value: (row, the row's object, API version) → the JSON value. */
+type NodeValue = (row: Row, o: ObjectDef, apiVersion: string) => unknown;
+
+/**
+ * How a record key gets its value: a stored field read by name (`row[field] ?? null`; a dateTime's epoch ms
+ * written as REST's text), or a call of its NodeValue.
+ */
+type KeySource = { key: string; field: string; datetime: boolean } | { key: string; value: NodeValue };
+
+type RecordMaker = (
+  attributes: RecordAttributes,
+  values: (NodeValue | null)[],
+  row: Row,
+  o: ObjectDef,
+  apiVersion: string,
+  restDateTimeOf: (v: unknown) => unknown,
+) => Record<string, unknown>;
+
+const recordMakers = new Map<string, RecordMaker>();
+const MAX_RECORD_MAKERS = 1000;
+
+/** A stored dateTime (epoch ms) as REST writes it; anything else as stored, null for none. */
+function restDateTimeOf(v: unknown): unknown {
+  return typeof v === 'number' ? restDateTime(v) : (v ?? null);
+}
+
+/**
+ * Builds REST records, `{attributes, [key]: value, …}` in `sources` order, with one object literal written for
+ * these keys (new Function, made once per key list and reused by every query with the same one). The records of
+ * a query then share one hidden class, cheap to build and on JSON.stringify's fast path, and stored fields are
+ * read by name; setting the keys one by one in a loop, each read through a closure, left large records in
+ * dictionary mode, several times slower to build and to serialise (most of the simulator's CPU on a backup's
+ * query pages). A literal means what those assignments in order meant: a repeated key keeps its first place
+ * and takes its last value, and an undefined value is left out of the JSON. Keys and field names are written
+ * as JSON strings, so none is read as code.
+ */
+function recordMaker(
+  sources: KeySource[],
+): (attributes: RecordAttributes, row: Row, o: ObjectDef, apiVersion: string) => Record<string, unknown> {
+  const shape = sources.map((s) =>
+    'field' in s ? [s.key, s.field, s.datetime ? 'datetime' : 'value'] : [s.key],
+  );
+  const id = JSON.stringify(shape);
+  let make = recordMakers.get(id);
+  if (!make) {
+    const props = sources.map((s, i) => {
+      if (!('field' in s)) return `${JSON.stringify(s.key)}: values[${i}](row, o, apiVersion)`;
+      const read = `row[${JSON.stringify(s.field)}]`;
+      return `${JSON.stringify(s.key)}: ${s.datetime ? `restDateTimeOf(${read})` : `${read} ?? null`}`;
+    });
+    make = new Function(
+      'attributes',
+      'values',
+      'row',
+      'o',
+      'apiVersion',
+      'restDateTimeOf',
+      `return { attributes, ${props.join(', ')} };`,
+    ) as RecordMaker;
+    if (recordMakers.size >= MAX_RECORD_MAKERS) recordMakers.clear();
+    recordMakers.set(id, make);
+  }
+  const values = sources.map((s) => ('value' in s ? s.value : null));
+  const maker = make;
+  return (attributes, row, o, apiVersion) => maker(attributes, values, row, o, apiVersion, restDateTimeOf);
+}
+
+/**
+ * What `fieldReader(obj, f, fctx)(row)` reads, without making the reader again for each row: the field's
+ * formula and compound parts are read when the row is (a schema change to the formula applies at once).
+ */
+function liveFieldReader(f: FieldDef, fctx: () => FormulaContext): Getter {
+  return (row) => {
+    const formula = f.formula;
+    if (formula) return formula(row, fctx());
+    if (f.compound) return compoundValue(f.compound.parts, row);
+    return row[f.name] ?? null;
+  };
+}
+
+/** A compound field (address, location) as its object of parts; null when every part is. */
+function compoundValue(parts: NonNullable<FieldDef['compound']>['parts'], row: Row): unknown {
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, name] of parts) {
+    const v = name ? (row[name] ?? null) : null;
+    if (v !== null) any = true;
+    out[key] = v;
+  }
+  if (!any) return null;
+  return out;
+}
+
 /** Reads a field of a row of `obj`, computing compound and formula fields. */
 export function fieldReader(obj: ObjectDef, f: FieldDef, fctx: () => FormulaContext): Getter {
   if (f.formula) {
@@ -273,17 +382,7 @@ export function fieldReader(obj: ObjectDef, f: FieldDef, fctx: () => FormulaCont
   }
   if (f.compound) {
     const parts = f.compound.parts;
-    return (row) => {
-      const out: Record<string, unknown> = {};
-      let any = false;
-      for (const [key, name] of parts) {
-        const v = name ? (row[name] ?? null) : null;
-        if (v !== null) any = true;
-        out[key] = v;
-      }
-      if (!any) return null;
-      return out;
-    };
+    return (row) => compoundValue(parts, row);
   }
   const name = f.name;
   return (row) => row[name] ?? null;
@@ -1615,7 +1714,13 @@ export function compileQuery(
             : col.header.toLowerCase(),
         desc,
       });
-      rowCmps.push((a, b) => cmp(get(a), get(b)));
+      const stored =
+        col.steps.length === 0 && col.field && !col.field.formula && !col.field.compound ? col.field : null;
+      rowCmps.push(
+        stored && comparesByValue(stored)
+          ? storedFieldOrder(stored.name, desc, nulls)
+          : (a, b) => cmp(get(a), get(b)),
+      );
     }
     const chain = <T>(cmps: ((a: T, b: T) => number)[]): ((a: T, b: T) => number) | null =>
       cmps.length === 0
@@ -1652,6 +1757,14 @@ export function compileQuery(
         whens: Map<string, Node[]>;
         elses: Map<string, Node[]>;
       };
+  type LeafNode = Extract<Node, { kind: 'leaf' }>;
+  type ParentNode = Exclude<Node, { kind: 'leaf' }>;
+  type LevelRenderer = (
+    attributes: RecordAttributes,
+    row: Row,
+    o: ObjectDef,
+    apiVersion: string,
+  ) => Record<string, unknown>;
   /** The node list under `steps` (parent relationships), created on first use. */
   function levelOf(shape: Node[], steps: Step[]): Node[] {
     let level = shape;
@@ -1707,13 +1820,50 @@ export function compileQuery(
     if (col.leafName === 'Type' && !f) leafReaders.set(col, () => null);
     else if (f) {
       const name = f.name;
-      leafReaders.set(
-        col,
-        f.formula || f.compound ? (row) => fieldReader(obj, f, fctx)(row) : (row) => row[name] ?? null,
-      );
+      leafReaders.set(col, f.formula || f.compound ? liveFieldReader(f, fctx) : (row) => row[name] ?? null);
     }
   }
 
+  /** The value renderNodes writes under a leaf's key; undefined leaves the key out of the JSON. */
+  function leafValue(n: LeafNode, row: Row, o: ObjectDef, apiVersion: string): unknown {
+    const f = n.col.field;
+    if (n.col.alias !== undefined) {
+      const v = n.col.get(row);
+      return n.col.transform || !f ? v : formatJson(f, v);
+    }
+    if (!f) return n.key === 'Type' ? o.name : null;
+    let v: unknown;
+    if (o !== obj && n.col.steps.length > 0) {
+      const real = o.byLower.get(f.lower);
+      v = real ? fieldReader(o, real, fctx)(row) : null;
+    } else {
+      v = leafReaders.get(n.col)!(row);
+    }
+    if (n.col.transform) return n.col.transform(v);
+    if (f.type === 'base64')
+      return v === null || v === undefined
+        ? null
+        : `/services/data/v${apiVersion}/sobjects/${o.name}/${String(row.Id)}/${f.name}`;
+    return formatJson(f, v);
+  }
+
+  /**
+   * The value renderNodes writes under a parent relationship's key (or a TYPEOF over a polymorphic one): the
+   * parent's attributes and the fields selected for its type, or null when the lookup is empty.
+   */
+  function parentValue(n: ParentNode, row: Row, apiVersion: string): Record<string, unknown> | null {
+    const id = row[n.refField];
+    const parent = typeof id === 'string' ? ctx.lookup(id) : null;
+    const po =
+      parent && typeof id === 'string'
+        ? ((n.kind === 'typeof' ? undefined : n.target) ?? ctx.objectOfId(id))
+        : undefined;
+    if (!parent || !po) return null;
+    const nodes = n.kind === 'typeof' ? (n.whens.get(po.lower) ?? n.elses.get(po.lower) ?? []) : n.children;
+    return levelRenderer(nodes, false)(attributesOf(po, parent, apiVersion), parent, po, apiVersion);
+  }
+
+  /** Writes the nodes' keys into `out` in order (subquery records, whose keys are then reordered). */
   function renderNodes(
     nodes: Node[],
     row: Row,
@@ -1721,57 +1871,40 @@ export function compileQuery(
     apiVersion: string,
     out: Record<string, unknown>,
   ): void {
-    for (const n of nodes) {
-      if (n.kind === 'leaf') {
-        const f = n.col.field;
-        if (n.col.alias !== undefined) {
-          const v = n.col.get(row);
-          out[n.key] = n.col.transform || !f ? v : formatJson(f, v);
-          continue;
-        }
-        if (!f) {
-          out[n.key] = n.key === 'Type' ? o.name : null;
-          continue;
-        }
-        let v: unknown;
-        if (o !== obj && n.col.steps.length > 0) {
-          const real = o.byLower.get(f.lower);
-          v = real ? fieldReader(o, real, fctx)(row) : null;
-        } else {
-          v = leafReaders.get(n.col)!(row);
-        }
-        if (n.col.transform) out[n.key] = n.col.transform(v);
-        else if (f.type === 'base64')
-          out[n.key] =
-            v === null || v === undefined
-              ? null
-              : `/services/data/v${apiVersion}/sobjects/${o.name}/${String(row.Id)}/${f.name}`;
-        else out[n.key] = formatJson(f, v);
-      } else {
-        // A parent relationship (or a TYPEOF over a polymorphic one): the parent's attributes
-        // and the fields selected for its type, or null when the lookup is empty.
-        const id = row[n.refField];
-        const parent = typeof id === 'string' ? ctx.lookup(id) : null;
-        const po =
-          parent && typeof id === 'string'
-            ? ((n.kind === 'typeof' ? undefined : n.target) ?? ctx.objectOfId(id))
-            : undefined;
-        if (!parent || !po) {
-          out[n.key] = null;
-          continue;
-        }
-        const child: Record<string, unknown> = {
-          attributes: {
-            type: po.name,
-            url: `/services/data/v${apiVersion}/sobjects/${po.name}/${String(parent.Id)}`,
-          },
-        };
-        const nodes =
-          n.kind === 'typeof' ? (n.whens.get(po.lower) ?? n.elses.get(po.lower) ?? []) : n.children;
-        renderNodes(nodes, parent, po, apiVersion, child);
-        out[n.key] = child;
-      }
+    for (const n of nodes)
+      out[n.key] = n.kind === 'leaf' ? leafValue(n, row, o, apiVersion) : parentValue(n, row, apiVersion);
+  }
+
+  /**
+   * Where a node's value comes from. At the top level the row is always of `obj`, so a stored field (not a
+   * formula or compound one) is read by name without leafValue's questions; anything else asks them.
+   */
+  function keySource(n: Node, top: boolean): KeySource {
+    if (n.kind !== 'leaf')
+      return { key: n.key, value: (row, _o, apiVersion) => parentValue(n, row, apiVersion) };
+    const f = n.col.field;
+    if (
+      top &&
+      f &&
+      n.col.alias === undefined &&
+      !n.col.transform &&
+      f.type !== 'base64' &&
+      !f.formula &&
+      !f.compound
+    )
+      return { key: n.key, field: f.name, datetime: f.type === 'datetime' };
+    return { key: n.key, value: (row, o, apiVersion) => leafValue(n, row, o, apiVersion) };
+  }
+
+  /** One level's record builder (recordMaker over its nodes' key sources), made on first use. */
+  const levelRenderers = new Map<Node[], LevelRenderer>();
+  function levelRenderer(nodes: Node[], top: boolean): LevelRenderer {
+    let render = levelRenderers.get(nodes);
+    if (!render) {
+      render = recordMaker(nodes.map((n) => keySource(n, top)));
+      levelRenderers.set(nodes, render);
     }
+    return render;
   }
 
   function renderChildren(
@@ -1811,16 +1944,9 @@ export function compileQuery(
     base64Fields,
     compoundColumns,
     toJson(row, apiVersion) {
-      const out: Record<string, unknown> = {
-        attributes: {
-          type: obj.name,
-          url: `/services/data/v${apiVersion}/sobjects/${obj.name}/${String(row.Id)}`,
-        },
-      };
-      if (subqueries.length === 0) {
-        renderNodes(shape, row, obj, apiVersion, out);
-        return out;
-      }
+      if (subqueries.length === 0)
+        return levelRenderer(shape, true)(attributesOf(obj, row, apiVersion), row, obj, apiVersion);
+      const out: Record<string, unknown> = { attributes: attributesOf(obj, row, apiVersion) };
       // Subquery results sit at their SELECT position among the top-level keys.
       const body: Record<string, unknown> = {};
       renderNodes(shape, row, obj, apiVersion, body);

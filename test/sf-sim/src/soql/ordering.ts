@@ -5,7 +5,7 @@
  * defined by the picklist sort determined during setup"), which MIN() and MAX() use too (Aggregate
  * Functions); everything else by value.
  */
-import type { FieldDef } from '../org/schema/model.js';
+import type { FieldDef, Row } from '../org/schema/model.js';
 
 export type ValueCompare = (a: unknown, b: unknown) => number;
 
@@ -57,6 +57,33 @@ export function orderCompare(
       return an === nullsFirst ? -1 : 1;
     }
     const r = compare(a, b);
+    return desc ? -r : r;
+  };
+}
+
+/** Whether valueCompare(field) compares by value (not text, not a picklist's defined order). */
+export function comparesByValue(field: FieldDef | null): boolean {
+  return !field || NOT_TEXT.has(field.type);
+}
+
+/**
+ * The order of `orderCompare(byValue, desc, nulls)` on rows' stored field `name` (read as `row[name] ?? null`),
+ * in one function: sorting a query's rows by SystemModstamp and Id calls it n log n times.
+ */
+export function storedFieldOrder(
+  name: string,
+  desc: boolean,
+  nulls: 'FIRST' | 'LAST' | undefined,
+): (a: Row, b: Row) => number {
+  const nullsFirst = nulls ? nulls === 'FIRST' : !desc;
+  return (ra, rb) => {
+    const a = ra[name] ?? null;
+    const b = rb[name] ?? null;
+    if (a === null || b === null) {
+      if (a === null && b === null) return 0;
+      return (a === null) === nullsFirst ? -1 : 1;
+    }
+    const r = (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
     return desc ? -r : r;
   };
 }

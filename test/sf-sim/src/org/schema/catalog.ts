@@ -709,9 +709,24 @@ export function standardObjects(nowMs: number): Map<string, ObjectDef> {
   return out;
 }
 
-/** Rows of objects that hold them: every stored field present (null when not given). */
+/** Per object, the stored fields its blank row was last made with, and that row (see blankRow). */
+const blankRows = new WeakMap<ObjectDef, { names: string; row: Row }>();
+
+/**
+ * Rows of objects that hold them: every stored field present (null when not given), in field order. Each is a
+ * copy of one blank row per object, parsed from JSON, so an object's rows share one hidden class with fast
+ * properties; a row built key by key passes V8's limit for properties added by computed name and becomes a
+ * dictionary, every read of its fields (filters, sorts, query pages) a hash lookup. The blank row is made again
+ * when the object's stored fields change (custom fields added or removed).
+ */
 export function blankRow(obj: ObjectDef): Row {
-  const row: Row = {};
-  for (const f of obj.fields) if (f.stored) row[f.name] = null;
-  return row;
+  const stored = obj.fields.filter((f) => f.stored).map((f) => f.name);
+  const names = JSON.stringify(stored);
+  let blank = blankRows.get(obj);
+  if (!blank || blank.names !== names) {
+    const text = `{${stored.map((n) => `${JSON.stringify(n)}:null`).join(',')}}`;
+    blank = { names, row: JSON.parse(text) as Row };
+    blankRows.set(obj, blank);
+  }
+  return { ...blank.row };
 }
