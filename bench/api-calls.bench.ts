@@ -82,14 +82,15 @@
  *   one object found changed by its check), in all 36.2 calls per million (from 46). A first poll before the org's
  *   pace is known then waited ~60 ms per thousand expected rows (was 30, at most 30 s; now at most 5 minutes): Bulk
  *   polls 7 → 4, one a job; backfill 35 calls (25.9/M), deltas 11, in all **34.0 calls per million**: the goal
- *   (≤ 30) is still missed. What is left, and what the documented limits allow on this mix: the backfill's
- *   describeGlobal, 2 describe calls, 9 first-read calls (5 queries a call), the field-metadata and record-count
- *   queries, one call of ContentDocumentLink batches and per Bulk job a create, a poll and its results pages (28
- *   calls, all at their floor); the next pages of six objects under the Bulk threshold, 7 calls, where 3 would do
- *   if pages of different objects shared calls with the first reads (an object's own pages follow one another; a
- *   next page is a query subrequest too); per delta pass the check calls (getUpdated and getDeleted of ~40
- *   objects, 25 to a call) and ContentDocumentLink's, 5 (pass 1 spent a sixth on an object its check found
- *   changed). With next pages shared, about 42 calls: ~31 per million.
+ *   (≤ 30) is still missed. Then the next pages of reads that go on through REST rode in the pass's calls as
+ *   QueryMore subrequests (queued as each page arrives, asked with the next call a run needs), so several objects'
+ *   pages share a call (first-slices.ts): backfill 30 calls (22.2/M: composite 14, results 5, create 4, polls 4,
+ *   describeGlobal, FieldDefinition, recordCount; no next page on its own), deltas 11, in all **30.3 calls per
+ *   million** (41 calls; ≤ 30 needs 40): the goal is missed by one call. What is left: per delta pass 4 check calls
+ *   (78 subrequests for ~40 objects, 3 more than three calls hold) and ContentDocumentLink's batch; in the first
+ *   pass an object its check found changed (Bench__c, older than the objects read in the checks' spare slots) cost a
+ *   call of its own, which ContentDocumentLink's batch queries could have shared had they gone through the same
+ *   stream of calls; Bench__c's results came in 2 pages of ≤ 256 MiB.
  * - Peak RSS of the engine's process 850 MiB (pages cost ~4-5× their size while read: 478 MiB at
  *   `--page-mib 16`, 701 MiB at 64 on a 400,000-row Bench__c). The engine's default was then set to 32 MiB
  *   (~14 results calls per million rows instead of ~7): a replica reads one page per running worker.

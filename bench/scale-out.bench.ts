@@ -71,6 +71,19 @@
  * its 4 workers 96 % busy waiting on the orgs' 100 ms. The ratio is the machine's: three replicas, twenty
  * simulated orgs (standing in for Salesforce's own servers) and PostgreSQL share two cores, and 2.5× needs the
  * 3-process run ≲ 57 s, ≲ ~100 CPU-ms per 1000 records in all, a third less than now.
+ * Then (2026-12-03, session 11, records only, a quiet machine, others' CPU 3-12 %, one run), after: a version
+ * write in 5 round trips instead of 10, run leases taken and closed in one statement each, schema snapshots in
+ * one, records canonicalized from a per-shape template, REST pages no longer copied to drop `attributes`,
+ * @google-cloud/storage loaded only for a gs:// bucket; and in the simulators, rows and records built as V8 fast
+ * objects (one layout per object and key list) and one comparator for ORDER BY on stored fields (the same bytes on
+ * the wire): 1 process 152.0 s, 3 processes 73.7 s (**2.06×**, from 1.68×; goal missed). Per 1000 records with 3
+ * processes: serve 74.7 CPU-ms (69.4 after start-up; 24.4-25.5 s in each process), simulators 28.5, PostgreSQL
+ * 26.4, 129.5 in all (from ~151), 86 % of the object workers busy; with 1 process serve 70.8, simulators 56.0
+ * (the first reads of each org, its ContentVersion Checksum MD5s among them, fall to the 1-process run),
+ * PostgreSQL 29.9. The 3-process run is still CPU-bound on two cores: 2.5× needs it ≲ 61 s, ≲ ~110 CPU-ms per
+ * 1000 records in all. Left in serve's profile: module loading through tsx at start-up (~1.8 CPU-s a process),
+ * the PostgreSQL client (knex and pg, ~14 %), garbage collection, jsforce's response parsing and gunzip; in the
+ * simulators, JSON.stringify of the query pages (~35 %).
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
