@@ -30,6 +30,7 @@ import { canonicalDatetime } from '../store/packs/canonical-record.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { advanceIdleObject } from '../store/schedule/schedule-state.js';
 import { deletesDue, pollIntervalFor, type Cadence } from '../jobs/due-work.js';
+import { RECORDS_NEVER_DELETED } from './delete-tracking.js';
 import { windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
 import { soqlDatetime } from './soql.js';
@@ -61,6 +62,8 @@ interface Plan {
   deletes?: CompositeGet;
   /** No record held: deletes-checked moves along with caught-up, on condition that this still holds. */
   noRecordsHeld: boolean;
+  /** Salesforce never deletes its records: deletes-checked moves with caught-up, with no getDeleted. */
+  neverDeleted: boolean;
 }
 
 export interface ChangeCheckOptions {
@@ -194,7 +197,7 @@ async function settleChecks(
         continue;
       }
       deletesCheckedUntil = new Date(canonicalDatetime('latestDateCovered', body.latestDateCovered));
-    } else if (plan.noRecordsHeld) deletesCheckedUntil = caughtUpTo;
+    } else if (plan.noRecordsHeld || plan.neverDeleted) deletesCheckedUntil = caughtUpTo;
     const advanced = await advanceIdleObject(ctx.store.knex, plan.object.objectKey, {
       expectedCaughtUpAt: plan.caughtUpAt,
       caughtUpTo,
@@ -269,8 +272,9 @@ function planCheck(
     upTo,
     changes,
     noRecordsHeld: byGetDeleted && object.records === 0,
+    neverDeleted: RECORDS_NEVER_DELETED.has(object.name),
   };
-  if (byGetDeleted && object.records > 0) {
+  if (byGetDeleted && object.records > 0 && !plan.neverDeleted) {
     const slack = pollIntervalFor(object.newestVersionAt, orgNow, cadence) / 4;
     if (alwaysDeletes || deletesDue(object, orgNow, cadence, slack)) {
       const start = object.deletesCheckedUntil;

@@ -22,6 +22,15 @@ type Supported = Extract<ObjectSupport, { supported: true }>;
 /** getDeleted reaches 30 days back (REST API developer guide); stay a little inside it. */
 export const GET_DELETED_REACH_MS = 29 * 24 * 3600_000;
 
+/**
+ * Objects whose records Salesforce never deletes, so their deletes cost no getDeleted and no Id reconciliation:
+ * delete() is not among their supported calls (Object Reference, "User" and "Organization":
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm,
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm):
+ * a user is deactivated instead, and an org keeps its one Organization record.
+ */
+export const RECORDS_NEVER_DELETED: ReadonlySet<string> = new Set(['User', 'Organization']);
+
 /** Whether an object's deletes are found through getDeleted (else by Id reconciliation). */
 export function tracksDeletesByGetDeleted(support: Supported): boolean {
   return (
@@ -43,11 +52,14 @@ type DeleteCheck =
   | { method: 'id-reconciliation' }
   /** Nothing to ask now: less than a whole minute since the last getDeleted (Salesforce refuses shorter windows),
    * or a reconciliation not due yet. */
-  | { method: 'none' };
+  | { method: 'none' }
+  /** Nothing ever to ask: Salesforce never deletes the object's records. */
+  | { method: 'never' };
 
 function deleteCheckFor(ctx: EngineContext, object: RegistryObject, now: Date, upTo: Date): DeleteCheck {
   const support = object.supportDetail as Supported;
   if (!support?.supported) return { method: 'none' };
+  if (RECORDS_NEVER_DELETED.has(object.name)) return { method: 'never' };
   const reachStart = new Date(now.getTime() - GET_DELETED_REACH_MS);
   const checkedUntil = object.deletesCheckedUntil;
   // Beyond getDeleted's reach (a gap), or when a reconciliation is due, every Id is compared instead.
@@ -101,6 +113,16 @@ export async function trackDeletes(
   // Immutable objects (CreatedDate cursor, e.g. field history) lose rows only with their parent: reconciliation covers them.
   const check = deleteCheckFor(ctx, object, now, upTo);
   if (check.method === 'none') return { tombstones: 0, method: 'none' };
+  if (check.method === 'never') {
+    // Checked by definition: the deletes-checked time moves with the records.
+    await markDeletesChecked(
+      ctx.store.knex,
+      object.objectKey,
+      { deletesCheckedUntil: recordsUpTo ?? upTo, ...(object.reconciledAt ? {} : { reconciledAt: now }) },
+      ctx.lease,
+    );
+    return { tombstones: 0, method: 'none' };
+  }
   if (check.method === 'get-deleted') {
     const start = check.start;
     // The answer may be at hand already, asked from the same start up to an earlier bound (the next check goes on

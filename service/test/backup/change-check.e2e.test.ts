@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../../test/sf-sim/src/index.js';
 import { admin as simAdmin } from '../../../test/sf-sim/test/support/sim-client.js';
 import { objectsToBackUp, runBackupPass } from '../../src/backup/backup-pass.js';
-import { checkForChanges, type ChangeCheckOutcome } from '../../src/backup/change-check.js';
+import { checkForChanges, planChangeChecks, type ChangeCheckOutcome } from '../../src/backup/change-check.js';
 import { scanSchema } from '../../src/backup/schema-scan.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineContext } from '../../src/backup/engine-context.js';
 import { backupObject } from '../../src/backup/object-slice.js';
@@ -208,6 +208,34 @@ describe('batched change checks', () => {
     const empty = (await caughtUpObjects()).find((o) => o.name === CUSTOM[30])!;
     assert.equal(empty.records, 0);
     assert.ok(empty.deletesCheckedUntil && empty.deletesCheckedUntil.getTime() > Date.parse('2000-01-01'));
+  });
+
+  test('objects whose records Salesforce never deletes (User, Organization) are asked no getDeleted, yet count as checked', async () => {
+    await clock(70 * MIN);
+    ctx.session.clock.observe((await probeOrgClock(sim.url)).toUTCString());
+    const objects = (await caughtUpObjects()).filter((o) =>
+      ['User', 'Organization', 'Account'].includes(o.name),
+    );
+    assert.equal(objects.length, 3);
+    assert.ok(objects.every((o) => o.records > 0));
+    const { subs } = planChangeChecks(ctx, objects, { foreground: true });
+    const deletedAsked = subs.filter((s) => /\/deleted\//.test(s.path)).map((s) => s.path.split('/')[2]);
+    assert.deepEqual(
+      deletedAsked,
+      ['Account'],
+      'getDeleted only for the object whose records can be deleted',
+    );
+    const outcome = await checkForChanges(ctx, objects, { foreground: true });
+    assert.ok(
+      outcome.idle.includes('User') && outcome.idle.includes('Organization'),
+      JSON.stringify(outcome),
+    );
+    const user = (await caughtUpObjects()).find((o) => o.name === 'User')!;
+    assert.equal(
+      user.deletesCheckedUntil?.getTime(),
+      user.caughtUpAt?.getTime(),
+      'deletes checked with the records',
+    );
   });
 
   test('a failing subrequest sends only its object to a slice', async () => {
