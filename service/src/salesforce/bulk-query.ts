@@ -67,7 +67,9 @@ export async function* bulkQueryPages(
     await waitForJob(session, jobId, options);
     let locator: string | undefined;
     let maxRecords = options.pageSize;
+    let read = 0;
     for (;;) {
+      if (maxRecords && options.expectedRows) maxRecords = withTail(maxRecords, options.expectedRows - read);
       const params = new URLSearchParams();
       if (maxRecords) params.set('maxRecords', String(maxRecords));
       if (locator) params.set('locator', locator);
@@ -96,6 +98,7 @@ export async function* bulkQueryPages(
           return again.res.body.pipe(counter);
         },
       };
+      read += rows;
       if (options.pageBytes && rows > 0 && counter.bytes > 0)
         maxRecords = pageRows(counter.bytes, rows, options.pageBytes);
       if (!next || next === 'null') break;
@@ -144,6 +147,16 @@ async function abortJob(session: SalesforceSession, jobId: string): Promise<void
   await session
     .request({ method: 'PATCH', path: `/jobs/query/${jobId}`, body: { state: 'Aborted' }, retries: 1 })
     .catch(() => undefined);
+}
+
+/**
+ * Rows to ask for the next page: `rows` (about the target size), or every row still expected when they are at
+ * most a quarter more than that, with a tenth to spare: a short last page would cost a call of its own, and pages
+ * are streamed, so a larger one costs no memory.
+ */
+export function withTail(rows: number, rowsLeft: number): number {
+  if (rowsLeft <= 0 || rowsLeft > rows * 1.25) return rows;
+  return Math.min(MAX_PAGE_ROWS, Math.max(rows, Math.ceil(rowsLeft * 1.1)));
 }
 
 /** Rows for a page of about `pageBytes`, from the size of the page just read (its header line included). */

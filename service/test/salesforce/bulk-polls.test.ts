@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BulkPace } from '../../src/salesforce/bulk-pace.js';
-import { firstPollWait, nextPollWait } from '../../src/salesforce/bulk-query.js';
+import { firstPollWait, nextPollWait, withTail } from '../../src/salesforce/bulk-query.js';
 
 const POLL = 1000;
 const MAX = 30_000;
@@ -62,5 +62,12 @@ describe('when a Bulk query job is polled (each poll is an API call)', () => {
     assert.ok(wait >= 40_000 && wait <= 50_000, `first wait ${wait} ms`);
     pace.observe(100_000, 10_000); // the org got faster: the latest pace counts
     assert.equal(pace.expectedMs(200_000), 20_000);
+  });
+
+  test('a last page of a quarter or less of a page is read with the one before (a call saved)', () => {
+    assert.equal(withTail(800_000, 1_000_000), 1_000_000, 'all of them, within the most rows a page asks');
+    assert.equal(withTail(100_000, 120_000), 132_000, 'every row left, a tenth to spare');
+    assert.equal(withTail(100_000, 130_000), 100_000, 'more than a quarter over: pages of the usual size');
+    assert.equal(withTail(100_000, 0), 100_000);
   });
 });
