@@ -94,22 +94,24 @@ after(async () => {
 
 describe('Ctrl-C of a foreground backup', () => {
   test('stores the batch at hand, starts nothing new, exits 130; a second run completes the backup', async () => {
-    // Every page of Bench__c takes a while: the first query (its SOQL names the object) and each locator page.
+    // Every page of Bench__c takes a while: the first query (its SOQL names the object), each locator page, and
+    // the /composite calls that carry them (a run's pages ride in them, first-slices.ts).
     await admin('faults', {
       rules: [
         { path: 'Bench__c', action: 'delay', delayMs: 200 },
         { path: '/query/0', action: 'delay', delayMs: 200 },
+        { path: '/composite$', action: 'delay', delayMs: 200 },
       ],
     });
     const run = start(['backup', '--org', sim.orgId, '--objects', 'Bench__c']);
-    // Interrupt it once it has read a page after its first (which may come with other reads in one /composite
-    // call) and is reading the next one.
+    // Interrupt it once it has read a page after its first and is reading the next one: pages come on their own
+    // (a locator page) or in /composite calls, the first of which carries the first page.
     const pagesRead = () =>
       sim.context.requests
         .list(0, 'Bench__c')
-        .requests.filter((r) => r.endedAt !== null && /\/query\/0/.test(r.path)).length;
-    for (let i = 0; i < 1200 && pagesRead() < 1; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(pagesRead() >= 1, 'the backup got under way');
+        .requests.filter((r) => r.endedAt !== null && /\/(query\/0|composite$)/.test(r.path)).length;
+    for (let i = 0; i < 1200 && pagesRead() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(pagesRead() >= 2, 'the backup got under way');
     const stored = (await getRegistryObject(db.knex, sim.orgId, 'Bench__c'))?.versions ?? 0;
     const signalledAt = Date.now();
     run.child.kill('SIGINT');
@@ -131,14 +133,19 @@ describe('Ctrl-C of a foreground backup', () => {
       `the pages read when the signal came were stored (${stored} before, ${bench.versions} after)`,
     );
     assert.ok(bench.versions < BENCH_ROWS, `stopped mid-object (${bench.versions} of ${BENCH_ROWS} stored)`);
-    // Nothing new started after the signal: only the pages of the query at hand (its locator) were read.
+    // Nothing new started after the signal: only the pages of the query at hand (its locator) were read, on their
+    // own or in a /composite call (which, once stopping, carries no other object's read).
     const afterSignal = sim.context.requests
       .list(0, 'Bench__c')
       .requests.filter((r) => r.startedAt > signalledAt)
       .map((r) => `${r.method} ${r.path}`);
     assert.ok(afterSignal.length <= 1, `at most the page in flight was read: ${JSON.stringify(afterSignal)}`);
     assert.ok(
-      afterSignal.every((r) => /^GET \/services\/data\/v[\d.]+\/query(All)?\/[^/]+$/.test(r)),
+      afterSignal.every((r) =>
+        /^(GET \/services\/data\/v[\d.]+\/query(All)?\/[^/]+|POST \/services\/data\/v[\d.]+\/composite)$/.test(
+          r,
+        ),
+      ),
       `no new query after the signal: ${JSON.stringify(afterSignal)}`,
     );
     assert.equal(bench.backfillCompletedAt, null);

@@ -152,7 +152,13 @@ export class FirstSliceReader {
       follows.push(f);
       return false;
     });
-    for (let i = first ? this.pending.indexOf(first) + 1 : 0; i < this.pending.length && room() > 0; i++) {
+    // Stopping: only the pages of runs under way, no other object's first slice.
+    const readAhead = !this.ctx.signal?.aborted;
+    for (
+      let i = first ? this.pending.indexOf(first) + 1 : 0;
+      readAhead && i < this.pending.length && room() > 0;
+      i++
+    ) {
       const entry = this.pending[i]!;
       if (entry.slice || !this.byName.has(entry.object.name)) continue;
       const plan = this.plan(entry, upTo, now);

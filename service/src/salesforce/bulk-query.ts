@@ -156,7 +156,8 @@ async function abortJob(session: SalesforceSession, jobId: string): Promise<void
  */
 export function withTail(rows: number, rowsLeft: number): number {
   if (rowsLeft <= 0 || rowsLeft > rows * 1.25) return rows;
-  return Math.min(MAX_PAGE_ROWS, Math.max(rows, Math.ceil(rowsLeft * 1.1)));
+  // Bounded by the page it extends (at most ~1.4 times it), past MAX_PAGE_ROWS when that page was at the bound.
+  return Math.max(rows, Math.ceil(rowsLeft * 1.1));
 }
 
 /** Rows for a page of about `pageBytes`, from the size of the page just read (its header line included). */
