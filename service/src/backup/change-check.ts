@@ -131,10 +131,11 @@ function plannedChecks(
   options: ChangeCheckOptions,
 ): PlannedChecks {
   const subsOfPlan = (p: Plan) => (p.deletes ? [p.changes, p.deletes] : [p.changes]);
+  const byName = new Map(plans.map((p) => [p.object.name, p]));
   return {
     subs: plans.flatMap(subsOfPlan),
     subsOf: (name) => {
-      const plan = plans.find((p) => p.object.name === name);
+      const plan = byName.get(name);
       return plan ? subsOfPlan(plan) : [];
     },
     omit: (names) =>

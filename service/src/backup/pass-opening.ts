@@ -17,6 +17,7 @@ import {
   MAX_SUBREQUESTS,
   compositeGets,
   packSubrequests,
+  type CompositeResult,
 } from '../salesforce/composite.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { planChangeChecks } from './change-check.js';
@@ -66,7 +67,7 @@ export async function openPass(
   }
   const ahead = reader.planAhead(chosen, 'ahead');
   const checks = all.omit(new Set(ahead.planned));
-  let results;
+  let results: Map<string, CompositeResult>;
   try {
     results = await compositeGets(ctx.session, [...checks.subs, ...ahead.subs], 'check');
   } catch (err) {
