@@ -94,6 +94,14 @@
  *   Salesforce never deletes, stopped asking getDeleted (76 check subrequests a pass, still one over three calls),
  *   and a Bulk job's last page of a quarter of a page or less joins the one before (Bench__c's second page is
  *   ~30 % of its first): the same 41 calls, 30.3 per million.
+ * - Then (2026-12-03, session 12, the same defaults, a machine other work kept busy): ContentDocumentLink's batch
+ *   queries go through the pass's stream of calls (first-slices.ts): the batches of the documents the backup holds
+ *   ride with the query of the documents' Ids, and those of new documents are queued once that query answers, to
+ *   ride in the next call a run needs. Backfill 29 calls (21.5/M: composite 13, results 5, create 4, polls 4,
+ *   describeGlobal, FieldDefinition, recordCount), deltas 9 (5 and 4: ContentDocumentLink has no call of its own;
+ *   the first pass's Bench__c, found changed by its check, is read in a call of its own), in all **28.1 calls per
+ *   million** (38 calls): the goal (≤ 30) is met. Bulk polls follow how long the jobs take: a job slower than its
+ *   pace expects (the machine busier) costs a poll more, 4-5 in the runs so far (at 5: 39 calls, 28.9/M).
  * - Peak RSS of the engine's process 850 MiB (pages cost ~4-5× their size while read: 478 MiB at
  *   `--page-mib 16`, 701 MiB at 64 on a 400,000-row Bench__c). The engine's default was then set to 32 MiB
  *   (~14 results calls per million rows instead of ~7): a replica reads one page per running worker.

@@ -19,7 +19,9 @@
  * parent Ids) ride the same way: each page that says more follows is queued as a QueryMore subrequest, and the
  * next call a run needs carries the queued ones first (an object's own pages follow one another, but several
  * objects' pages share a call). A run asks its next page of the reader (`more`); one whose call failed asks on its
- * own. A query that fails in the batch (or a batch that fails whole) is left to
+ * own. The batch queries of an object read through its parents' Ids (ContentDocumentLink) are queued the same
+ * way as soon as the Ids are at hand, so they ride in another run's call instead of one of their own.
+ * A query that fails in the batch (or a batch that fails whole) is left to
  * the object's own run, which asks again and reports the failure as usual.
  */
 import {
@@ -31,10 +33,19 @@ import {
 import { replicationPath, type DeletedRecords } from '../salesforce/replication.js';
 import { querySubrequest, type RawQueryPage } from '../salesforce/rest-query.js';
 import type { ApiCallKind } from '../salesforce/session.js';
+import { liveRecordIdsAtMost } from '../store/registry/live-records.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { getDeletedStart, type PrefetchedDeletes } from './delete-tracking.js';
 import { windowUpperBound, type EngineContext } from './engine-context.js';
-import { firstSliceQuery, type FirstQuery, type PrefetchedSlice } from './record-backup.js';
+import type { ObjectSupport } from './object-support.js';
+import {
+  firstSliceQuery,
+  PARENT_BATCH_OPTIONS,
+  PARENT_IDS_PER_QUERY,
+  parentBatchQueries,
+  type FirstQuery,
+  type PrefetchedSlice,
+} from './record-backup.js';
 
 /** What was read ahead for one object's run (either may be missing: the run then asks itself). */
 export interface Prefetched {
@@ -52,7 +63,21 @@ interface Planned extends FirstQuery {
   entry: Pending;
   /** The getDeleted its run will ask, when it asks one. */
   deleted?: { start: Date; path: string };
+  /** An object read through its parents' Ids: the batch queries of the parents the backup holds. */
+  batches?: string[];
 }
+
+/** A read's share of a call: its queries (of the 5 a call carries) and its subrequests (of the 25). */
+export interface ReadCost {
+  queries: number;
+  subs: number;
+}
+
+/**
+ * Parents the backup holds, at most this many, have their batches planned with the query of the parents' Ids:
+ * together one call's 5 queries.
+ */
+const MAX_KNOWN_PARENTS = (MAX_QUERY_SUBREQUESTS - 1) * PARENT_IDS_PER_QUERY;
 
 export class FirstSliceReader {
   private readonly pending: Pending[];
@@ -60,6 +85,8 @@ export class FirstSliceReader {
   /** Next pages of the queries read ahead, by nextRecordsUrl; `queued` holds those not yet asked. */
   private readonly follows = new Map<string, Follow>();
   private queued: Follow[] = [];
+  /** Objects read through their parents' Ids: the parents' Ids the backup holds (`loadKnownParents`). */
+  private readonly knownParents = new Map<string, string[]>();
 
   /** `objects` in the order their runs start; their runs track deletes (backupObject's default). */
   constructor(
@@ -68,6 +95,33 @@ export class FirstSliceReader {
   ) {
     this.pending = objects.map((object) => ({ object }));
     for (const p of this.pending) this.byName.set(p.object.name, p);
+  }
+
+  /**
+   * For objects read through their parents' Ids, the parents the backup holds (when few): their batches are asked
+   * along with the query of the parents' Ids, so an object whose parents did not change needs no call of its own.
+   */
+  async loadKnownParents(): Promise<void> {
+    for (const { object } of this.pending) {
+      const support = object.supportDetail as ObjectSupport | null;
+      if (!support?.supported || support.access.kind !== 'parent-id-batches') continue;
+      const { knex } = this.ctx.store;
+      const ids = await liveRecordIdsAtMost(
+        knex,
+        this.ctx.org.orgId,
+        support.access.parentObject,
+        MAX_KNOWN_PARENTS,
+      );
+      if (ids && ids.length > 0) this.knownParents.set(object.name, ids);
+    }
+  }
+
+  /** What the object's first read would add to a call, when it can be read ahead now. */
+  costOf(object: RegistryObject): ReadCost | undefined {
+    const entry = this.byName.get(object.name);
+    if (!entry || entry.slice) return undefined;
+    const plan = this.plan(entry, windowUpperBound(this.ctx), this.ctx.session.clock.now());
+    return plan ? { queries: queriesOf(plan), subs: queriesOf(plan) + (plan.deleted ? 1 : 0) } : undefined;
   }
 
   /** What was read ahead for the object's run (once; later calls answer nothing), fetching its group if needed. */
@@ -123,9 +177,11 @@ export class FirstSliceReader {
     const first = firstSliceQuery(this.ctx, entry.object, upTo);
     if (!first) return undefined;
     const start = getDeletedStart(this.ctx, entry.object, now, upTo);
+    const known = first.parents ? this.knownParents.get(entry.object.name) : undefined;
     return {
       entry,
       ...first,
+      ...(known ? { batches: parentBatchQueries(entry.object, upTo, known) } : {}),
       ...(start
         ? { deleted: { start, path: replicationPath('deleted', entry.object.name, start, upTo) } }
         : {}),
@@ -146,7 +202,8 @@ export class FirstSliceReader {
       if (!plan) first.slice = Promise.resolve({});
       else group.push(plan);
     }
-    const room = () => MAX_QUERY_SUBREQUESTS - follows.length - group.length;
+    const room = () =>
+      MAX_QUERY_SUBREQUESTS - follows.length - group.reduce((n, plan) => n + queriesOf(plan), 0);
     this.queued = this.queued.filter((f) => {
       if (f === follow || room() === 0) return f !== follow;
       follows.push(f);
@@ -162,7 +219,7 @@ export class FirstSliceReader {
       const entry = this.pending[i]!;
       if (entry.slice || !this.byName.has(entry.object.name)) continue;
       const plan = this.plan(entry, upTo, now);
-      if (plan) group.push(plan);
+      if (plan && queriesOf(plan) <= room()) group.push(plan);
     }
     for (const f of follows) f.sent = true;
     const fetched = this.fetch(group, follows, upTo);
@@ -177,7 +234,12 @@ export class FirstSliceReader {
     const refs = (i: number) => ({ query: `first${i}`, deleted: `deleted${i}` });
     const subs = [
       ...group.flatMap((plan, i) => subrequestsOf(plan, refs(i))),
-      ...follows.map((f, i) => ({ referenceId: `more${i}`, path: versionRootPath(f.path), query: true })),
+      ...follows.map((f, i) => ({
+        referenceId: `more${i}`,
+        path: versionRootPath(f.path),
+        query: true,
+        ...(f.headers ? { headers: f.headers } : {}),
+      })),
     ];
     // Backfilling objects' reads are backfill calls; caught-up objects' are checks (the budget's reserve).
     const kind: ApiCallKind =
@@ -220,12 +282,45 @@ export class FirstSliceReader {
     const page = result?.ok ? (result.body as RawQueryPage) : undefined;
     const kind: ApiCallKind = plan.entry.object.backfillCompletedAt ? 'check' : 'backfill';
     if (page && this.readsOnByRest(plan, page)) this.followOn(page, kind);
+    const batches =
+      page?.done && plan.parents ? this.batchesOf(plan, upTo, page, results, refs, kind) : undefined;
+    const more = (path: string) => this.more(path, kind);
+    const ask = (soqls: readonly string[]) => this.ask(soqls, kind);
     return {
-      ...(page ? { slice: { upTo, soql: plan.soql, page, more: (path) => this.more(path, kind) } } : {}),
+      ...(page ? { slice: { upTo, soql: plan.soql, page, more, ask, ...(batches ? { batches } : {}) } } : {}),
       ...(plan.deleted && deleted?.ok
         ? { deletes: { start: plan.deleted.start, page: deleted.body as DeletedRecords } }
         : {}),
     };
+  }
+
+  /**
+   * All the parents' Ids at hand (`page`): the batch queries of an object read through them. Those of the parents
+   * the backup held were asked along with the Ids, and their answers are kept for the run; those of new parents
+   * are queued to ride in the next call.
+   */
+  private batchesOf(
+    plan: Planned,
+    upTo: Date,
+    page: RawQueryPage,
+    results: Map<string, CompositeResult>,
+    refs: Refs,
+    kind: ApiCallKind,
+  ): string[] {
+    const planned = plan.batches ?? [];
+    planned.forEach((soql, j) => {
+      const result = results.get(`${refs.query}b${j}`);
+      const answer = result?.ok ? (result.body as RawQueryPage) : undefined;
+      const follow = this.queryFollow(soql, kind, false);
+      follow.sent = true;
+      if (answer) this.followOn(answer, kind);
+      follow.resolve(answer);
+    });
+    const known = new Set(this.knownParents.get(plan.entry.object.name));
+    const fresh = (page.records as { Id: string }[]).map((r) => r.Id).filter((id) => !known.has(id));
+    const more = parentBatchQueries(plan.entry.object, upTo, fresh);
+    for (const soql of more) this.queryFollow(soql, kind);
+    return [...planned, ...more];
   }
 
   /**
@@ -252,6 +347,30 @@ export class FirstSliceReader {
     this.queued.push(follow);
   }
 
+  /** A query a run will ask (a batch through parents' Ids), queued to ride in the next call; once per query. */
+  private queryFollow(soql: string, kind: ApiCallKind, queue = true): Follow {
+    const { path, headers } = querySubrequest('', soql, PARENT_BATCH_OPTIONS);
+    let follow = this.follows.get(path);
+    if (!follow) {
+      follow = newFollow(path, kind, headers);
+      this.follows.set(path, follow);
+      if (queue) this.queued.push(follow);
+    }
+    return follow;
+  }
+
+  /**
+   * A run's queries' first pages: read ahead, or asked now, together and with whatever else waits (the first
+   * of them carries the rest as far as a call holds them). A page missing (its call failed) is for the run to ask.
+   */
+  private async ask(soqls: readonly string[], kind: ApiCallKind): Promise<(RawQueryPage | undefined)[]> {
+    const asked = soqls.map((soql) => this.queryFollow(soql, kind));
+    for (const follow of asked) if (!follow.sent) void this.fetchFrom(undefined, follow);
+    const pages = await Promise.all(asked.map((f) => f.page));
+    for (const follow of asked) this.follows.delete(follow.path);
+    return pages;
+  }
+
   /** A next page for a run: read ahead, or asked now with whatever else waits; on its own when that failed. */
   private async more(path: string, kind: ApiCallKind): Promise<RawQueryPage> {
     let follow = this.follows.get(path);
@@ -266,10 +385,14 @@ export class FirstSliceReader {
   }
 }
 
-/** A next page of a query read ahead (a QueryMore subrequest, one of a call's 5 queries). */
+/**
+ * A next page of a query read ahead (a QueryMore subrequest, one of a call's 5 queries), or the first page of a
+ * query a run will ask.
+ */
 interface Follow {
-  /** The nextRecordsUrl. */
+  /** The nextRecordsUrl, or the query's path. */
   path: string;
+  headers?: Record<string, string>;
   kind: ApiCallKind;
   sent: boolean;
   /** Undefined when its call or subrequest failed: the run then asks for it on its own. */
@@ -277,10 +400,10 @@ interface Follow {
   resolve(page: RawQueryPage | undefined): void;
 }
 
-function newFollow(path: string, kind: ApiCallKind): Follow {
+function newFollow(path: string, kind: ApiCallKind, headers?: Record<string, string>): Follow {
   let resolve!: (page: RawQueryPage | undefined) => void;
   const page = new Promise<RawQueryPage | undefined>((r) => (resolve = r));
-  return { path, kind, sent: false, page, resolve };
+  return { path, ...(headers ? { headers } : {}), kind, sent: false, page, resolve };
 }
 
 /** A nextRecordsUrl (`/services/data/vNN.N/query/…`) as a subrequest path from the version root. */
@@ -300,9 +423,16 @@ interface Refs {
   deleted: string;
 }
 
+function queriesOf(plan: Planned): number {
+  return 1 + (plan.batches?.length ?? 0);
+}
+
 function subrequestsOf(plan: Planned, refs: Refs): CompositeGet[] {
   return [
     querySubrequest(refs.query, plan.soql, { scanAll: plan.scanAll, batchSize: 2000 }),
+    ...(plan.batches ?? []).map((soql, j) =>
+      querySubrequest(`${refs.query}b${j}`, soql, PARENT_BATCH_OPTIONS),
+    ),
     ...(plan.deleted ? [{ referenceId: refs.deleted, path: plan.deleted.path }] : []),
   ];
 }

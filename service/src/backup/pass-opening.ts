@@ -7,7 +7,8 @@
  *   likely changed again, so its read costs the same subrequests as its check and saves the call that would read
  *   it after the check found the change;
  * - of objects that run whatever the checks say (the checks cannot settle them: read through their parents' Ids,
- *   a reconciliation due, file objects whose bodies may be pending);
+ *   a reconciliation due, file objects whose bodies may be pending); an object read through its parents' Ids
+ *   brings the batch queries of the parents the backup holds (first-slices.ts `loadKnownParents`);
  * - of the other objects holding records, the most recently changed first, instead of their checks: slots left
  *   over cost nothing, and each such object that did change saves a call.
  * An object read instead of checked runs like any changed object; one with nothing new finds its read empty.
@@ -34,6 +35,7 @@ export async function openPass(
   checkable: readonly RegistryObject[],
   reader: FirstSliceReader,
 ): Promise<string[]> {
+  await reader.loadKnownParents();
   const all = planChangeChecks(ctx, checkable, { foreground: true });
   const calls = packSubrequests(all.subs).length;
   if (calls === 0) {
@@ -52,14 +54,16 @@ export async function openPass(
     ...targets.filter((o) => all.subsOf(o.name).length === 0),
     ...byRecency.filter((o) => !lately(o)),
   ];
-  // Room left in the checks' calls: a read is one query and maybe its getDeleted; a check it replaces frees its own.
+  // Room left in the checks' calls: a read is its queries and maybe its getDeleted; a check it replaces frees its own.
   let queries = all.subs.filter((s) => s.query).length;
   let subs = all.subs.length;
   const chosen: RegistryObject[] = [];
   for (const o of candidates) {
+    const cost = reader.costOf(o);
+    if (!cost) continue;
     const freed = all.subsOf(o.name);
-    const q = queries + 1 - freed.filter((s) => s.query).length;
-    const n = subs + 2 - freed.length;
+    const q = queries + cost.queries - freed.filter((s) => s.query).length;
+    const n = subs + cost.subs - freed.length;
     if (q > calls * MAX_QUERY_SUBREQUESTS || n > calls * MAX_SUBREQUESTS) continue;
     chosen.push(o);
     queries = q;

@@ -11,7 +11,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
 import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
-import { compositeGets, MAX_QUERY_SUBREQUESTS, type CompositeResult } from '../salesforce/composite.js';
+import { compositeGets, MAX_QUERY_SUBREQUESTS } from '../salesforce/composite.js';
 import { queryPages, querySubrequest, type QueryStart, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
 import type { PackCursor } from '../store/packs/pack-format.js';
@@ -45,6 +45,16 @@ export interface PrefetchedSlice {
   page: RawQueryPage;
   /** How its next pages are fetched (read ahead with other queries); on their own when not given. */
   more?: (nextRecordsUrl: string) => Promise<RawQueryPage>;
+  /**
+   * How the run's further queries are asked (an object read through its parents' Ids: its batches), read ahead
+   * when they were known or riding in the next call; a page missing from the answer is asked on its own.
+   */
+  ask?: (soqls: readonly string[]) => Promise<(RawQueryPage | undefined)[]>;
+  /**
+   * An object read through its parents' Ids: its batch queries for all of them, as they were read ahead (some
+   * planned from the parents the backup holds, the rest from the parents' Ids answered). The run asks these.
+   */
+  batches?: string[];
 }
 
 /** Where `soql` starts when it is the prefetched query (a run asks its first query as `firstSliceQuery` wrote it). */
@@ -81,12 +91,12 @@ export async function backupRecords(
       object,
       support,
       access,
-      fields,
       fieldTypes,
       upTo,
       report,
       state,
       parentIds,
+      prefetched,
     );
   } else {
     complete = await backupByCursor(
@@ -355,14 +365,16 @@ async function backupThroughParents(
   object: RegistryObject,
   support: Supported,
   access: { parentObject: string; parentField: string },
-  fields: string[],
   fieldTypes: FieldTypes,
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
   /** Where the parent-Ids query starts when read ahead (first-slices.ts). */
   parentIdsStart: QueryStart,
+  /** How the batches are asked when read ahead (first-slices.ts); in calls of their own when not given. */
+  prefetched: PrefetchedSlice | undefined,
 ): Promise<void> {
+  const ask = prefetched?.ask;
   const start = object.cursor;
   let newest: PackCursor | null = start;
   state.usedRest = true;
@@ -380,7 +392,13 @@ async function backupThroughParents(
     batch = [];
   };
   const read = async (soql: string, first: RawQueryPage | undefined) => {
-    const options = { batchSize: 2000, keepAttributes: true, ...(first ? { first } : {}) };
+    const more = parentIdsStart.more;
+    const options = {
+      batchSize: 2000,
+      keepAttributes: true,
+      ...(first ? { first } : {}),
+      ...(more ? { more } : {}),
+    };
     for await (const page of queryPages<Record<string, unknown>>(ctx.session, soql, options)) {
       if (page.records.length === 0) continue;
       const versions = page.records.map((r) => toVersion(r, fieldTypes, 'rest', support.cursorField));
@@ -391,35 +409,35 @@ async function backupThroughParents(
     }
   };
   // The queries of 5 parent batches go in one `/composite` call (composite.ts): an org's documents cost a call per
-  // 1,500 instead of per 300. A subrequest that failed is asked again on its own, which reports its error as usual.
+  // 1,500 instead of per 300. Read ahead, they ride in other runs' calls (first-slices.ts). A subrequest that failed
+  // is asked again on its own, which reports its error as usual.
   const readGroup = async (soqls: string[]) => {
-    const firsts =
-      soqls.length > 1
-        ? await compositeGets(
-            ctx.session,
-            soqls.map((soql, i) => querySubrequest(`parents${i}`, soql, { batchSize: 2000 })),
-            ctx.session.defaultKind,
-          )
-        : new Map<string, CompositeResult>();
-    for (const [i, soql] of soqls.entries()) {
-      const result = firsts.get(`parents${i}`);
-      await read(soql, result?.ok ? (result.body as RawQueryPage) : undefined);
-    }
+    const firsts = ask ? await ask(soqls) : await readTogether(soqls);
+    for (const [i, soql] of soqls.entries()) await read(soql, firsts[i]);
+  };
+  const readTogether = async (soqls: string[]): Promise<(RawQueryPage | undefined)[]> => {
+    if (soqls.length <= 1) return [];
+    const results = await compositeGets(
+      ctx.session,
+      soqls.map((soql, i) => querySubrequest(`parents${i}`, soql, PARENT_BATCH_OPTIONS)),
+      ctx.session.defaultKind,
+    );
+    return soqls.map((_, i) => {
+      const result = results.get(`parents${i}`);
+      return result?.ok ? (result.body as RawQueryPage) : undefined;
+    });
   };
   let group: string[] = [];
-  const batches = parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false, parentIdsStart);
-  for await (const parents of batches) {
-    group.push(
-      selectWindow({
-        object: object.name,
-        fields,
-        cursorField: support.cursorField,
-        after: start,
-        upTo,
-        filter: `${access.parentField} IN (${idList(parents)})`,
-        orderBy: false,
-      }),
-    );
+  for await (const soql of batchQueries(
+    ctx,
+    object,
+    access,
+    start,
+    upTo,
+    parentIdsStart,
+    prefetched?.batches,
+  )) {
+    group.push(soql);
     if (group.length === MAX_QUERY_SUBREQUESTS) {
       await readGroup(group);
       group = [];
@@ -431,7 +449,70 @@ async function backupThroughParents(
 }
 
 /** Parent Ids per query: keeps the query URL well under Salesforce's 16 KB limit. */
-const PARENT_IDS_PER_QUERY = 300;
+export const PARENT_IDS_PER_QUERY = 300;
+
+/** The batch queries of a run through parents' Ids: as read ahead, or one per batch of the parents' Ids it reads. */
+async function* batchQueries(
+  ctx: EngineContext,
+  object: RegistryObject,
+  access: { parentObject: string; parentField: string },
+  after: PackCursor | null,
+  upTo: Date,
+  parentIdsStart: QueryStart,
+  readAhead: string[] | undefined,
+): AsyncGenerator<string> {
+  if (readAhead) return yield* readAhead;
+  const batches = parentIdBatches(ctx, access.parentObject, PARENT_IDS_PER_QUERY, false, parentIdsStart);
+  for await (const parents of batches) yield parentBatchQuery(object, access, after, upTo, parents);
+}
+
+/** How a batch of an object read through its parents' Ids is asked: pages of 2,000 rows. */
+export const PARENT_BATCH_OPTIONS = { batchSize: 2000 };
+
+/** One batch's query: the rows of these parents changed after `after`, up to `upTo`. */
+function parentBatchQuery(
+  object: RegistryObject,
+  access: { parentField: string },
+  after: PackCursor | null,
+  upTo: Date,
+  parents: readonly string[],
+): string {
+  const support = object.supportDetail as Supported;
+  return selectWindow({
+    object: object.name,
+    fields: object.fields!.map((f) => f.name),
+    cursorField: support.cursorField,
+    after,
+    upTo,
+    filter: `${access.parentField} IN (${idList(parents)})`,
+    orderBy: false,
+  });
+}
+
+/**
+ * The batch queries a run of an object read through its parents' Ids asks once it has these Ids (all of them), up
+ * to `upTo`: the same queries as the run's (first-slices.ts reads them ahead). Empty for other objects.
+ */
+export function parentBatchQueries(
+  object: RegistryObject,
+  upTo: Date,
+  parentIds: readonly string[],
+): string[] {
+  const support = object.supportDetail as Supported | undefined;
+  if (!support?.supported || !object.fields || support.access.kind !== 'parent-id-batches') return [];
+  const soqls: string[] = [];
+  for (let i = 0; i < parentIds.length; i += PARENT_IDS_PER_QUERY)
+    soqls.push(
+      parentBatchQuery(
+        object,
+        support.access,
+        object.cursor,
+        upTo,
+        parentIds.slice(i, i + PARENT_IDS_PER_QUERY),
+      ),
+    );
+  return soqls;
+}
 
 /**
  * Salesforce refuses request lines over 16 KB (414), and there is no POST form of query, so a field list that
@@ -485,6 +566,8 @@ function sliceQuery(
 export interface FirstQuery {
   soql: string;
   scanAll: boolean;
+  /** The query of the parents' Ids of an object read through them: its batch queries follow from the answer. */
+  parents?: true;
 }
 
 /**
@@ -501,7 +584,7 @@ export function firstSliceQuery(
   if (!support?.supported || !object.fields) return undefined;
   // Read through batches of its parents' Ids: the run starts with the query of those Ids.
   if (support.access.kind === 'parent-id-batches')
-    return { soql: parentIdsQuery(support.access.parentObject), scanAll: false };
+    return { soql: parentIdsQuery(support.access.parentObject), scanAll: false, parents: true };
   if (support.access.kind !== 'query') return undefined;
   const fields = object.fields.map((f) => f.name);
   const overlapFrom = overlapStart(ctx, object);

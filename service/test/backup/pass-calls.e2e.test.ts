@@ -30,6 +30,7 @@ const passTheLag = () => admin('clock', { advanceMs: DEFAULT_ENGINE_OPTIONS.lagM
 
 interface LoggedRequest {
   path: string;
+  objects: string[];
 }
 
 /**
@@ -38,7 +39,7 @@ interface LoggedRequest {
  */
 async function countedPass(
   options: Parameters<typeof runBackupPass>[1] = {},
-): Promise<{ pass: PassResult; calls: number; paths: string[] }> {
+): Promise<{ pass: PassResult; calls: number; paths: string[]; requests: LoggedRequest[] }> {
   const used = async () =>
     ((await admin('org', undefined, 'GET')) as { apiUsage: { used: number } }).apiUsage.used;
   const since = (
@@ -54,7 +55,7 @@ async function countedPass(
     [],
     'no object failed',
   );
-  return { pass, calls, paths: log.requests.map((r) => r.path) };
+  return { pass, calls, paths: log.requests.map((r) => r.path), requests: log.requests };
 }
 
 before(async () => {
@@ -164,6 +165,74 @@ describe('the API calls of a backup pass', () => {
     assert.deepEqual(nextPagesAlone, [], `next pages rode in composite calls: ${paths.join(', ')}`);
     assert.deepEqual(
       await truthMismatches(sim, ctx.store, ['Contact', 'Lead'], ctx.options.lagMs),
+      [],
+      'the backup matches the ground truth',
+    );
+  });
+
+  test("ContentDocumentLink's batch queries ride in another object's call once its documents' Ids are at hand", async () => {
+    // New files (each a document with its links) and 2,500 new Contacts, whose read needs a second page.
+    for (let i = 0; i < 3; i++)
+      await admin('mutate', {
+        object: 'ContentVersion',
+        ops: [
+          {
+            op: 'create',
+            records: [{ Title: `Shared ${i}`, PathOnClient: `shared-${i}.txt`, VersionData: 'c2hhcmVk' }],
+          },
+        ],
+      });
+    await admin('mutate', {
+      object: 'Contact',
+      ops: [{ op: 'create', records: Array.from({ length: 2500 }, (_, i) => ({ LastName: `Linked ${i}` })) }],
+    });
+    await passTheLag();
+    const { requests, pass } = await countedPass({ scan: 'when-due' });
+    const written = (name: string) => pass.outcomes.find((o) => o.object === name)?.written ?? 0;
+    assert.ok(written('ContentDocumentLink') >= 3, `new links read: ${written('ContentDocumentLink')}`);
+    const linksAlone = requests.filter(
+      (r) => r.objects.length === 1 && r.objects[0] === 'ContentDocumentLink',
+    );
+    assert.deepEqual(
+      linksAlone.map((r) => r.path),
+      [],
+      'no call carried ContentDocumentLink alone',
+    );
+    assert.deepEqual(
+      await truthMismatches(sim, ctx.store, ['ContentDocumentLink', 'Contact'], ctx.options.lagMs),
+      [],
+      'the backup matches the ground truth',
+    );
+  });
+
+  test("ContentDocumentLink's batches for the documents the backup holds ride with its documents' Ids: a new share costs no call of its own", async () => {
+    const pass = { scan: 'when-due', objects: ['Account', 'Opportunity', 'ContentDocumentLink'] } as const;
+    const run = () => countedPass({ ...pass, objects: [...pass.objects] });
+    await passTheLag();
+    await run();
+    await passTheLag();
+    const idle = await run();
+    assert.equal(idle.calls, 1, `an idle pass: one call (${idle.paths.join(', ')})`);
+    // A document the backup holds, shared with one more record: a new link, no new document.
+    const [document] = sim.org.query('SELECT Id FROM ContentDocument ORDER BY Id LIMIT 1').records;
+    const [account] = sim.org.query('SELECT Id FROM Account ORDER BY Id DESC LIMIT 1').records;
+    assert.ok(document && account);
+    await admin('mutate', {
+      object: 'ContentDocumentLink',
+      ops: [
+        {
+          op: 'create',
+          records: [{ ContentDocumentId: document.Id, LinkedEntityId: account.Id, ShareType: 'V' }],
+        },
+      ],
+    });
+    await passTheLag();
+    const shared = await run();
+    const written = shared.pass.outcomes.find((o) => o.object === 'ContentDocumentLink')?.written ?? 0;
+    assert.equal(written, 1, 'the new link is read');
+    assert.equal(shared.calls, 1, `the pass with the new link: one call (${shared.paths.join(', ')})`);
+    assert.deepEqual(
+      await truthMismatches(sim, ctx.store, ['ContentDocumentLink'], ctx.options.lagMs),
       [],
       'the backup matches the ground truth',
     );

@@ -2,16 +2,7 @@
 import type { Knex } from 'knex';
 
 export async function liveRecordIds(knex: Knex, orgId: string, object: string): Promise<Set<string>> {
-  const result = await knex.raw<{ rows: Array<{ record_id: string }> }>(
-    `SELECT record_id FROM (
-       SELECT DISTINCT ON (v.record_id) v.record_id, v.deleted
-         FROM versions v JOIN objects o ON o.object_key = v.object_key
-        WHERE o.org_id = ? AND o.name = ?
-        ORDER BY v.record_id, v.system_modstamp DESC
-     ) newest WHERE NOT deleted`,
-    [orgId, object],
-  );
-  return new Set(result.rows.map((r) => r.record_id));
+  return new Set(await newestLiveIds(knex, orgId, object));
 }
 
 /** Each record's newest indexed version at or before `asOf` (deletes included), from the index alone. */
@@ -79,4 +70,31 @@ export async function newestDeletedFlags(
     [orgId, object, [...ids]],
   );
   return new Map(result.rows.map((r) => [r.record_id, r.deleted]));
+}
+
+/**
+ * The ids `liveRecordIds` would give, when there are at most `max` of them; undefined when there are more (a
+ * caller that plans around a few ids is spared reading many).
+ */
+export async function liveRecordIdsAtMost(
+  knex: Knex,
+  orgId: string,
+  object: string,
+  max: number,
+): Promise<string[] | undefined> {
+  const ids = await newestLiveIds(knex, orgId, object, max + 1);
+  return ids.length > max ? undefined : ids;
+}
+
+async function newestLiveIds(knex: Knex, orgId: string, object: string, limit?: number): Promise<string[]> {
+  const result = await knex.raw<{ rows: Array<{ record_id: string }> }>(
+    `SELECT record_id FROM (
+       SELECT DISTINCT ON (v.record_id) v.record_id, v.deleted
+         FROM versions v JOIN objects o ON o.object_key = v.object_key
+        WHERE o.org_id = ? AND o.name = ?
+        ORDER BY v.record_id, v.system_modstamp DESC
+     ) newest WHERE NOT deleted${limit === undefined ? '' : ' LIMIT ?'}`,
+    limit === undefined ? [orgId, object] : [orgId, object, limit],
+  );
+  return result.rows.map((r) => r.record_id);
 }
