@@ -13,7 +13,7 @@ import { findOrg } from '../store/orgs/org-repository.js';
 import { recordApiUsage } from '../store/registry/dashboard-data.js';
 import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
 import { fileObjectSpec } from './file-backup.js';
-import type { EngineContext } from './engine-context.js';
+import { refreshOrgClock, type EngineContext } from './engine-context.js';
 import { FirstSliceReader } from './first-slices.js';
 import { openPass } from './pass-opening.js';
 import { backupObject, type ObjectOutcome } from './object-slice.js';
@@ -71,12 +71,8 @@ export async function runBackupPass(
     scan?: 'always' | 'when-due';
   } = {},
 ): Promise<PassResult> {
-  // The org's time now (a free call): the clock moves only when the org answers, and a scan may not be due.
-  await ctx.session
-    .refreshClock()
-    .catch((err: unknown) =>
-      ctx.logger.debug({ type: 'backup-pass', orgId: ctx.org.orgId, err }, 'could not read the org clock'),
-    );
+  // The org's time now: a scan may not be due.
+  await refreshOrgClock(ctx, 'backup-pass');
   const scan = options.scan === 'when-due' ? await scanSchemaWhenDue(ctx) : await scanSchema(ctx);
   const targets = objectsToBackUp(await listRegistry(ctx.store.knex, ctx.org.orgId), options.objects);
   // A foreground pass promises every change and delete up to now − lag (so do the runs: backupObject's default).

@@ -88,6 +88,20 @@ export function leaseOf(ctx: EngineContext): { lease?: string } {
   return ctx.lease === undefined ? {} : { lease: ctx.lease };
 }
 
+/**
+ * Reads the org's time afresh (a free call): work bounds its windows by the session's clock (the org's now − lag),
+ * which moves only when the org answers, and it may have moved since this session last heard from it (a window
+ * ending hours back would make a daily object due again at once). An unreachable org leaves the clock as it was;
+ * the work's own requests then fail and say why.
+ */
+export async function refreshOrgClock(ctx: EngineContext, type: string): Promise<void> {
+  try {
+    await ctx.session.refreshClock();
+  } catch (err) {
+    ctx.logger.debug({ type, orgId: ctx.org.orgId, err }, 'could not read the org clock');
+  }
+}
+
 /** The inclusive end of every record window: the org's now − lag, in whole seconds (SystemModstamp's precision). */
 export function windowUpperBound(ctx: EngineContext): Date {
   return new Date(Math.floor((ctx.session.clock.now().getTime() - ctx.options.lagMs) / 1000) * 1000);

@@ -25,6 +25,7 @@ import {
   type RegistryObject,
 } from '../store/registry/object-registry.js';
 import { saveSchemaSnapshot } from '../store/schemas/schema-snapshots.js';
+import { scanDueAt } from '../jobs/due-work.js';
 import type { EngineContext } from './engine-context.js';
 import { trackFieldDefinitions } from './field-history.js';
 import { decideObjectSupport } from './object-support.js';
@@ -45,17 +46,18 @@ export function versionedFields(fields: readonly DescribeField[]): ObjectField[]
 }
 
 /**
- * A scan when one is due: `scanIntervalMs` (hourly by default) after the last one by the org's clock, the cadence
- * the scheduler keeps. A foreground pass that loops (`autobackup backup`) scans on its first pass and then on this
+ * A scan when one is due by the org's clock, on the cadence the scheduler keeps (due-work.ts `scanDueAt`). A foreground pass that loops (`autobackup backup`) scans on its first pass and then on this
  * cadence, not every 30 s (each scan costs a describeGlobal call even when nothing changed). Otherwise the
  * registry's account, unchanged.
  */
 export async function scanSchemaWhenDue(engine: EngineContext): Promise<ScanResult> {
-  const lastScanAt = (await findOrg(engine.store.knex, engine.org.orgId))?.lastScanAt;
-  const due =
-    !lastScanAt ||
-    engine.session.clock.now().getTime() - lastScanAt.getTime() >= engine.options.scanIntervalMs;
-  return due ? scanSchema(engine) : schemaAsKnown(engine);
+  const org = await findOrg(engine.store.knex, engine.org.orgId);
+  const dueAt = scanDueAt(
+    org?.lastScanAt,
+    org?.schedule ?? engine.org.schedule,
+    engine.options.scanIntervalMs,
+  );
+  return dueAt <= engine.session.clock.now().getTime() ? scanSchema(engine) : schemaAsKnown(engine);
 }
 
 /** The schema as the registry holds it (a scan that found nothing changed, or none due). */

@@ -27,7 +27,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { scanSchema } from '../backup/schema-scan.js';
-import type { EngineContext, EngineOptions } from '../backup/engine-context.js';
+import { refreshOrgClock, type EngineContext, type EngineOptions } from '../backup/engine-context.js';
 import { engineOptionsFor, openEngine, openStore } from '../backup/engine-factory.js';
 import { backupObject } from '../backup/object-slice.js';
 import { checkForChanges } from '../backup/change-check.js';
@@ -259,25 +259,8 @@ export class BackupScheduler {
       opening.catch(() => this.engines.delete(org.orgId));
       ctx = await opening;
     }
-    await this.refreshSessionClock(ctx);
+    await refreshOrgClock(ctx, 'scheduler');
     return { ...ctx, org }; // settings changed through the API or CLI apply from the next slice
-  }
-
-  /**
-   * Work bounds its windows by the session's clock (the org's now − lag), which moves only when the org answers:
-   * read the org's time afresh first, as its clock may have moved since this session last heard from it (a
-   * window ending hours back would make a daily object due again at once). An unreachable org leaves the clock
-   * as it was; the work's own requests then fail and say why.
-   */
-  private async refreshSessionClock(ctx: EngineContext): Promise<void> {
-    try {
-      await ctx.session.refreshClock();
-    } catch (err) {
-      this.deps.logger.debug(
-        { type: 'scheduler', orgId: ctx.org.orgId, err },
-        'could not read the org clock',
-      );
-    }
   }
 
   /** The org, when it is still to be backed up (enabled, not paused, connected). */

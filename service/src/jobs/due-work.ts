@@ -18,6 +18,7 @@
  *   an object that never held a record needs none.
  * - Bucket maintenance: every `maintenanceIntervalMs` per org, once across the cluster.
  */
+import type { BackupSchedule } from '../store/orgs/org-repository.js';
 import type { ScheduleSnapshot } from '../store/schedule/schedule-state.js';
 
 export type DueWork =
@@ -109,16 +110,28 @@ export function nextDailySlot(after: number, slotMs: number): number {
   return slot > after ? slot : slot + DAY_MS;
 }
 
+/**
+ * When the org's next schema scan is due (org time, ms; 0 when it never was scanned): `scanIntervalMs` (hourly by
+ * default) after the last one, once a day on the daily schedule. The scheduler and a looping foreground pass keep it.
+ */
+export function scanDueAt(
+  lastScanAt: Date | null | undefined,
+  schedule: BackupSchedule,
+  scanIntervalMs: number,
+): number {
+  if (!lastScanAt) return 0;
+  return lastScanAt.getTime() + (schedule === 'daily' ? DAY_MS : scanIntervalMs);
+}
+
 export function dueWork(snapshot: ScheduleSnapshot, cadence: Cadence): DueWork[] {
   const now = snapshot.now.getTime();
   const due: DueWork[] = [];
   for (const org of snapshot.orgs) {
-    const scanEvery = org.schedule === 'daily' ? DAY_MS : cadence.scanIntervalMs;
     // An org whose clock is unknown has not been reached yet: its scan connects and learns it.
     if (org.lastScanAt === null || org.clockOffsetMs === null) {
       due.push({ kind: 'scan', orgId: org.orgId, waitingSince: 0 });
     } else {
-      const scanDue = org.lastScanAt.getTime() + scanEvery;
+      const scanDue = scanDueAt(org.lastScanAt, org.schedule, cadence.scanIntervalMs);
       if (scanDue <= now + org.clockOffsetMs)
         due.push({ kind: 'scan', orgId: org.orgId, waitingSince: scanDue - org.clockOffsetMs });
     }
