@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { SalesforceError } from '../salesforce/errors.js';
 import { BudgetExhaustedError } from '../salesforce/api-governor.js';
-import { bulkQueryPages, pageRows } from '../salesforce/bulk-query.js';
+import { bulkQueryPages } from '../salesforce/bulk-query.js';
 import { compositeGets, MAX_QUERY_SUBREQUESTS } from '../salesforce/composite.js';
 import { queryPages, querySubrequest, type QueryStart, type RawQueryPage } from '../salesforce/rest-query.js';
 import { canonicalDatetime, canonicalizeRecord, type FieldTypes } from '../store/packs/canonical-record.js';
@@ -950,8 +950,9 @@ async function readBulkWindow(
   };
   for await (const page of bulkQueryPages(ctx.session, soql, {
     scanAll: true,
+    pageSize: ctx.options.bulkPageSize,
     // The first page sized from the probe's rows when known (later pages from what Bulk sent).
-    pageSize: rowBytes > 0 ? pageRows(rowBytes, 1, ctx.options.bulkPageBytes) : ctx.options.bulkPageSize,
+    ...(rowBytes > 0 ? { rowBytes } : {}),
     pageBytes: ctx.options.bulkPageBytes,
     pollIntervalMs: ctx.options.bulkPollIntervalMs,
     maxPollIntervalMs: ctx.options.bulkMaxPollIntervalMs,

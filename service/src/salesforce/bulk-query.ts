@@ -27,6 +27,8 @@ export interface BulkQueryOptions {
   scanAll?: boolean;
   /** Rows of the first results page (maxRecords); later pages are sized from the bytes per row seen. */
   pageSize?: number;
+  /** Bytes per row when known beforehand (a probe's rows): the first page is sized by `pageBytes` too. */
+  rowBytes?: number;
   /** About this many bytes of CSV per results page (the page is held in memory while it is parsed). */
   pageBytes?: number;
   /** The first wait before a poll; each later wait doubles, up to `maxPollIntervalMs`. */
@@ -66,7 +68,10 @@ export async function* bulkQueryPages(
   try {
     await waitForJob(session, jobId, options);
     let locator: string | undefined;
-    let maxRecords = options.pageSize;
+    let maxRecords =
+      options.rowBytes && options.pageBytes
+        ? pageRows(options.rowBytes, 1, options.pageBytes)
+        : options.pageSize;
     let read = 0;
     for (;;) {
       if (maxRecords && options.expectedRows) maxRecords = withTail(maxRecords, options.expectedRows - read);
