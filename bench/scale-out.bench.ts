@@ -14,6 +14,9 @@
  *   bench does) unless `--mode objects_and_files`. With file bodies (~300 MB per demo org) the 1-process run is
  *   bound by their downloads, and the finish line, which waits for records, counts only the bodies fetched by then
  *   (about a third in a 1-org run, nearly all at the defaults): a different measure from the records'.
+ * - The build: what the production image runs, the service compiled to JavaScript (`npm run build`'s compiler,
+ *   scripts/build.ts), built once at the start from the sources as they are into `.autobackup-bench/scale-out/build`;
+ *   every `autobackup` command below runs from it. `--build=sources` runs bin/autobackup.js (tsx) instead.
  * - Each run: the orgs are registered with `autobackup orgs add` (JWT bearer with the simulator's key, which
  *   enables them) and set to the mode, then N processes of `autobackup serve --host 127.0.0.1` start together (same
  *   AUTOBACKUP_WORKERS each; AUTOBACKUP_TICK_SECONDS short so the tick does not dominate), and the clock runs
@@ -28,9 +31,12 @@
  *
  * `npm run bench -- scale-out [--orgs 20] [--records 50k] [--latency 100] [--processes 1,3] [--workers 4]
  *  [--tick 2] [--slice 120] [--org-concurrency 4] [--timeout 30] [--seed=demo|small]
- *  [--mode=objects_only|objects_and_files]`
+ *  [--mode=objects_only|objects_and_files]
+ *  [--build=compiled|sources]`
  * (or BENCH_SCALE_ORGS, BENCH_SCALE_RECORDS, …). --timeout is minutes per run; --slice and --org-concurrency
  * default to the service's own defaults (unset). A quick try: `npm run bench -- scale-out --orgs 4 --records 5000`.
+ * Profiles: BENCH_SERVE_CPU_PROFILE=<dir> has each serve process write a V8 CPU profile of its whole life into
+ * <dir> (`--cpu-prof`); BENCH_SIM_CPU_PROFILE=<dir> profiles the simulators (bench/support/sim-process.ts).
  * Logs of every process and the last runs' databases and buckets stay under `.autobackup-bench/scale-out/`.
  *
  * At the defaults on a 2-core machine (2026-12-02, others' CPU 1 %): 1 process 250 s, 3 processes 152 s (1.65×).
@@ -84,6 +90,28 @@
  * 1000 records in all. Left in serve's profile: module loading through tsx at start-up (~1.8 CPU-s a process),
  * the PostgreSQL client (knex and pg, ~14 %), garbage collection, jsforce's response parsing and gunzip; in the
  * simulators, JSON.stringify of the query pages (~35 %).
+ * Then (2026-12-03, session 12, records only, a quiet machine, others' CPU 1 %, one run), with serve run from the
+ * compiled build the image runs (`npm run build`; start-up 1.1-1.2 CPU-s a process instead of 1.5-1.9 through
+ * tsx) and the embedded PostgreSQL reached over a Unix socket instead of loopback TCP (per simple query about
+ * 10 % less CPU on each side), and the integrator's changes of the same day in the tree: 1 process 123.0 s,
+ * 3 processes 61.8 s (**1.99×**; goal missed). Per 1000 records with 3 processes: serve 62.6 CPU-ms (58.9 after
+ * start-up; 20.6-21.0 s in each process), simulators 25.7, PostgreSQL 21.2, 109.6 in all (from 129.5), the
+ * machine 90 % busy, 87 % of the object workers busy; with 1 process serve 55.5, simulators 47.6, PostgreSQL 21.8,
+ * its 4 workers 95 % busy waiting on the orgs' 100 ms (2,800 calls answered, 2.3 in flight). Both runs got faster,
+ * so the ratio did not move: 2.5× now needs the 3-process run ≲ 49 s, ≲ ~88 CPU-ms per 1000 records in all at
+ * the same 90 %. Side-by-side runs of 6 orgs on a machine others kept 20-75 % busy could not separate the
+ * socket's share from the noise; the start-up saving shows in every run. Tried and left out: caching each stored
+ * row's JSON bytes in the simulator per selected-field list (a page then copied together): serialising a warm
+ * 2,000-record page fell from ~12 to ~1.5 ms, but marking every record cost about as much again, objects with a
+ * formula field (Account, Contact, Opportunity: TODAY() or a parent's field) cannot be cached, and a read of
+ * every demo object came out even (10-11 CPU-ms per 1000 records warm, either way), for ~100 MB more per
+ * simulator; a lower zlib level (the simulator already compresses at level 1; Z_RLE or Huffman-only compress
+ * worse and slower); Node's compile cache for the build (~0.15 CPU-s a start); V8's --max-semi-space-size=64 for
+ * serve (garbage collection 8 → 6 % of its profile, serve's CPU within the noise). Left in serve's profile (4 orgs,
+ * 3 processes, compiled): the store's canonicalization, pack lines and COPY encoding ~15 %, jsforce's response
+ * parsing with node-fetch and gunzip ~12 %, knex/pg/tarn ~12 %, module loading ~9 % of that short run (3.6 of
+ * 62.5 CPU-s at the defaults), garbage collection ~8 %, socket writes ~8 %; in the simulators, the send of each
+ * JSON page (JSON.stringify and its UTF-8 copy, ~28 %).
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -102,6 +130,8 @@ import {
 } from '../service/src/store/postgres/embedded-server.js';
 import { listRegistryForStatus } from '../service/src/store/registry/object-registry.js';
 import { freePort } from '../service/test/support/cli-e2e.js';
+import { tryFileLock } from '../service/src/store/postgres/home-lock.js';
+import { buildService, BUILD_ENTRY } from '../scripts/build.js';
 import { benchCount, readBenchFlags } from './support/bench-flags.js';
 import type { SeedName } from '../test/sf-sim/src/org/api.js';
 import { freshBenchDatabase } from './support/bench-database.js';
@@ -112,7 +142,10 @@ import type { SimProcessMessage, SimProcessOptions } from './support/sim-process
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = path.join(root, '.autobackup-bench', 'scale-out');
-const BIN = path.join(root, 'bin/autobackup.js');
+/** The development entry (sources through tsx), for `--build sources`. */
+const SOURCES_BIN = path.join(root, 'bin/autobackup.js');
+/** Where the bench builds the service (`npm run build`'s compiler) at its start. */
+const BUILD_DIR = path.join(DATA_DIR, 'build');
 const SPEEDUP_GOAL = 2.5;
 /** Records of the simulator's data sets at seed value 1 (the launcher reports each org's real count). */
 const SEED_RECORDS: Record<SeedName, number> = { none: 5, small: 427, demo: 50_141 };
@@ -139,6 +172,8 @@ interface Options {
   benchRows: number;
   /** The orgs' backup mode: records only (the default), or records and file bodies. */
   mode: 'objects_only' | 'objects_and_files';
+  /** What the processes run: the compiled build (as the image does; the default) or the sources through tsx. */
+  build: 'compiled' | 'sources';
 }
 
 function readOptions(): Options {
@@ -156,8 +191,12 @@ function readOptions(): Options {
   const mode = pick('mode', 'BENCH_SCALE_MODE') ?? 'objects_only';
   if (mode !== 'objects_only' && mode !== 'objects_and_files')
     throw new Error(`--mode: objects_only or objects_and_files, got "${mode}"`);
+  const build = pick('build', 'BENCH_SCALE_BUILD') ?? 'compiled';
+  if (build !== 'compiled' && build !== 'sources')
+    throw new Error(`--build: compiled or sources, got "${build}"`);
   return {
     mode,
+    build,
     orgs: benchCount(pick('orgs', 'BENCH_SCALE_ORGS') ?? '20', '--orgs', 1),
     records,
     latencyMs: benchCount(pick('latency', 'BENCH_SCALE_LATENCY_MS') ?? '100', '--latency', 0),
@@ -286,6 +325,16 @@ async function simCalls(sims: SimOrg[]): Promise<SimCalls> {
   };
 }
 
+/**
+ * With BENCH_SERVE_CPU_PROFILE=<dir>, each serve process writes a V8 CPU profile (`--cpu-prof`) of its whole life,
+ * start-up included, into <dir> when it stops.
+ */
+function serveProfileEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dir = process.env.BENCH_SERVE_CPU_PROFILE;
+  if (!dir) return {};
+  return { NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(dir)}`.trim() };
+}
+
 // ── one run ─────────────────────────────────────────────────────────────────────────────────────────
 
 interface JobStats {
@@ -340,12 +389,15 @@ interface RunResult {
   }>;
 }
 
+/** The `autobackup` command the runs use: set at the start from --build. */
+let bin = SOURCES_BIN;
+
 function runCommand(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -531,8 +583,14 @@ async function oneRun(
       const logFile = path.join(runDir, `serve-${i + 1}.log`);
       const log = openSync(logFile, 'w');
       const child = track(
-        spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1'], {
-          env: { ...env, LOG_LEVEL: 'info', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` },
+        spawn(process.execPath, [bin, 'serve', '--host', '127.0.0.1'], {
+          env: {
+            ...env,
+            LOG_LEVEL: 'info',
+            PORT: String(port),
+            PUBLIC_URL: `http://127.0.0.1:${port}`,
+            ...serveProfileEnv(env),
+          },
           stdio: ['ignore', 'pipe', log],
         }),
       );
@@ -815,6 +873,30 @@ export async function run(): Promise<BenchResult[]> {
       `${options.latencyMs} ms per call; runs of ${options.processes.join(', ')} serve process(es), ${options.workers} workers each, ` +
       `tick ${options.tickSeconds} s, slice ${options.sliceSeconds ?? 'default (120)'} s, org concurrency ${options.orgConcurrency ?? 'default (4)'}`,
   );
+  // One run at a time: a second one would rebuild, empty and reuse the first one's directories under DATA_DIR.
+  mkdirSync(DATA_DIR, { recursive: true });
+  const lock = await tryFileLock(path.join(DATA_DIR, 'bench.lock'));
+  if (!lock.acquired)
+    throw new Error(
+      `another scale-out bench (process ${lock.holder.split(' ')[0]}) is running on ${path.relative(root, DATA_DIR)}; wait for it to finish`,
+    );
+  try {
+    return await runLocked(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(options: Options): Promise<BenchResult[]> {
+  if (options.build === 'compiled') {
+    // The build the image runs (npm run build), made once here from the sources as they are now.
+    const t = performance.now();
+    const modules = buildService(BUILD_DIR);
+    bin = path.join(BUILD_DIR, BUILD_ENTRY);
+    say(
+      `  serve runs the compiled build: ${modules} modules built into ${path.relative(root, BUILD_DIR)} in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+  } else say('  serve runs the sources through tsx (bin/autobackup.js)');
   say(
     `  load average before: ${loadavg()
       .map((n) => n.toFixed(2))

@@ -150,6 +150,30 @@ describe('embedded PostgreSQL shared by one AUTOBACKUP_HOME', () => {
     await second.release();
   });
 
+  test('the URL reaches the server over its Unix socket, which only its own user can open; TCP still answers', async () => {
+    const home = newHome();
+    const server = await acquireEmbeddedPostgres({ home, logger: createLogger('silent') });
+    try {
+      const socketDir = new URL(server.url).searchParams.get('host');
+      assert.ok(socketDir, `the URL names a socket directory: ${server.url.replace(/:[^:@/]+@/, ':***@')}`);
+      assert.ok(existsSync(path.join(socketDir, `.s.PGSQL.${server.port}`)), 'the socket is there');
+      assert.equal(statSync(socketDir).mode & 0o777, 0o700);
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      // A Unix-socket connection has no client address.
+      assert.deepEqual((await client.query('SELECT inet_client_addr() AS addr')).rows, [{ addr: null }]);
+      await client.end();
+      const tcp = new URL(server.url);
+      tcp.search = '';
+      assert.ok(await queryWorks(tcp.toString()), 'the same server over 127.0.0.1');
+      const wrong = new URL(server.url);
+      wrong.password = 'not-the-password';
+      assert.equal(await queryWorks(wrong.toString()), false, 'the socket still asks for the password');
+    } finally {
+      await server.release();
+    }
+  });
+
   test('a data directory that is not a PostgreSQL cluster gets a clear message and is left untouched', async () => {
     const home = newHome();
     const dataDir = path.join(home, 'postgres', 'data');

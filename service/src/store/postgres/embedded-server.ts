@@ -8,6 +8,10 @@
  *   gone, drops it, and adopts the still-running server.
  * - As root, the server runs as the `postgres` user; if that user cannot reach the home directory, the
  *   data directory is kept under /var/lib/autobackup/<hash> instead (logged).
+ * - The server listens on 127.0.0.1 and, when its path allows, on a Unix socket in `socket/` beside the data
+ *   directory (mode 0700: only the server's own user and root reach it; passwords are still required). The URL
+ *   handed out names the socket (`?host=<dir>`) when the running server has one: a local socket costs both sides
+ *   less CPU per query than loopback TCP. A server started without one (an older version's) is used over TCP.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -76,11 +80,12 @@ export async function acquireEmbeddedPostgres(options: EmbeddedPostgresOptions):
     return found;
   });
 
-  const baseUrl = serverUrl(record, 'postgres');
+  const socketDir = runningSocketDir(record.dataDir, record.port);
+  const baseUrl = serverUrl(record, 'postgres', socketDir);
   await ensureDatabase(baseUrl, database);
   let released = false;
   return {
-    url: serverUrl(record, database),
+    url: serverUrl(record, database, socketDir),
     port: record.port,
     dataDir: record.dataDir,
     async release() {
@@ -95,8 +100,40 @@ export async function acquireEmbeddedPostgres(options: EmbeddedPostgresOptions):
   };
 }
 
-function serverUrl(record: ServerRecord, database: string): string {
-  return `postgres://postgres:${encodeURIComponent(record.password)}@127.0.0.1:${record.port}/${database}`;
+/** The server's URL: over its Unix socket when `socketDir` is given (node-postgres's `host` parameter), else TCP. */
+function serverUrl(record: ServerRecord, database: string, socketDir?: string): string {
+  const url = `postgres://postgres:${encodeURIComponent(record.password)}@127.0.0.1:${record.port}/${database}`;
+  return socketDir ? `${url}?host=${encodeURIComponent(socketDir)}` : url;
+}
+
+/** Longest Unix socket path Linux takes (sun_path is 108 bytes, NUL included). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The directory for the server's Unix socket, beside its data directory; undefined when the socket's path would
+ * be too long for Linux or holds characters pg_ctl's option string would need quoted (TCP only then).
+ */
+function socketDirFor(record: ServerRecord): string | undefined {
+  const dir = path.join(path.dirname(record.dataDir), 'socket');
+  if (!/^[A-Za-z0-9._/+-]+$/.test(dir)) return undefined;
+  if (Buffer.byteLength(`${dir}/.s.PGSQL.${record.port}`) > MAX_SOCKET_PATH) return undefined;
+  return dir;
+}
+
+/**
+ * The socket directory of the running server for `dataDir` (postmaster.pid's fifth line), when its socket for
+ * `port` is there; undefined otherwise (a server started with no socket: TCP).
+ */
+function runningSocketDir(dataDir: string, port: number): string | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const dir = lines[4]?.trim();
+  if (!dir || !path.isAbsolute(dir)) return undefined;
+  return existsSync(path.join(dir, `.s.PGSQL.${port}`)) ? dir : undefined;
 }
 
 /** Removes registrations of processes that no longer exist; returns how many live ones remain. */
@@ -339,6 +376,12 @@ async function startServer(
     await writeFile(logFile, '', { flag: 'a' });
     await chown(logFile, runAs.uid, runAs.gid);
   }
+  const socketDir = socketDirFor(record);
+  if (socketDir) {
+    await mkdir(socketDir, { recursive: true, mode: 0o700 });
+    await chmod(socketDir, 0o700); // also when an older directory is there
+    if (runAs) await chown(socketDir, runAs.uid, runAs.gid);
+  }
   const result = spawnSync(
     bin.pgCtl,
     [
@@ -351,7 +394,8 @@ async function startServer(
       '-l',
       logFile,
       '-o',
-      `-p ${record.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+      `-p ${record.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${socketDir ?? ''}' ` +
+        '-c unix_socket_permissions=0700 -c max_connections=200',
     ],
     { encoding: 'utf8', ...(runAs ?? {}) },
   );
@@ -365,7 +409,7 @@ async function startServer(
             `server log ${logFile}:\n${tail}`,
     );
   }
-  log.info({ port: record.port, dataDir: record.dataDir }, 'embedded PostgreSQL started');
+  log.info({ port: record.port, dataDir: record.dataDir, socketDir }, 'embedded PostgreSQL started');
 }
 
 async function stopServer(record: ServerRecord, log: Logger): Promise<void> {
