@@ -112,6 +112,17 @@
  * parsing with node-fetch and gunzip ~12 %, knex/pg/tarn ~12 %, module loading ~9 % of that short run (3.6 of
  * 62.5 CPU-s at the defaults), garbage collection ~8 %, socket writes ~8 %; in the simulators, the send of each
  * JSON page (JSON.stringify and its UTF-8 copy, ~28 %).
+ * What bounds the ratio on this machine (2026-12-03, from the run above): the 1-process run takes about its calls'
+ * latency over its workers (2,800 calls × 100 ms ÷ 4 = 70 s) plus its serve CPU (55.5 s; 70 + 55.5 ≈ 123 s), and
+ * the 3-process run about all the CPU over the cores it gets (109.6 s ÷ 1.77 ≈ 62 s), of which the simulators and
+ * PostgreSQL, which do not scale with replicas, are ~47 s. A cut of Δ CPU-s in serve shortens both runs, so 2.5×
+ * needs (125.5 − Δ) ÷ 2.5 ≤ (109.6 − Δ) ÷ cores: Δ ≥ 71 s (more than serve's whole 62.6) at 1.77 cores, Δ ≥ 46 s
+ * (serve ≲ 17 CPU-ms per 1000 records, a quarter of today's) even with both cores fully used. On two cores shared
+ * with the orgs and the database the goal is out of reach; with the orgs' latency the machine does not bound, the
+ * replicas scale: `--latency 300` (the same day, quiet machine, others' CPU 1 %): 1 process 245.7 s (97 % of its
+ * workers busy, the machine 29 %), 3 processes 98.4 s (**2.50×**, 2.497 before rounding; the machine 64 % busy,
+ * 87 % of the 12 workers, the last org done at 98 s against a median of 61 s). Per 1000 records with 3 processes:
+ * serve 69.8 CPU-ms, simulators 28.6, PostgreSQL 24.6.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
