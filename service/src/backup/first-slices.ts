@@ -19,8 +19,9 @@
  * parent Ids) ride the same way: each page that says more follows is queued as a QueryMore subrequest, and the
  * next call a run needs carries the queued ones first (an object's own pages follow one another, but several
  * objects' pages share a call). A run asks its next page of the reader (`more`); one whose call failed asks on its
- * own. The batch queries of an object read through its parents' Ids (ContentDocumentLink) are queued the same
- * way as soon as the Ids are at hand, so they ride in another run's call instead of one of their own.
+ * own. The batch queries of an object read through its parents' Ids (ContentDocumentLink) ride too: those of the
+ * parents the backup holds (when few) go with the query of the parents' Ids, and those of parents it finds new are
+ * queued once it answers, so they ride in another run's call instead of one of their own.
  * A query that fails in the batch (or a batch that fails whole) is left to
  * the object's own run, which asks again and reports the failure as usual.
  */
