@@ -7,6 +7,7 @@
 import { recordCounts } from '../salesforce/record-counts.js';
 import { listRegistry, type RegistryObject } from '../store/registry/object-registry.js';
 import type { EngineContext } from './engine-context.js';
+import { readableByBulk } from './object-support.js';
 
 /** The estimate, or undefined when the org gives no count (or the call failed: the work goes on without one). */
 export async function estimatedBacklog(
@@ -30,6 +31,6 @@ export async function estimatedBacklog(
 async function backfillingObjects(ctx: EngineContext): Promise<string[]> {
   return (await listRegistry(ctx.store.knex, ctx.org.orgId))
     .filter((o) => o.support === 'supported' && o.access === 'available' && !o.backfillCompletedAt)
-    .filter((o) => (o.supportDetail as { bulk?: boolean } | null)?.bulk === true)
+    .filter((o) => readableByBulk(o.supportDetail))
     .map((o) => o.name);
 }

@@ -1,7 +1,7 @@
 /**
- * One backup pass over an org (`autobackup backup`): a schema scan (or, when asked, only when one is due), then every object that is supported,
- * available and not excluded, each through backupObject (records, then deletes, under the object's lease). A
- * failing object is recorded in the error list and the others go on.
+ * One backup pass over an org (`autobackup backup`): a schema scan (or, when asked, only when one is due), then
+ * every object that is supported, available and not excluded, each through backupObject (records, then deletes,
+ * under the object's lease). A failing object is recorded in the error list and the others go on.
  *
  * What the pass costs in API calls is kept low (issue #15): caught-up objects are first asked together whether
  * anything changed or was deleted (change-check.ts: up to 25 objects a `/composite` call), and those with nothing

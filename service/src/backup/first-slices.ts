@@ -38,7 +38,7 @@ import { liveRecordIdsAtMost } from '../store/registry/live-records.js';
 import type { RegistryObject } from '../store/registry/object-registry.js';
 import { getDeletedStart, type PrefetchedDeletes } from './delete-tracking.js';
 import { windowUpperBound, type EngineContext } from './engine-context.js';
-import type { ObjectSupport } from './object-support.js';
+import { readableByBulk, type ObjectSupport } from './object-support.js';
 import {
   firstSliceQuery,
   PARENT_BATCH_OPTIONS,
@@ -331,11 +331,10 @@ export class FirstSliceReader {
    */
   private readsOnByRest(plan: Planned, page: RawQueryPage): boolean {
     const object = plan.entry.object;
-    const bulk = (object.supportDetail as { bulk?: boolean } | null)?.bulk === true;
     return (
       !plan.scanAll ||
       !!object.backfillCompletedAt ||
-      !bulk ||
+      !readableByBulk(object.supportDetail) ||
       page.totalSize < this.ctx.options.bulkThreshold
     );
   }

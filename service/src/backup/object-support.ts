@@ -36,6 +36,12 @@ export type ObjectSupport =
     }
   | { supported: false; reason: string };
 
+/** Whether an object's rows can be read through Bulk API 2.0 (from the support decision a registry row holds). */
+export function readableByBulk(supportDetail: unknown): boolean {
+  const support = supportDetail as ObjectSupport | null | undefined;
+  return support?.supported === true && support.bulk;
+}
+
 /** Objects read through Id batches of a parent instead of being dropped. */
 const READ_THROUGH_PARENT: Record<string, { parentObject: string; parentField: string }> = {
   ContentDocumentLink: { parentObject: 'ContentDocument', parentField: 'ContentDocumentId' },

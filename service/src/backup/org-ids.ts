@@ -36,7 +36,14 @@ export async function* parentIdBatches(
   for await (const page of queryPages<{ Id: string }>(ctx.session, parentIdsQuery(parentObject), options)) {
     parents.push(...page.records.map((r) => r.Id));
   }
-  for (let i = 0; i < parents.length; i += size) yield parents.slice(i, i + size);
+  yield* inBatches(parents, size);
+}
+
+/** `ids` in batches of `size`, in order. */
+export function inBatches(ids: readonly string[], size: number): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size));
+  return batches;
 }
 
 /** The Ids (of those given) that queryAll still returns: the org still has them, perhaps in the recycle bin. */

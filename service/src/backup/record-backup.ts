@@ -20,7 +20,7 @@ import { compareVersions, type VersionInput } from '../store/versions/version-en
 import { recordBackfillComplete, writeVersions } from '../store/versions/version-writer.js';
 import { leaseOf, windowUpperBound, type EngineContext } from './engine-context.js';
 import type { ObjectSupport } from './object-support.js';
-import { idList, parentIdBatches, parentIdsQuery } from './org-ids.js';
+import { idList, inBatches, parentIdBatches, parentIdsQuery } from './org-ids.js';
 import { estimatedBacklog } from './backlog-estimate.js';
 import { countWindow, MAX_ID, selectWindow } from './soql.js';
 
@@ -84,18 +84,15 @@ export async function backupRecords(
 
   let complete = true;
   if (support.access.kind === 'parent-id-batches') {
-    const parentIds = prefetchedStart(prefetched, parentIdsQuery(support.access.parentObject));
-    const access = support.access;
     await backupThroughParents(
       ctx,
       object,
       support,
-      access,
+      support.access,
       fieldTypes,
       upTo,
       report,
       state,
-      parentIds,
       prefetched,
     );
   } else {
@@ -369,11 +366,10 @@ async function backupThroughParents(
   upTo: Date,
   report: (n: number) => void,
   state: PassState,
-  /** Where the parent-Ids query starts when read ahead (first-slices.ts). */
-  parentIdsStart: QueryStart,
-  /** How the batches are asked when read ahead (first-slices.ts); in calls of their own when not given. */
+  /** The query of the parents' Ids and the batches, as read ahead (first-slices.ts); asked here when not given. */
   prefetched: PrefetchedSlice | undefined,
 ): Promise<void> {
+  const parentIdsStart = prefetchedStart(prefetched, parentIdsQuery(access.parentObject));
   const ask = prefetched?.ask;
   const start = object.cursor;
   let newest: PackCursor | null = start;
@@ -500,18 +496,10 @@ export function parentBatchQueries(
 ): string[] {
   const support = object.supportDetail as Supported | undefined;
   if (!support?.supported || !object.fields || support.access.kind !== 'parent-id-batches') return [];
-  const soqls: string[] = [];
-  for (let i = 0; i < parentIds.length; i += PARENT_IDS_PER_QUERY)
-    soqls.push(
-      parentBatchQuery(
-        object,
-        support.access,
-        object.cursor,
-        upTo,
-        parentIds.slice(i, i + PARENT_IDS_PER_QUERY),
-      ),
-    );
-  return soqls;
+  const access = support.access;
+  return inBatches(parentIds, PARENT_IDS_PER_QUERY).map((parents) =>
+    parentBatchQuery(object, access, object.cursor, upTo, parents),
+  );
 }
 
 /**

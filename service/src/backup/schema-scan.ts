@@ -46,9 +46,9 @@ export function versionedFields(fields: readonly DescribeField[]): ObjectField[]
 }
 
 /**
- * A scan when one is due by the org's clock, on the cadence the scheduler keeps (due-work.ts `scanDueAt`). A foreground pass that loops (`autobackup backup`) scans on its first pass and then on this
- * cadence, not every 30 s (each scan costs a describeGlobal call even when nothing changed). Otherwise the
- * registry's account, unchanged.
+ * A scan when one is due by the org's clock, on the cadence the scheduler keeps (due-work.ts `scanDueAt`). A
+ * foreground pass that loops (`autobackup backup`) scans on its first pass and then on this cadence, not every 30 s
+ * (each scan costs a describeGlobal call even when nothing changed). Otherwise the registry's account, unchanged.
  */
 export async function scanSchemaWhenDue(engine: EngineContext): Promise<ScanResult> {
   const org = await findOrg(engine.store.knex, engine.org.orgId);
