@@ -230,8 +230,8 @@ export class FirstSliceReader {
 
   private async fetch(group: Planned[], follows: Follow[], upTo: Date): Promise<Map<Pending, Prefetched>> {
     const out = new Map<Pending, Prefetched>();
-    // One object's query and getDeleted alone cost as much in the object's own run.
-    if (follows.length === 0 && group.length <= 1 && !group[0]?.deleted) return out;
+    // One object's query alone costs as much in the object's own run (not with its getDeleted or its batches).
+    if (follows.length === 0 && group.length <= 1 && !group[0]?.deleted && !group[0]?.batches) return out;
     const refs = (i: number) => ({ query: `first${i}`, deleted: `deleted${i}` });
     const subs = [
       ...group.flatMap((plan, i) => subrequestsOf(plan, refs(i))),

@@ -231,6 +231,10 @@ describe('the API calls of a backup pass', () => {
     const written = shared.pass.outcomes.find((o) => o.object === 'ContentDocumentLink')?.written ?? 0;
     assert.equal(written, 1, 'the new link is read');
     assert.equal(shared.calls, 1, `the pass with the new link: one call (${shared.paths.join(', ')})`);
+    // Alone in its pass (no check to ride with), its read is still one call: the Ids' query and the batches.
+    await passTheLag();
+    const alone = await countedPass({ scan: 'when-due', objects: ['ContentDocumentLink'] });
+    assert.equal(alone.calls, 1, `ContentDocumentLink alone: one call (${alone.paths.join(', ')})`);
     assert.deepEqual(
       await truthMismatches(sim, ctx.store, ['ContentDocumentLink'], ctx.options.lagMs),
       [],
